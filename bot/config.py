@@ -1,0 +1,96 @@
+"""Settings from the environment or `.env` (DESIGN §6)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org"
+_TOKEN_RE = re.compile(r"^\d+:[\w-]{20,}$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    telegram_api_url: str = TELEGRAM_API
+    database_path: Path = Path("data/qms.sqlite3")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Moscow"
+    default_language: Literal["ru", "en"] = "ru"
+    quiet_hours: str = "21-8"
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("expected the form 123456789:ABC... given by @BotFather")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected Telegram ids separated by commas, e.g. 12345,67890")
+            return frozenset(int(p) for p in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours_range(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", value)
+        if not match or not all(0 <= int(h) <= 23 for h in match.groups()):
+            raise ValueError("expected two hours like 21-8")
+        return f"{int(match[1])}-{int(match[2])}"
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http(s):// address")
+        return value.rstrip("/") if value else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_range(self) -> tuple[int, int]:
+        start, end = self.quiet_hours.split("-")
+        return int(start), int(end)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per bad setting, named as it is in the environment."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required but not set"
+        lines.append(f"Setting {name}: {message}")
+    return lines

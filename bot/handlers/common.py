@@ -1,0 +1,99 @@
+"""What every registered user has: menu, help, cancel, language."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LanguageCB, MenuCB
+from bot.commands import sync_user_commands
+from bot.config import Settings
+from bot.domain.language import SUPPORTED
+from bot.domain.models import User
+from bot.domain.roles import ALL_ROLES, commands_for
+from bot.filters import HasRole
+from bot.keyboards.menu import menu_keyboard, menu_text
+from bot.services.accounts import AccountService
+from bot.ui import show
+
+router = Router(name=__name__)
+router.message.filter(HasRole())
+router.callback_query.filter(HasRole())
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, user: User) -> None:
+    if await state.get_state() is None:
+        await message.answer(_("cancel.nothing"), reply_markup=menu_keyboard(user))
+        return
+    await state.clear()
+    await message.answer(_("cancel.done"), reply_markup=menu_keyboard(user))
+
+
+@router.message(Command("menu"))
+async def menu(message: Message, state: FSMContext, user: User) -> None:
+    await state.clear()
+    await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
+
+
+def help_text(user: User) -> str:
+    lines = [_("help.intro"), ""]
+    lines += [f"/{name} — {_(f'cmd.{name}')}" for name in commands_for(user.roles)]
+    for role in ALL_ROLES:
+        if role in user.roles:
+            lines += ["", _(f"help.role.{role.value}")]
+    return "\n".join(lines)
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, user: User) -> None:
+    await message.answer(help_text(user))
+
+
+@router.callback_query(MenuCB.filter(F.command == "help"))
+async def help_button(callback: CallbackQuery, user: User) -> None:
+    await show(callback, help_text(user), menu_keyboard(user))
+
+
+def language_keyboard() -> object:
+    builder = InlineKeyboardBuilder()
+    for code in SUPPORTED:
+        builder.button(text=_(f"language.name.{code}"), callback_data=LanguageCB(code=code))
+    return builder.as_markup()
+
+
+@router.message(Command("language"))
+async def language_command(message: Message) -> None:
+    await message.answer(_("language.choose"), reply_markup=language_keyboard())  # type: ignore[arg-type]
+
+
+@router.callback_query(MenuCB.filter(F.command == "language"))
+async def language_button(callback: CallbackQuery) -> None:
+    await show(callback, _("language.choose"), language_keyboard())  # type: ignore[arg-type]
+
+
+@router.callback_query(LanguageCB.filter())
+async def language_chosen(
+    callback: CallbackQuery,
+    callback_data: LanguageCB,
+    user: User,
+    accounts: AccountService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    await accounts.set_language(user, callback_data.code)
+    updated = await accounts.get(user.id)
+    assert updated is not None
+    with i18n.use_locale(callback_data.code):
+        await show(
+            callback,
+            _("language.set") + "\n\n" + menu_text(updated),
+            menu_keyboard(updated),
+        )
+    await sync_user_commands(bot, i18n, accounts, updated, settings.default_language)

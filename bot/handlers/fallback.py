@@ -1,0 +1,54 @@
+"""Whatever no feature took: strangers, commands a role may not use, stale buttons."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import MenuCB
+from bot.domain.models import User
+from bot.domain.roles import COMMAND_ROLES, PUBLIC_COMMANDS
+from bot.keyboards.menu import menu_keyboard, role_names
+
+router = Router(name=__name__)
+
+
+def _command_name(text: str) -> str | None:
+    if not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
+def _refusal(command: str) -> str:
+    return _("refused.command").format(roles=role_names(COMMAND_ROLES[command]))
+
+
+@router.message()
+async def anything(message: Message, user: User | None, state: FSMContext) -> None:
+    if user is None:
+        await message.answer(_("stranger"))
+        return
+    command = _command_name(message.text or "")
+    if command in COMMAND_ROLES:
+        await message.answer(_refusal(command))
+    elif command is not None and command not in PUBLIC_COMMANDS:
+        await message.answer(_("unknown.command"), reply_markup=menu_keyboard(user))
+    elif await state.get_state() is not None:
+        await message.answer(_("unknown.in_dialog"))
+    else:
+        await message.answer(_("unknown.text"), reply_markup=menu_keyboard(user))
+
+
+@router.callback_query(MenuCB.filter(F.command.in_(COMMAND_ROLES)))
+async def menu_not_allowed(
+    callback: CallbackQuery, callback_data: MenuCB, user: User | None
+) -> None:
+    text = _("stranger") if user is None else _refusal(callback_data.command)
+    await callback.answer(text, show_alert=True)
+
+
+@router.callback_query()
+async def stale_button(callback: CallbackQuery, user: User | None) -> None:
+    await callback.answer(_("stranger") if user is None else _("stale.button"), show_alert=True)

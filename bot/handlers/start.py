@@ -1,0 +1,66 @@
+"""/start: the manager's first visit, joining by an invite link, and strangers."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router, html
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import sync_user_commands
+from bot.config import Settings
+from bot.domain.models import User
+from bot.keyboards.menu import menu_keyboard, menu_text
+from bot.middlewares import profile_of
+from bot.services.accounts import AccountService
+
+router = Router(name=__name__)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    state: FSMContext,
+    accounts: AccountService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    payload = (command.args or "").strip()
+    if user is None and payload and message.from_user:
+        result = await accounts.join(
+            payload, profile_of(message.from_user, settings.default_language)
+        )
+        if result.problem is not None:
+            await message.answer(_(f"invite.problem.{result.problem.value}"))
+            return
+        user = result.user
+        assert user is not None
+        with i18n.use_locale(user.language or settings.default_language):
+            await message.answer(_("start.joined").format(name=html.quote(user.full_name)))
+            await _greet(message, user, state, accounts, bot, i18n, settings)
+        return
+    if user is None:
+        await message.answer(_("stranger"))
+        return
+    if payload:
+        await message.answer(_("start.already_member"))
+    await _greet(message, user, state, accounts, bot, i18n, settings)
+
+
+async def _greet(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    accounts: AccountService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    await state.clear()
+    await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
+    await sync_user_commands(bot, i18n, accounts, user, settings.default_language)

@@ -1,0 +1,1 @@
+"""Inline keyboards, built from domain data and texts in the current language."""

@@ -1,0 +1,65 @@
+"""Per-update work: who is writing, and in which language to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from aiogram.types import User as TgUser
+from aiogram.utils.i18n import I18n, I18nMiddleware
+
+from bot.domain.language import pick_language
+from bot.domain.models import User
+from bot.services.accounts import AccountService, Profile
+
+
+def profile_of(tg_user: TgUser, default_language: str) -> Profile:
+    return Profile(
+        tg_id=tg_user.id,
+        full_name=tg_user.full_name[:200],
+        username=tg_user.username,
+        language=pick_language(None, tg_user.language_code, default_language),
+    )
+
+
+class UserMiddleware(BaseMiddleware):
+    """Puts `user` (active registered user, or None for a stranger) into handler data.
+    A Telegram id from ADMIN_IDS becomes an active manager on his first update."""
+
+    def __init__(self, accounts: AccountService, default_language: str) -> None:
+        self.accounts = accounts
+        self.default_language = default_language
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        user: User | None = None
+        if tg_user is not None and not tg_user.is_bot:
+            user = await self.accounts.by_tg_id(tg_user.id)
+            if tg_user.id in self.accounts.admin_ids and (user is None or not user.is_active):
+                user = await self.accounts.ensure_admin(profile_of(tg_user, self.default_language))
+            if user is not None and not user.is_active:
+                user = None  # a deactivated user is treated as a stranger
+        data["user"] = user
+        return await handler(event, data)
+
+
+class LanguageMiddleware(I18nMiddleware):
+    def __init__(self, i18n: I18n, default_language: str) -> None:
+        super().__init__(i18n)
+        self.default_language = default_language
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user: User | None = data.get("user")
+        tg_user: TgUser | None = data.get("event_from_user")
+        return pick_language(
+            user.language if user else None,
+            tg_user.language_code if tg_user else None,
+            self.default_language,
+        )

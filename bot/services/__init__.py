@@ -1,0 +1,1 @@
+"""Use cases shared by handlers and the scheduler. They speak domain objects, not Telegram."""

@@ -1,0 +1,132 @@
+"""Departments: add, rename, appoint a head."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.domain.models import Department, User
+from bot.domain.roles import Role, format_roles
+from bot.services.errors import Refused
+from bot.storage.db import Database
+from bot.storage.departments import DepartmentRepo
+from bot.storage.events import EventLog
+from bot.storage.users import UserRepo
+
+NAME_MAX = 100
+DEPARTMENT = "department"
+
+
+def clean_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise Refused("departments.name_empty")
+    if len(name) > NAME_MAX:
+        raise Refused("departments.name_long", limit=NAME_MAX)
+    return name
+
+
+class DepartmentService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def list(self) -> list[Department]:
+        async with self.db.connect() as conn:
+            return await DepartmentRepo(conn).list()
+
+    async def get(self, department_id: int) -> Department:
+        async with self.db.connect() as conn:
+            found = await DepartmentRepo(conn).get(department_id)
+        if found is None:
+            raise Refused("departments.not_found")
+        return found
+
+    async def add(self, actor: User, raw_name: str) -> Department:
+        name = clean_name(raw_name)
+        async with self.db.connect() as conn:
+            repo = DepartmentRepo(conn)
+            if await repo.name_taken(name):
+                raise Refused("departments.name_taken", name=name)
+            department_id = await repo.add(name, self.clock.now())
+            await EventLog(conn).add(
+                self.clock.now(), actor.id, DEPARTMENT, department_id, "created", name=name
+            )
+            found = await repo.get(department_id)
+        assert found is not None
+        return found
+
+    async def rename(self, actor: User, department_id: int, raw_name: str) -> Department:
+        name = clean_name(raw_name)
+        async with self.db.connect() as conn:
+            repo = DepartmentRepo(conn)
+            current = await repo.get(department_id)
+            if current is None:
+                raise Refused("departments.not_found")
+            if await repo.name_taken(name, except_id=department_id):
+                raise Refused("departments.name_taken", name=name)
+            await repo.rename(department_id, name)
+            await EventLog(conn).add(
+                self.clock.now(),
+                actor.id,
+                DEPARTMENT,
+                department_id,
+                "renamed",
+                before=current.name,
+                after=name,
+            )
+            found = await repo.get(department_id)
+        assert found is not None
+        return found
+
+    async def set_head(self, actor: User, department_id: int, user_id: int | None) -> Department:
+        """The head gets the `head` role and joins the department; a person heads one
+        department at most, so a previous headship of his is cleared."""
+        now = self.clock.now()
+        async with self.db.connect() as conn:
+            repo, users, log = DepartmentRepo(conn), UserRepo(conn), EventLog(conn)
+            current = await repo.get(department_id)
+            if current is None:
+                raise Refused("departments.not_found")
+            if user_id is not None:
+                head = await users.get(user_id)
+                if head is None or not head.is_active:
+                    raise Refused("users.not_found")
+                for other in await repo.headed_by(user_id):
+                    if other != department_id:
+                        await repo.set_head(other, None)
+                        await log.add(now, actor.id, DEPARTMENT, other, "head_changed", after=None)
+                if Role.HEAD not in head.roles:
+                    roles = head.roles | {Role.HEAD}
+                    await users.set_roles(head.id, roles)
+                    await log.add(
+                        now,
+                        actor.id,
+                        "user",
+                        head.id,
+                        "roles_changed",
+                        before=format_roles(head.roles),
+                        after=format_roles(roles),
+                    )
+                if head.department_id != department_id:
+                    await users.update(head.id, department_id=department_id)
+                    await log.add(
+                        now,
+                        actor.id,
+                        "user",
+                        head.id,
+                        "department_changed",
+                        before=head.department_id,
+                        after=department_id,
+                    )
+            await repo.set_head(department_id, user_id)
+            await log.add(
+                now,
+                actor.id,
+                DEPARTMENT,
+                department_id,
+                "head_changed",
+                before=current.head_user_id,
+                after=user_id,
+            )
+            found = await repo.get(department_id)
+        assert found is not None
+        return found

@@ -1,0 +1,70 @@
+"""Departments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import Department
+from bot.storage.schema import departments, users
+
+
+def _query():  # type: ignore[no-untyped-def]
+    staff = (
+        select(func.count())
+        .where(users.c.department_id == departments.c.id, users.c.is_active.is_(True))
+        .scalar_subquery()
+    )
+    head = users.alias("head")
+    return select(
+        departments.c.id,
+        departments.c.name,
+        departments.c.head_user_id,
+        head.c.full_name.label("head_name"),
+        staff.label("staff_count"),
+    ).outerjoin(head, head.c.id == departments.c.head_user_id)
+
+
+class DepartmentRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def list(self) -> list[Department]:
+        rows = await self.conn.execute(_query().order_by(departments.c.name))
+        return [Department(**row._mapping) for row in rows]
+
+    async def get(self, department_id: int) -> Department | None:
+        row = (await self.conn.execute(_query().where(departments.c.id == department_id))).first()
+        return Department(**row._mapping) if row else None
+
+    async def name_taken(self, name: str, except_id: int | None = None) -> bool:
+        query = select(departments.c.id, departments.c.name)
+        for row in await self.conn.execute(query):
+            # casefold in Python: SQLite's lower() only folds ASCII, and names are Cyrillic
+            if row.name.casefold() == name.casefold() and row.id != except_id:
+                return True
+        return False
+
+    async def add(self, name: str, now: datetime) -> int:
+        result = await self.conn.execute(insert(departments).values(name=name, created_at=now))
+        return int(result.inserted_primary_key[0])
+
+    async def rename(self, department_id: int, name: str) -> None:
+        await self.conn.execute(
+            update(departments).where(departments.c.id == department_id).values(name=name)
+        )
+
+    async def set_head(self, department_id: int, user_id: int | None) -> None:
+        await self.conn.execute(
+            update(departments)
+            .where(departments.c.id == department_id)
+            .values(head_user_id=user_id)
+        )
+
+    async def headed_by(self, user_id: int) -> list[int]:
+        rows = await self.conn.execute(
+            select(departments.c.id).where(departments.c.head_user_id == user_id)
+        )
+        return [row.id for row in rows]

@@ -1,0 +1,45 @@
+"""The append-only event log (DESIGN §2): rows are inserted, never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import Event
+from bot.storage.schema import events
+
+
+class EventLog:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        at: datetime,
+        actor_id: int | None,
+        entity: str,
+        entity_id: int | None,
+        action: str,
+        **data: Any,
+    ) -> None:
+        await self.conn.execute(
+            insert(events).values(
+                at=at,
+                actor_id=actor_id,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                data=data,
+            )
+        )
+
+    async def for_entity(self, entity: str, entity_id: int) -> list[Event]:
+        rows = await self.conn.execute(
+            select(events)
+            .where(events.c.entity == entity, events.c.entity_id == entity_id)
+            .order_by(events.c.id)
+        )
+        return [Event(**row._mapping) for row in rows]

@@ -1,0 +1,121 @@
+"""Table definitions (SQLAlchemy Core). Migrations in `migrations/versions` must match them;
+tests/test_migrations.py checks that."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC (portable), handed out as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column(
+        "head_user_id",
+        Integer,
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    ),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tg_id", BigInteger, nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("language", String(5), nullable=True),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("bot_blocked", Boolean, nullable=False, default=False),
+    Column("commands_hash", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), primary_key=True),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("roles", String(100), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("uses_left", Integer, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("entity", String(30), nullable=False),
+    Column("entity_id", Integer, nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_events_entity", "entity", "entity_id"),
+)
+
+fsm_states = Table(
+    "fsm_states",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("state", String(200), nullable=True),
+    Column("data", Text, nullable=False, default="{}"),
+)

@@ -1,0 +1,104 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import User
+from bot.domain.roles import Role
+from bot.storage.schema import departments, user_roles, users
+
+_COLUMNS = (
+    users.c.id,
+    users.c.tg_id,
+    users.c.full_name,
+    users.c.username,
+    users.c.language,
+    users.c.department_id,
+    users.c.is_active,
+    users.c.bot_blocked,
+    users.c.commands_hash,
+    departments.c.name.label("department_name"),
+)
+
+
+class UserRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def _load(self, where: object, *, order: bool = False) -> list[User]:
+        query = select(*_COLUMNS).outerjoin(departments, departments.c.id == users.c.department_id)
+        query = query.where(where)  # type: ignore[arg-type]
+        if order:
+            query = query.order_by(users.c.is_active.desc(), users.c.full_name, users.c.id)
+        rows = (await self.conn.execute(query)).all()
+        ids = [row.id for row in rows]
+        roles: dict[int, set[Role]] = defaultdict(set)
+        if ids:
+            for row in await self.conn.execute(
+                select(user_roles).where(user_roles.c.user_id.in_(ids))
+            ):
+                roles[row.user_id].add(Role(row.role))
+        return [User(**row._mapping, roles=frozenset(roles[row.id])) for row in rows]
+
+    async def by_tg_id(self, tg_id: int) -> User | None:
+        found = await self._load(users.c.tg_id == tg_id)
+        return found[0] if found else None
+
+    async def get(self, user_id: int) -> User | None:
+        found = await self._load(users.c.id == user_id)
+        return found[0] if found else None
+
+    async def page(self, offset: int, limit: int) -> tuple[list[User], int]:
+        total = (await self.conn.execute(select(func.count()).select_from(users))).scalar_one()
+        query = (
+            select(users.c.id)
+            .order_by(users.c.is_active.desc(), users.c.full_name, users.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        ids = [row.id for row in await self.conn.execute(query)]
+        return await self._load(users.c.id.in_(ids), order=True), int(total)
+
+    async def active(self, department_id: int | None = None) -> list[User]:
+        where = users.c.is_active.is_(True)
+        if department_id is not None:
+            where = where & (users.c.department_id == department_id)
+        return await self._load(where, order=True)
+
+    async def add(
+        self,
+        tg_id: int,
+        full_name: str,
+        username: str | None,
+        language: str | None,
+        department_id: int | None,
+        now: datetime,
+    ) -> int:
+        result = await self.conn.execute(
+            insert(users).values(
+                tg_id=tg_id,
+                full_name=full_name,
+                username=username,
+                language=language,
+                department_id=department_id,
+                is_active=True,
+                bot_blocked=False,
+                created_at=now,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    async def set_roles(self, user_id: int, roles: Iterable[Role]) -> None:
+        await self.conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
+        values = [{"user_id": user_id, "role": role.value} for role in set(roles)]
+        if values:
+            await self.conn.execute(insert(user_roles), values)
+
+    async def update(self, user_id: int, **values: object) -> None:
+        await self.conn.execute(update(users).where(users.c.id == user_id).values(**values))

@@ -1,0 +1,32 @@
+"""Small helpers for showing screens: edit in place when a button was pressed, else send."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+log = logging.getLogger(__name__)
+
+
+async def show(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A button press edits its own message; a typed message gets a new one."""
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        try:
+            await event.message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "message is not modified" not in error.message:
+                # Too old or deleted: show the screen as a new message instead.
+                log.info("edit failed (%s), sending a new message", error.message)
+                await event.message.answer(text, reply_markup=markup)
+        await event.answer()
+        return
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if event.from_user:
+            await event.bot.send_message(event.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+        return
+    await event.answer(text, reply_markup=markup)
