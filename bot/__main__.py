@@ -6,10 +6,8 @@ import asyncio
 import logging
 import sys
 
-from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import create_app, create_webhook_app, run_polling
 from bot.config import Settings, describe_errors
 
 
@@ -23,6 +21,10 @@ def load_settings() -> Settings:
 
 
 async def serve_webhook(settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.app import create_app, create_webhook_app
+
     app = await create_app(settings)
     runner = web.AppRunner(create_webhook_app(app))
     await runner.setup()
@@ -36,6 +38,7 @@ async def serve_webhook(settings: Settings) -> None:
 
 
 def main() -> None:
+    # Settings are checked before the heavy imports, so a typo is reported at once.
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -48,6 +51,8 @@ def main() -> None:
         return
 
     async def polling() -> None:
+        from bot.app import create_app, run_polling
+
         await run_polling(await create_app(settings))
 
     asyncio.run(polling())

@@ -16,7 +16,9 @@ async def add_department(manager: TgUser, name: str) -> None:
     assert f"«{name}» добавлено" in reply.text, reply.text
 
 
-async def make_invite(manager: TgUser, roles: list[str], department: str, uses: str = "1 чел") -> str:
+async def make_invite(
+    manager: TgUser, roles: list[str], department: str, uses: str = "1 чел"
+) -> str:
     """Runs the /invite wizard and returns the start token from the link."""
     await manager.send("/invite")
     for role in roles:

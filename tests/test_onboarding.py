@@ -40,9 +40,7 @@ async def test_language_switch_is_remembered_across_restart(
     assert "Main menu" in reply.text
     commands = harness.api.chat_commands(manager.id)
     assert commands == commands_for({Role.MANAGER})
-    english_descriptions = harness.api.commands[
-        ('{"chat_id": 1001, "type": "chat"}', "")
-    ]
+    english_descriptions = harness.api.commands[('{"chat_id": 1001, "type": "chat"}', "")]
     assert english_descriptions[0]["description"] == "Main menu"
 
 
@@ -81,7 +79,10 @@ async def test_departments_add_rename_and_head(harness: BotHarness, manager: TgU
     async with harness.app.db.connect() as conn:
         history = await EventLog(conn).for_entity("department", 2)
     assert [e.action for e in history] == ["created", "renamed", "head_changed"]
-    assert history[1].data == {"before": "Хозяйственная служба <АХЧ>", "after": "Хозяйственная часть"}
+    assert history[1].data == {
+        "before": "Хозяйственная служба <АХЧ>",
+        "after": "Хозяйственная часть",
+    }
 
 
 async def test_invited_teacher_joins_with_role_and_department(
@@ -166,4 +167,3 @@ async def test_stranger_gets_one_polite_sentence_and_nothing_else(
     assert reply.alert and reply.alert.startswith("Hello! This bot is for the lyceum's staff")
     photo = await stranger.send_photo()
     assert "staff only" in photo.text
-

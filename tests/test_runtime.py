@@ -1,0 +1,176 @@
+"""How the bot runs: errors, webhook mode, the real process, settings, commands menu."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+
+from bot.app import WEBHOOK_PATH, create_webhook_app
+from bot.services.departments import DepartmentService
+from tests.fakeapi import FakeTelegram, TgUser
+from tests.harness import MANAGER_ID, TOKEN, BotHarness
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def test_unexpected_error_is_logged_and_user_gets_apology(
+    harness: BotHarness, manager: TgUser, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    async def broken(self: DepartmentService) -> list[object]:
+        raise RuntimeError("disk on fire")
+
+    await manager.send("/start")
+    monkeypatch.setattr(DepartmentService, "list", broken)
+    reply = await manager.send("/departments")
+    assert reply.last.text.startswith("Извините, что-то пошло не так.")
+    assert "disk on fire" not in reply.text
+    assert any("update" in r.message and "1001" in r.message for r in caplog.records)
+    reply = await manager.press("Подразделения")  # a button press gets the apology as an alert
+    assert reply.alert and reply.alert.startswith("Извините")
+    monkeypatch.undo()
+    reply = await manager.send("/departments")  # the bot keeps running
+    assert "Подразделения" in reply.text
+
+
+async def test_public_and_role_commands_are_registered_per_language(
+    harness: BotHarness, manager: TgUser, telegram: FakeTelegram
+) -> None:
+    default = '{"type": "default"}'
+    assert [c["command"] for c in telegram.commands[(default, "ru")]] == ["start", "help"]
+    assert telegram.commands[(default, "en")][1]["description"] == "What I can do"
+    assert telegram.commands[(default, "ru")][1]["description"] == "Что я умею"
+    await manager.send("/start")
+    scope = json.dumps({"chat_id": MANAGER_ID, "type": "chat"}, sort_keys=True)
+    assert [c["command"] for c in telegram.commands[(scope, "")]] == [
+        "menu", "help", "language", "cancel", "departments", "invite", "users",
+    ]  # fmt: skip
+    calls = len([c for c in telegram.calls if c[0] == "setMyCommands"])
+    await manager.send("/start")  # nothing changed: no second call
+    assert len([c for c in telegram.calls if c[0] == "setMyCommands"]) == calls
+
+
+async def test_webhook_mode_checks_the_secret(harness: BotHarness, telegram: FakeTelegram) -> None:
+    await harness.stop()
+    harness.overrides.update(webhook_url="https://bot.example.org", webhook_secret="s3cret-value")
+    from bot.app import create_app
+
+    app = await create_app(harness.settings(), clock=harness.clock)
+    server = TestServer(create_webhook_app(app))
+    await server.start_server()
+    try:
+        assert (
+            telegram.webhook and telegram.webhook["url"] == f"https://bot.example.org{WEBHOOK_PATH}"
+        )
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": MANAGER_ID, "type": "private"},
+                "from": {"id": MANAGER_ID, "is_bot": False, "first_name": "Мария"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        async with ClientSession() as http:
+            url = str(server.make_url(WEBHOOK_PATH))
+            bad = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
+            assert bad.status == 401
+            good = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
+            )
+            assert good.status == 200
+            health = await http.get(str(server.make_url("/healthz")))
+            assert (await health.json()) == {"ok": True}
+        for _ in range(100):  # the webhook handler answers first and handles in the background
+            if any("Главное меню" in m.get("text", "") for m in telegram.messages.values()):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the manager got no menu through the webhook")
+    finally:
+        await server.close()
+        await app.close()
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_", "TELEGRAM_"))}
+    env.update(values)
+    return env
+
+
+def test_missing_or_bad_settings_stop_startup_with_one_line(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=_env(), cwd=tmp_path, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr.strip() == "Setting BOT_TOKEN: is required but not set"
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=_env(BOT_TOKEN=TOKEN, TIMEZONE="Mars/Olympus", ADMIN_IDS="12,abc"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "Setting ADMIN_IDS: expected Telegram ids separated by commas, e.g. 12345,67890",
+        "Setting TIMEZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Moscow",
+    ]
+
+
+async def test_the_real_process_serves_and_keeps_data_across_restart(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    env = _env(
+        BOT_TOKEN=TOKEN,
+        ADMIN_IDS=str(MANAGER_ID),
+        TELEGRAM_API_URL=telegram.url,
+        DATABASE_PATH=str(tmp_path / "qms.sqlite3"),
+        PYTHONPATH=str(ROOT),
+    )
+    manager = TgUser(telegram, MANAGER_ID, "Мария")
+
+    async def run_once(text: str, expect: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            mark = len(telegram.log)
+            await telegram.push(manager_update(telegram, manager, text))
+            for _ in range(300):
+                sent = [
+                    telegram.messages[(c, m)]
+                    for kind, c, m in telegram.log[mark:]
+                    if kind == "sent" and c == MANAGER_ID
+                ]
+                if any(expect in m.get("text", "") for m in sent):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"no {expect!r} from the bot process")
+        finally:
+            process.terminate()
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode in (0, -15), output.decode()
+        assert TOKEN not in output.decode()
+
+    await run_once("/start", "Главное меню")
+    await run_once("/departments", "Подразделения")
+
+
+def manager_update(telegram: FakeTelegram, user: TgUser, text: str) -> dict[str, object]:
+    body = {"text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}
+    return {"message": telegram.user_message(user.id, user.sender, **body)}
