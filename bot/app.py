@@ -18,9 +18,14 @@ from bot.config import TELEGRAM_API, Settings
 from bot.handlers import errors, get_routers
 from bot.i18n import PoI18n, create_i18n
 from bot.middlewares import LanguageMiddleware, UserMiddleware
+from bot.scheduler.runner import SweepScheduler
+from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
+from bot.services.audits import AuditService
 from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
+from bot.services.questionnaire import QuestionnaireService
+from bot.services.templates import TemplateService
 from bot.storage.db import Database
 from bot.storage.fsm import SQLStorage
 
@@ -46,6 +51,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     i18n: PoI18n
+    sweeper: Sweeper
     clock: Clock = field(default_factory=SystemClock)
 
     async def close(self) -> None:
@@ -65,6 +71,8 @@ def release_routers(dispatcher: Dispatcher) -> None:
 
 def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI18n) -> Dispatcher:
     accounts = AccountService(db, clock, settings.admin_ids)
+    templates = TemplateService(db, clock)
+    audits = AuditService(db, clock, templates, settings.tz)
     dispatcher = Dispatcher(
         storage=SQLStorage(db),
         settings=settings,
@@ -73,6 +81,9 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
         accounts=accounts,
         departments=DepartmentService(db, clock),
         invites=InviteService(db, clock, settings.invite_ttl_days),
+        templates=templates,
+        audits=audits,
+        questionnaires=QuestionnaireService(db, clock, templates),
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
@@ -89,6 +100,21 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
     return dispatcher
 
 
+def attach_scheduler(app: App) -> SweepScheduler:
+    """The sweep runs while the dispatcher runs (polling or webhook)."""
+    scheduler = SweepScheduler(app.sweeper, app.settings.sweep_seconds)
+
+    async def start() -> None:
+        scheduler.start()
+
+    async def stop() -> None:
+        scheduler.shutdown()
+
+    app.dispatcher.startup.register(start)
+    app.dispatcher.shutdown.register(stop)
+    return scheduler
+
+
 async def create_app(settings: Settings, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     db = Database.sqlite(settings.database_path)
@@ -96,11 +122,25 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
     dispatcher = create_dispatcher(settings, db, clock, i18n)
+    await dispatcher["templates"].sync_shipped()
+    sweeper = Sweeper(
+        bot, i18n, dispatcher["audits"], dispatcher["templates"], settings.default_language
+    )
     dispatcher["i18n"] = i18n
-    return App(settings=settings, db=db, bot=bot, dispatcher=dispatcher, i18n=i18n, clock=clock)
+    dispatcher["sweeper"] = sweeper
+    return App(
+        settings=settings,
+        db=db,
+        bot=bot,
+        dispatcher=dispatcher,
+        i18n=i18n,
+        sweeper=sweeper,
+        clock=clock,
+    )
 
 
 async def run_polling(app: App) -> None:
+    attach_scheduler(app)
     await app.bot.delete_webhook(drop_pending_updates=False)
     try:
         await app.dispatcher.start_polling(app.bot, close_bot_session=False)
@@ -128,5 +168,6 @@ def create_webhook_app(app: App) -> web.Application:
         await bot.set_webhook(f"{settings.webhook_url}{WEBHOOK_PATH}", secret_token=secret)
 
     app.dispatcher.startup.register(set_webhook)
+    attach_scheduler(app)
     setup_application(web_app, app.dispatcher, bot=app.bot)
     return web_app

@@ -65,3 +65,82 @@ class UserCB(CallbackData, prefix="u1"):
     role: str = ""
     dept: int = -1
     page: int = 0
+
+
+class CalendarCB(CallbackData, prefix="c1"):
+    """A day picked in the inline calendar, or a move to another month (day=0)."""
+
+    y: int
+    m: int
+    d: int = 0
+
+
+class TemplateAction(StrEnum):
+    LIST = "ls"
+    OPEN = "op"
+    DOWNLOAD = "dl"
+
+
+class TemplateCB(CallbackData, prefix="t1"):
+    action: TemplateAction
+    id: int = 0
+
+
+class PlanAction(StrEnum):
+    DEPT = "dept"
+    TEMPLATE = "tpl"
+    OBJECTIVE = "obj"
+    NEXT = "next"
+    DEFAULT = "def"
+    AUDITOR = "aud"
+    ALL_STAFF = "all"
+    PICK = "pick"
+    PERSON = "pers"
+    CONFIRM = "ok"
+    PAGE = "pg"
+
+
+class PlanCB(CallbackData, prefix="p1"):
+    action: PlanAction
+    id: int = 0
+    value: str = ""
+
+
+class QAction(StrEnum):
+    OPEN = "open"  # open a questionnaire at its first unanswered question
+    SHOW = "show"  # show question N
+    ANSWER = "a"
+    COMMENT = "cm"
+    EVIDENCE = "ev"
+    EVIDENCE_DONE = "evd"
+    BACK = "bk"
+    SKIP = "sk"
+    REVIEW = "rv"
+    SUBMIT = "sb"
+    SUBMIT_SURE = "sbok"
+
+
+class QCB(CallbackData, prefix="q1"):
+    action: QAction
+    audit: int
+    q: int = 0
+    v: str = ""
+
+
+class AuditAction(StrEnum):
+    CARD = "card"
+    REMIND = "rem"
+    ANSWERS = "ans"
+    EVIDENCE = "ev"
+    CONCLUDE = "conc"
+    CLOSE = "close"
+    CANCEL = "cncl"
+    CANCEL_SURE = "cncl2"
+    PROGRAM = "prog"
+
+
+class AuditCB(CallbackData, prefix="a1"):
+    action: AuditAction
+    audit: int = 0
+    q: int = 0
+    page: int = 0

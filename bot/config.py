@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     default_language: Literal["ru", "en"] = "ru"
     quiet_hours: str = "21-8"
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    sweep_seconds: int = Field(default=60, ge=5, le=3600)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"

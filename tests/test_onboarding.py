@@ -16,6 +16,7 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
     reply = await russian.send("/start")
     assert "Главное меню" in reply.text
     assert reply.last.buttons == [
+        "📋 Мои аудиты", "🗓 Программа", "➕ Новый аудит", "🧾 Чек-листы",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
     ]  # fmt: skip
     assert "менеджер по качеству" in reply.text
@@ -25,7 +26,7 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
     english = harness.user(1002, "John", language_code="en-GB")
     reply = await english.send("/start")
     assert "Main menu" in reply.text and "quality manager" in reply.text
-    assert reply.last.buttons[0] == "🏢 Departments"
+    assert reply.last.buttons[0] == "📋 My audits"
 
 
 async def test_language_switch_is_remembered_across_restart(
@@ -106,7 +107,7 @@ async def test_invited_teacher_joins_with_role_and_department(
     text = await join(teacher, token)
     assert "Добро пожаловать, Ольга Петрова!" in text
     assert "Роли: педагог" in text and "Подразделение: МО начальных классов" in text
-    assert teacher.last.buttons == ["🌐 Язык", "❓ Помощь"]
+    assert teacher.last.buttons == ["📋 Мои аудиты", "🌐 Язык", "❓ Помощь"]
     assert telegram.chat_commands(teacher.id) == commands_for({Role.TEACHER})
 
     # A single-use link cannot be used again, by anyone.

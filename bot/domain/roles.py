@@ -18,6 +18,7 @@ class Role(StrEnum):
 ALL_ROLES: tuple[Role, ...] = tuple(Role)
 EVERYONE: frozenset[Role] = frozenset(Role)
 MANAGER_ONLY: frozenset[Role] = frozenset({Role.MANAGER})
+PROGRAM_READERS: frozenset[Role] = frozenset({Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER})
 
 # Commands in the order they are shown; the roles that may use each.
 COMMAND_ROLES: dict[str, frozenset[Role]] = {
@@ -25,6 +26,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "help": EVERYONE,
     "language": EVERYONE,
     "cancel": EVERYONE,
+    "audits": EVERYONE,
+    "program": PROGRAM_READERS,
+    "newaudit": MANAGER_ONLY,
+    "templates": MANAGER_ONLY,
     "departments": MANAGER_ONLY,
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,

@@ -2,13 +2,28 @@
 
 from aiogram import Router
 
-from bot.handlers import common, departments, fallback, invites, start, users
+from bot.handlers import (
+    audit_card,
+    audit_planning,
+    common,
+    departments,
+    fallback,
+    invites,
+    questionnaire,
+    start,
+    templates,
+    users,
+)
 
 
 def get_routers() -> list[Router]:
     return [
         start.router,
         common.router,
+        questionnaire.router,
+        audit_planning.router,
+        audit_card.router,
+        templates.router,
         departments.router,
         invites.router,
         users.router,

@@ -12,7 +12,17 @@ from bot.domain.models import User
 from bot.domain.roles import ALL_ROLES, Role, may_use
 
 # Commands that appear as menu buttons, in order.
-MENU_COMMANDS: tuple[str, ...] = ("departments", "invite", "users", "language", "help")
+MENU_COMMANDS: tuple[str, ...] = (
+    "audits",
+    "program",
+    "newaudit",
+    "templates",
+    "departments",
+    "invite",
+    "users",
+    "language",
+    "help",
+)
 
 
 def role_names(roles: frozenset[Role]) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -118,4 +120,69 @@ fsm_states = Table(
     Column("key", String(200), primary_key=True),
     Column("state", String(200), nullable=True),
     Column("data", Text, nullable=False, default="{}"),
+)
+
+checklist_templates = Table(
+    "checklist_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("question_count", Integer, nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("code", "language", "version"),
+)
+
+audits = Table(
+    "audits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("template_id", Integer, ForeignKey("checklist_templates.id"), nullable=False),
+    Column("objectives", JSON, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("criteria", Text, nullable=False),
+    Column("lead_auditor_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("conclusion", Text, nullable=True),
+    Column("results", JSON, nullable=True),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("year", "seq"),
+    Index("ix_audits_status_start", "status", "start_date"),
+)
+
+audit_respondents = Table(
+    "audit_respondents",
+    metadata,
+    Column("audit_id", Integer, ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("submitted_at", UTCDateTime(), nullable=True),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("question_id", String(20), nullable=False),
+    Column("value", Text, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("audit_id", "user_id", "question_id"),
 )

@@ -1,0 +1,515 @@
+"""/newaudit (manager): the audit planning wizard.
+
+Ten short steps; each checks its answer at once and asks again with a reason when it is
+not acceptable. The draft lives in FSM data (in the database), so a restart mid-wizard
+continues it. The service checks every rule once more when the audit is created.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiogram import F, Router, html
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AuditAction, AuditCB, CalendarCB, MenuCB, PlanAction, PlanCB
+from bot.domain.audits import AuditDraft, Objective
+from bot.domain.dates import format_date, parse_date
+from bot.domain.models import User
+from bot.domain.roles import Role
+from bot.filters import HasRole
+from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.pages import button, page_buttons
+from bot.scheduler.sweep import Sweeper
+from bot.services.accounts import AccountService
+from bot.services.audits import TITLE_MAX, AuditService, check_auditor, check_dates, clean_text
+from bot.services.departments import DepartmentService
+from bot.services.errors import Refused
+from bot.services.templates import TemplateService
+from bot.ui import show
+
+router = Router(name=__name__)
+router.message.filter(HasRole(Role.MANAGER))
+router.callback_query.filter(HasRole(Role.MANAGER))
+
+PEOPLE_PAGE = 8
+STEPS = 10
+
+
+class Planning(StatesGroup):
+    title = State()
+    department = State()
+    template = State()
+    objectives = State()
+    scope = State()
+    criteria = State()
+    auditor = State()
+    respondents = State()
+    start = State()
+    deadline = State()
+    confirm = State()
+
+
+def _step(number: int, key: str, **params: Any) -> str:
+    return _("plan.step").format(n=number, total=STEPS) + "\n" + _(key).format(**params)
+
+
+def _refusal(refusal: Refused) -> str:
+    return _(f"refused.{refusal.key}").format(**refusal.params)
+
+
+def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# -- 1. title ----------------------------------------------------------------------------
+
+
+async def _begin(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Planning.title)
+    await state.set_data({})
+    await show(event, _("plan.intro") + "\n\n" + _step(1, "plan.ask_title"))
+
+
+@router.message(Command("newaudit"))
+async def newaudit_command(message: Message, state: FSMContext) -> None:
+    await _begin(message, state)
+
+
+@router.callback_query(MenuCB.filter(F.command == "newaudit"))
+async def newaudit_menu(callback: CallbackQuery, state: FSMContext) -> None:
+    await _begin(callback, state)
+
+
+@router.message(Planning.title, F.text, ~F.text.startswith("/"))
+async def title_given(message: Message, state: FSMContext, departments: DepartmentService) -> None:
+    try:
+        title = clean_text(message.text or "", TITLE_MAX, "audits.title")
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        return
+    await state.update_data(title=title)
+    await _ask_department(message, state, departments)
+
+
+# -- 2. department -----------------------------------------------------------------------
+
+
+async def _ask_department(
+    event: Message | CallbackQuery, state: FSMContext, departments: DepartmentService
+) -> None:
+    await state.set_state(Planning.department)
+    rows = [
+        [button(d.name, PlanCB(action=PlanAction.DEPT, id=d.id))] for d in await departments.list()
+    ]
+    rows.append([button(_("plan.whole_school"), PlanCB(action=PlanAction.DEPT, id=0))])
+    await show(event, _step(2, "plan.ask_department"), _markup(rows))
+
+
+@router.callback_query(Planning.department, PlanCB.filter(F.action == PlanAction.DEPT))
+async def department_chosen(
+    callback: CallbackQuery,
+    callback_data: PlanCB,
+    state: FSMContext,
+    departments: DepartmentService,
+    templates: TemplateService,
+    user: User,
+) -> None:
+    name = _("plan.whole_school")
+    if callback_data.id:
+        name = (await departments.get(callback_data.id)).name
+    await state.update_data(dept=callback_data.id or None, dept_name=name)
+    await state.set_state(Planning.template)
+    own = user.language or "ru"
+    items = sorted(await templates.latest(), key=lambda t: (t.language != own, t.title))
+    rows = [
+        [
+            button(
+                _("plan.template_button").format(
+                    title=t.title, language=t.language, count=t.question_count
+                ),
+                PlanCB(action=PlanAction.TEMPLATE, id=t.id),
+            )
+        ]
+        for t in items
+    ]
+    await show(callback, _step(3, "plan.ask_template"), _markup(rows))
+
+
+# -- 3. template, 4. objectives ------------------------------------------------------------
+
+
+def _objectives_screen(chosen: list[str]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for objective in Objective:
+        mark = "✅ " if objective.value in chosen else "▫️ "
+        rows.append(
+            [
+                button(
+                    mark + _(f"objective.{objective.value}"),
+                    PlanCB(action=PlanAction.OBJECTIVE, value=objective.value),
+                )
+            ]
+        )
+    rows.append([button(_("plan.next"), PlanCB(action=PlanAction.NEXT))])
+    return _step(4, "plan.ask_objectives"), _markup(rows)
+
+
+@router.callback_query(Planning.template, PlanCB.filter(F.action == PlanAction.TEMPLATE))
+async def template_chosen(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, templates: TemplateService
+) -> None:
+    info = await templates.info(callback_data.id)
+    await state.update_data(template=info.id, template_title=info.title, objectives=[])
+    await state.set_state(Planning.objectives)
+    await show(callback, *_objectives_screen([]))
+
+
+@router.callback_query(Planning.objectives, PlanCB.filter(F.action == PlanAction.OBJECTIVE))
+async def objective_toggled(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext
+) -> None:
+    if callback_data.value not in {o.value for o in Objective}:
+        raise Refused("stale")
+    chosen = set((await state.get_data()).get("objectives", []))
+    chosen ^= {callback_data.value}
+    ordered = [o.value for o in Objective if o.value in chosen]
+    await state.update_data(objectives=ordered)
+    await show(callback, *_objectives_screen(ordered))
+
+
+@router.callback_query(Planning.objectives, PlanCB.filter(F.action == PlanAction.NEXT))
+async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
+    data = await state.get_data()
+    if not data.get("objectives"):
+        await callback.answer(_("refused.audits.no_objectives"), show_alert=True)
+        return
+    await state.set_state(Planning.scope)
+    default = _("plan.default_scope").format(
+        where=data["dept_name"], template=data["template_title"]
+    )
+    await state.update_data(default_scope=default)
+    rows = [[button(_("plan.use_default"), PlanCB(action=PlanAction.DEFAULT))]]
+    await show(callback, _step(5, "plan.ask_scope", default=html.quote(default)), _markup(rows))
+
+
+# -- 5. scope, 6. criteria -------------------------------------------------------------------
+
+
+async def _ask_criteria(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Planning.criteria)
+    rows = [[button(_("plan.use_default"), PlanCB(action=PlanAction.DEFAULT))]]
+    text = _step(6, "plan.ask_criteria", default=html.quote(_("plan.default_criteria")))
+    await show(event, text, _markup(rows))
+
+
+@router.message(Planning.scope, F.text, ~F.text.startswith("/"))
+async def scope_typed(message: Message, state: FSMContext) -> None:
+    try:
+        scope = clean_text(message.text or "", 2000, "audits.scope")
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        return
+    await state.update_data(scope=scope)
+    await _ask_criteria(message, state)
+
+
+@router.callback_query(Planning.scope, PlanCB.filter(F.action == PlanAction.DEFAULT))
+async def scope_default(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.update_data(scope=(await state.get_data())["default_scope"])
+    await _ask_criteria(callback, state)
+
+
+async def _ask_auditor(
+    event: Message | CallbackQuery, state: FSMContext, accounts: AccountService
+) -> None:
+    await state.set_state(Planning.auditor)
+    people = [p for p in await accounts.active() if p.has(Role.AUDITOR, Role.MANAGER)]
+    rows = [[button(p.full_name, PlanCB(action=PlanAction.AUDITOR, id=p.id))] for p in people]
+    await show(event, _step(7, "plan.ask_auditor"), _markup(rows))
+
+
+@router.message(Planning.criteria, F.text, ~F.text.startswith("/"))
+async def criteria_typed(message: Message, state: FSMContext, accounts: AccountService) -> None:
+    try:
+        criteria = clean_text(message.text or "", 2000, "audits.criteria")
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        return
+    await state.update_data(criteria=criteria)
+    await _ask_auditor(message, state, accounts)
+
+
+@router.callback_query(Planning.criteria, PlanCB.filter(F.action == PlanAction.DEFAULT))
+async def criteria_default(
+    callback: CallbackQuery, state: FSMContext, accounts: AccountService
+) -> None:
+    await state.update_data(criteria=_("plan.default_criteria"))
+    await _ask_auditor(callback, state, accounts)
+
+
+# -- 7. lead auditor, 8. respondents ---------------------------------------------------------
+
+
+@router.callback_query(Planning.auditor, PlanCB.filter(F.action == PlanAction.AUDITOR))
+async def auditor_chosen(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
+) -> None:
+    data = await state.get_data()
+    auditor = await accounts.get(callback_data.id)
+    if auditor is None or not auditor.is_active:
+        raise Refused("users.not_found")
+    try:
+        check_auditor(auditor, data.get("dept"))
+    except Refused as refusal:
+        await callback.answer(_refusal(refusal), show_alert=True)
+        return  # the same list stays on screen: the question is asked again
+    staff = [p.id for p in await accounts.active(data.get("dept")) if p.id != auditor.id]
+    await state.update_data(auditor=auditor.id, auditor_name=auditor.full_name, staff=staff)
+    await state.set_state(Planning.respondents)
+    rows = [
+        [button(_("plan.all_staff").format(count=len(staff)), PlanCB(action=PlanAction.ALL_STAFF))],
+        [button(_("plan.pick_people"), PlanCB(action=PlanAction.PICK))],
+    ]
+    await show(
+        callback,
+        _step(8, "plan.ask_respondents", where=html.quote(data["dept_name"])),
+        _markup(rows),
+    )
+
+
+async def _people_screen(
+    event: CallbackQuery, state: FSMContext, accounts: AccountService, page: int
+) -> None:
+    data = await state.get_data()
+    chosen = set(data.get("respondents", []))
+    people = [p for p in await accounts.active() if p.id != data["auditor"]]
+    rows = []
+    for person in people[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]:
+        mark = "✅ " if person.id in chosen else "▫️ "
+        label = mark + person.full_name
+        if person.department_name:
+            label += f" · {person.department_name}"
+        rows.append(
+            [button(label, PlanCB(action=PlanAction.PERSON, id=person.id, value=str(page)))]
+        )
+    builder = InlineKeyboardBuilder.from_markup(_markup(rows))
+    page_buttons(
+        builder, page, len(people), PEOPLE_PAGE, lambda p: PlanCB(action=PlanAction.PAGE, id=p)
+    )
+    builder.row(
+        button(_("plan.people_done").format(count=len(chosen)), PlanCB(action=PlanAction.NEXT))
+    )
+    await show(event, _step(8, "plan.pick_people_title"), builder.as_markup())
+
+
+@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.ALL_STAFF))
+async def all_staff(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
+    staff = (await state.get_data()).get("staff", [])
+    if not staff:
+        await callback.answer(_("refused.audits.no_respondents"), show_alert=True)
+        return
+    await state.update_data(respondents=staff)
+    await _ask_start(callback, state, audits.today())
+
+
+@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PICK))
+async def pick_people(callback: CallbackQuery, state: FSMContext, accounts: AccountService) -> None:
+    await state.update_data(respondents=[])
+    await _people_screen(callback, state, accounts, 0)
+
+
+@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PAGE))
+async def people_page(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
+) -> None:
+    await _people_screen(callback, state, accounts, max(0, callback_data.id))
+
+
+@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PERSON))
+async def person_toggled(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
+) -> None:
+    chosen = set((await state.get_data()).get("respondents", []))
+    chosen ^= {callback_data.id}
+    await state.update_data(respondents=sorted(chosen))
+    page = int(callback_data.value) if callback_data.value.isdigit() else 0
+    await _people_screen(callback, state, accounts, page)
+
+
+@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.NEXT))
+async def people_done(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
+    if not (await state.get_data()).get("respondents"):
+        await callback.answer(_("refused.audits.no_respondents"), show_alert=True)
+        return
+    await _ask_start(callback, state, audits.today())
+
+
+# -- 9. start date, 10. deadline --------------------------------------------------------------
+
+
+async def _ask_start(
+    event: Message | CallbackQuery, state: FSMContext, today: date | None = None
+) -> None:
+    await state.set_state(Planning.start)
+    day = today or date.today()
+    data = await state.get_data()
+    earliest = date.fromisoformat(data["today"]) if "today" in data else day
+    await show(
+        event,
+        _step(9, "plan.ask_start"),
+        calendar_keyboard(earliest.year, earliest.month, earliest),
+    )
+
+
+async def _ask_deadline(event: Message | CallbackQuery, state: FSMContext, start: date) -> None:
+    await state.set_state(Planning.deadline)
+    await show(
+        event,
+        _step(10, "plan.ask_deadline", start=format_date(start)),
+        calendar_keyboard(start.year, start.month, start),
+    )
+
+
+async def _date_given(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    value: date | None,
+    audits: AuditService,
+    user: User,
+    templates: TemplateService,
+) -> None:
+    """One path for typed and picked dates; a bad date is explained and asked again."""
+
+    async def refuse(key: str) -> None:
+        text = _(key)
+        if isinstance(event, CallbackQuery):
+            await event.answer(text, show_alert=True)
+        else:
+            await event.answer(text)
+
+    if value is None:
+        await refuse("refused.audits.bad_date")
+        return
+    current = await state.get_state()
+    data = await state.get_data()
+    try:
+        if current == Planning.start.state:
+            check_dates(value, None, audits.today())
+            await state.update_data(start=value.isoformat())
+            await _ask_deadline(event, state, value)
+        else:
+            check_dates(date.fromisoformat(data["start"]), value, audits.today())
+            await state.update_data(deadline=value.isoformat())
+            await _confirm(event, state, templates)
+    except Refused as refusal:
+        await refuse(f"refused.{refusal.key}")
+
+
+@router.message(Planning.start, F.text, ~F.text.startswith("/"))
+@router.message(Planning.deadline, F.text, ~F.text.startswith("/"))
+async def date_typed(
+    message: Message,
+    state: FSMContext,
+    audits: AuditService,
+    user: User,
+    templates: TemplateService,
+) -> None:
+    await _date_given(message, state, parse_date(message.text or ""), audits, user, templates)
+
+
+@router.callback_query(Planning.start, CalendarCB.filter())
+@router.callback_query(Planning.deadline, CalendarCB.filter())
+async def date_picked(
+    callback: CallbackQuery,
+    callback_data: CalendarCB,
+    state: FSMContext,
+    audits: AuditService,
+    user: User,
+    templates: TemplateService,
+) -> None:
+    if callback_data.y == 0:  # a label or a disabled day
+        await callback.answer()
+        return
+    if callback_data.d == 0:  # another month
+        data = await state.get_data()
+        earliest = audits.today()
+        if await state.get_state() == Planning.deadline.state:
+            earliest = max(earliest, date.fromisoformat(data["start"]))
+        if not (1 <= callback_data.m <= 12 and 2000 <= callback_data.y <= 2100):
+            raise Refused("stale")
+        markup = calendar_keyboard(callback_data.y, callback_data.m, earliest)
+        await callback.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
+        await callback.answer()
+        return
+    try:
+        value: date | None = date(callback_data.y, callback_data.m, callback_data.d)
+    except ValueError:
+        value = None
+    await _date_given(callback, state, value, audits, user, templates)
+
+
+# -- confirm ----------------------------------------------------------------------------------
+
+
+def _draft(data: dict[str, Any]) -> AuditDraft:
+    return AuditDraft(
+        title=data["title"],
+        department_id=data.get("dept"),
+        template_id=data["template"],
+        objectives=list(data["objectives"]),
+        scope=data["scope"],
+        criteria=data["criteria"],
+        lead_auditor_id=data["auditor"],
+        respondent_ids=list(data["respondents"]),
+        start_date=date.fromisoformat(data["start"]),
+        deadline=date.fromisoformat(data["deadline"]),
+    )
+
+
+async def _confirm(
+    event: Message | CallbackQuery, state: FSMContext, templates: TemplateService
+) -> None:
+    await state.set_state(Planning.confirm)
+    data = await state.get_data()
+    draft = _draft(data)
+    text = _("plan.summary").format(
+        title=html.quote(draft.title),
+        where=html.quote(data["dept_name"]),
+        template=html.quote(data["template_title"]),
+        objectives=", ".join(_(f"objective.{o}") for o in draft.objectives),
+        scope=html.quote(draft.scope),
+        criteria=html.quote(draft.criteria),
+        auditor=html.quote(data["auditor_name"]),
+        respondents=len(draft.respondent_ids),
+        start=format_date(draft.start_date),  # type: ignore[arg-type]
+        deadline=format_date(draft.deadline),  # type: ignore[arg-type]
+    )
+    rows = [[button(_("plan.create"), PlanCB(action=PlanAction.CONFIRM))]]
+    await show(event, text, _markup(rows))
+
+
+@router.callback_query(Planning.confirm, PlanCB.filter(F.action == PlanAction.CONFIRM))
+async def create(
+    callback: CallbackQuery,
+    state: FSMContext,
+    user: User,
+    audits: AuditService,
+    sweeper: Sweeper,
+) -> None:
+    audit = await audits.plan(user, _draft(await state.get_data()))
+    await state.clear()
+    text = _("plan.created").format(number=audit.number, start=format_date(audit.start_date))
+    if audit.start_date <= audits.today():
+        await sweeper.run_once()  # an audit starting today opens at once
+        text = _("plan.created_open").format(
+            number=audit.number, count=len(await audits.respondents(audit.id))
+        )
+    card = button(_("audit.open_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))
+    await show(callback, text, _markup([[card]]))

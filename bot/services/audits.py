@@ -1,0 +1,226 @@
+"""Planning, opening, running and closing audits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from bot.clock import Clock
+from bot.domain.audits import (
+    AnswerRecord,
+    Audit,
+    AuditDraft,
+    AuditStatus,
+    Objective,
+    Respondent,
+)
+from bot.domain.checklists import compute_results
+from bot.domain.dates import local_today
+from bot.domain.models import User
+from bot.domain.roles import Role
+from bot.services.errors import Refused
+from bot.services.templates import TemplateService
+from bot.storage.answers import AnswerRepo
+from bot.storage.audits import AuditRepo
+from bot.storage.db import Database
+from bot.storage.events import EventLog
+from bot.storage.users import UserRepo
+
+AUDIT = "audit"
+TITLE_MAX = 200
+TEXT_MAX = 2000
+CONCLUSION_MAX = 3500
+ACTIVE = (AuditStatus.PLANNED, AuditStatus.OPEN)
+
+
+def clean_text(raw: str, limit: int, key: str) -> str:
+    text = raw.strip()
+    if not text:
+        raise Refused(f"{key}_empty")
+    if len(text) > limit:
+        raise Refused(f"{key}_long", limit=limit)
+    return text
+
+
+def check_dates(start: date | None, deadline: date | None, today: date) -> None:
+    if start is not None and start < today:
+        raise Refused("audits.start_in_past")
+    if start is not None and deadline is not None and deadline < start:
+        raise Refused("audits.deadline_before_start")
+
+
+def check_auditor(auditor: User, department_id: int | None) -> None:
+    if not auditor.has(Role.AUDITOR, Role.MANAGER):
+        raise Refused("audits.not_an_auditor")
+    if department_id is not None and auditor.department_id == department_id:
+        raise Refused("audits.own_department")
+
+
+class AuditService:
+    def __init__(self, db: Database, clock: Clock, templates: TemplateService, tz: object) -> None:
+        self.db = db
+        self.clock = clock
+        self.templates = templates
+        self.tz = tz
+
+    def today(self) -> date:
+        return local_today(self.clock.now(), self.tz)  # type: ignore[arg-type]
+
+    async def plan(self, actor: User, draft: AuditDraft) -> Audit:
+        """Creates the audit from a finished draft, re-checking every rule: the wizard
+        checked them step by step, but time passed and people changed since."""
+        title = clean_text(draft.title, TITLE_MAX, "audits.title")
+        scope = clean_text(draft.scope, TEXT_MAX, "audits.scope")
+        criteria = clean_text(draft.criteria, TEXT_MAX, "audits.criteria")
+        if draft.template_id is None or draft.lead_auditor_id is None:
+            raise Refused("audits.incomplete")
+        if draft.start_date is None or draft.deadline is None:
+            raise Refused("audits.incomplete")
+        check_dates(draft.start_date, draft.deadline, self.today())
+        objectives = [o for o in draft.objectives if o in {x.value for x in Objective}]
+        if not objectives:
+            raise Refused("audits.no_objectives")
+        await self.templates.info(draft.template_id)
+        async with self.db.connect() as conn:
+            users = UserRepo(conn)
+            auditor = await users.get(draft.lead_auditor_id)
+            if auditor is None or not auditor.is_active:
+                raise Refused("users.not_found")
+            check_auditor(auditor, draft.department_id)
+            respondents = sorted(set(draft.respondent_ids) - {auditor.id})
+            if not respondents:
+                raise Refused("audits.no_respondents")
+            for user_id in respondents:
+                person = await users.get(user_id)
+                if person is None or not person.is_active:
+                    raise Refused("users.not_found")
+            repo = AuditRepo(conn)
+            now = self.clock.now()
+            audit_id = await repo.add(
+                title=title,
+                department_id=draft.department_id,
+                template_id=draft.template_id,
+                objectives=objectives,
+                scope=scope,
+                criteria=criteria,
+                lead_auditor_id=auditor.id,
+                start_date=draft.start_date,
+                deadline=draft.deadline,
+                respondent_ids=respondents,
+                created_by=actor.id,
+                now=now,
+            )
+            audit = await repo.get(audit_id)
+            assert audit is not None
+            fields = asdict(draft)
+            fields.update(
+                start_date=draft.start_date.isoformat(), deadline=draft.deadline.isoformat()
+            )
+            await EventLog(conn).add(
+                now, actor.id, AUDIT, audit_id, "planned", number=audit.number, **fields
+            )
+        return audit
+
+    async def open_due(self) -> list[tuple[Audit, list[Respondent]]]:
+        """Opens every planned audit whose start date has come; returns them with the
+        respondents to tell. Safe to run again: an open audit is not opened twice."""
+        today = self.today()
+        opened = []
+        async with self.db.connect() as conn:
+            repo, log = AuditRepo(conn), EventLog(conn)
+            for audit in await repo.due_to_open(today):
+                now = self.clock.now()
+                if await repo.set_status(audit.id, AuditStatus.OPEN, opened_at=now):
+                    await log.add(now, None, AUDIT, audit.id, "opened")
+                    fresh = await repo.get(audit.id)
+                    assert fresh is not None
+                    opened.append((fresh, await repo.respondents(audit.id)))
+        return opened
+
+    async def get(self, audit_id: int) -> Audit:
+        async with self.db.connect() as conn:
+            audit = await AuditRepo(conn).get(audit_id)
+        if audit is None:
+            raise Refused("audits.not_found")
+        return audit
+
+    async def get_to_run(self, user: User, audit_id: int) -> Audit:
+        """The audit, if this user may run it: a manager, or its lead auditor."""
+        audit = await self.get(audit_id)
+        if not (user.has(Role.MANAGER) or audit.lead_auditor_id == user.id):
+            raise Refused("audits.not_yours")
+        return audit
+
+    async def program(self, year: int) -> list[Audit]:
+        async with self.db.connect() as conn:
+            return await AuditRepo(conn).in_year(year)
+
+    async def running(self, user: User) -> list[Audit]:
+        async with self.db.connect() as conn:
+            repo = AuditRepo(conn)
+            if user.has(Role.MANAGER):
+                return await repo.with_status(ACTIVE)
+            return await repo.led_by(user.id, ACTIVE)
+
+    async def respondents(self, audit_id: int) -> list[Respondent]:
+        async with self.db.connect() as conn:
+            return await AuditRepo(conn).respondents(audit_id)
+
+    async def answers(self, audit_id: int) -> list[AnswerRecord]:
+        async with self.db.connect() as conn:
+            return await AnswerRepo(conn).all_for_audit(audit_id)
+
+    async def close(self, actor: User, audit_id: int, raw_conclusion: str) -> Audit:
+        """Stores the conclusion and the compliance results of the submitted questionnaires."""
+        conclusion = clean_text(raw_conclusion, CONCLUSION_MAX, "audits.conclusion")
+        audit = await self.get_to_run(actor, audit_id)
+        checklist = await self.templates.checklist(audit.template_id)
+        async with self.db.connect() as conn:
+            repo = AuditRepo(conn)
+            current = await repo.get(audit_id)
+            assert current is not None
+            if current.status is not AuditStatus.OPEN:
+                raise Refused("audits.not_open")
+            submitted = {r.user_id for r in await repo.respondents(audit_id) if r.submitted_at}
+            if not submitted:
+                raise Refused("audits.nothing_submitted")
+            given = [
+                (a.question_id, a.value)
+                for a in await AnswerRepo(conn).all_for_audit(audit_id)
+                if a.user_id in submitted and a.value is not None
+            ]
+            results = compute_results(checklist, given)
+            stored = {
+                "overall": results.overall,
+                "by_section": results.by_section,
+                "by_clause": results.by_clause,
+                "scored": results.scored,
+                "respondents": len(submitted),
+            }
+            now = self.clock.now()
+            await repo.set_status(
+                audit_id, AuditStatus.CLOSED, conclusion=conclusion, results=stored, closed_at=now
+            )
+            await EventLog(conn).add(
+                now, actor.id, AUDIT, audit_id, "closed", overall=results.overall
+            )
+            closed = await repo.get(audit_id)
+        assert closed is not None
+        return closed
+
+    async def cancel(self, actor: User, audit_id: int) -> Audit:
+        if not actor.has(Role.MANAGER):
+            raise Refused("audits.not_yours")
+        async with self.db.connect() as conn:
+            repo = AuditRepo(conn)
+            audit = await repo.get(audit_id)
+            if audit is None:
+                raise Refused("audits.not_found")
+            if audit.status not in ACTIVE:
+                raise Refused("audits.not_active")
+            now = self.clock.now()
+            await repo.set_status(audit_id, AuditStatus.CANCELLED, closed_at=now)
+            await EventLog(conn).add(now, actor.id, AUDIT, audit_id, "cancelled")
+            cancelled = await repo.get(audit_id)
+        assert cancelled is not None
+        return cancelled

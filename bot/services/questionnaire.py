@@ -1,0 +1,208 @@
+"""A respondent's questionnaire: every answer stored the moment it is given, frozen on submit.
+
+Every write re-checks, inside its own transaction, that the audit is open and the
+questionnaire not yet submitted, so an old button or a double tap cannot change what is
+frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
+from bot.domain.checklists import AnswerType, Checklist, EvidenceRule, Question, normalize_answer
+from bot.domain.models import User
+from bot.services.errors import Refused
+from bot.services.templates import TemplateService
+from bot.storage.answers import AnswerRepo
+from bot.storage.audits import AuditRepo
+from bot.storage.db import Database
+from bot.storage.events import EventLog
+
+COMMENT_MAX = 1000
+EVIDENCE_MAX = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    audit: Audit
+    checklist: Checklist
+    respondent: Respondent
+    answers: dict[str, AnswerRecord]
+
+    @property
+    def total(self) -> int:
+        return self.checklist.question_count
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.checklist.questions if self.value(q) is not None)
+
+    @property
+    def submitted(self) -> bool:
+        return self.respondent.submitted_at is not None
+
+    def question(self, index: int) -> Question:
+        if not 0 <= index < self.total:
+            raise Refused("questionnaire.no_such_question")
+        return self.checklist.questions[index]
+
+    def record(self, question: Question) -> AnswerRecord | None:
+        return self.answers.get(question.id)
+
+    def value(self, question: Question) -> str | None:
+        record = self.answers.get(question.id)
+        return record.value if record else None
+
+    def pieces(self, question: Question) -> int:
+        record = self.answers.get(question.id)
+        return evidence_pieces(record.evidence) if record else 0
+
+    def needs_evidence(self, question: Question) -> bool:
+        return question.evidence is EvidenceRule.REQUIRED and self.pieces(question) == 0
+
+    def first_unanswered(self) -> int | None:
+        for index, question in enumerate(self.checklist.questions):
+            if self.value(question) is None or self.needs_evidence(question):
+                return index
+        return None
+
+    def missing(self) -> list[int]:
+        """Indexes of required questions that block submission."""
+        return [
+            index
+            for index, question in enumerate(self.checklist.questions)
+            if question.required and (self.value(question) is None or self.needs_evidence(question))
+        ]
+
+
+class QuestionnaireService:
+    def __init__(self, db: Database, clock: Clock, templates: TemplateService) -> None:
+        self.db = db
+        self.clock = clock
+        self.templates = templates
+
+    async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
+        async with self.db.connect() as conn:
+            found = await AuditRepo(conn).open_for(user.id)
+        return [
+            (audit, person, (await self.templates.checklist(audit.template_id)).question_count)
+            for audit, person in found
+        ]
+
+    async def _load(self, conn: AsyncConnection, user: User, audit_id: int) -> Questionnaire:
+        repo = AuditRepo(conn)
+        audit = await repo.get(audit_id)
+        person = await repo.respondent(audit_id, user.id) if audit else None
+        if audit is None or person is None:
+            raise Refused("questionnaire.not_yours")
+        if audit.status is AuditStatus.PLANNED:
+            raise Refused("questionnaire.not_open_yet")
+        if audit.status is not AuditStatus.OPEN:
+            raise Refused("questionnaire.closed")
+        checklist = await self.templates.checklist(audit.template_id)
+        answers = await AnswerRepo(conn).of(audit_id, user.id)
+        return Questionnaire(audit, checklist, person, answers)
+
+    async def load(self, user: User, audit_id: int) -> Questionnaire:
+        async with self.db.connect() as conn:
+            return await self._load(conn, user, audit_id)
+
+    async def _write(
+        self,
+        user: User,
+        audit_id: int,
+        index: int,
+        action: str,
+        compute: Callable[[AnswerRecord | None], dict[str, Any]],
+    ) -> Questionnaire:
+        """Reads the current answer and writes the new fields in one transaction, so two
+        updates at once (an album of photos, a double tap) never lose one another."""
+        async with self.db.connect() as conn:
+            questionnaire = await self._load(conn, user, audit_id)
+            if questionnaire.submitted:
+                raise Refused("questionnaire.submitted")
+            question = questionnaire.question(index)
+            values = compute(questionnaire.record(question))
+            if not values:
+                return questionnaire
+            now = self.clock.now()
+            answer_id, before = await AnswerRepo(conn).save(
+                audit_id, user.id, question.id, now, **values
+            )
+            changed = {k: v for k, v in values.items() if before is None or getattr(before, k) != v}
+            if changed:
+                details = {k: v for k, v in changed.items() if k != "evidence"}
+                if "evidence" in changed:
+                    details["evidence"] = len(changed["evidence"])
+                await EventLog(conn).add(
+                    now,
+                    user.id,
+                    "answer",
+                    answer_id,
+                    action,
+                    audit_id=audit_id,
+                    question_id=question.id,
+                    **details,
+                )
+            return await self._load(conn, user, audit_id)
+
+    async def answer(self, user: User, audit_id: int, index: int, raw: str) -> Questionnaire:
+        questionnaire = await self.load(user, audit_id)
+        question = questionnaire.question(index)
+        value = normalize_answer(question, raw)
+        if value is None:
+            key = {
+                AnswerType.NUMBER: "questionnaire.bad_number",
+                AnswerType.TEXT: "questionnaire.bad_text",
+            }.get(question.type, "questionnaire.bad_value")
+            raise Refused(key)
+        return await self._write(user, audit_id, index, "answered", lambda _: {"value": value})
+
+    async def comment(self, user: User, audit_id: int, index: int, raw: str) -> Questionnaire:
+        text = raw.strip()
+        if not text:
+            raise Refused("questionnaire.comment_empty")
+        if len(text) > COMMENT_MAX:
+            raise Refused("questionnaire.comment_long", limit=COMMENT_MAX)
+        return await self._write(user, audit_id, index, "commented", lambda _: {"comment": text})
+
+    async def add_evidence(
+        self, user: User, audit_id: int, index: int, item: dict[str, Any]
+    ) -> tuple[Questionnaire, bool]:
+        """Attaches a photo or file; says whether it began a new piece of evidence (an
+        album's later photos join the piece its first photo began)."""
+        new_piece = False
+
+        def append(record: AnswerRecord | None) -> dict[str, Any]:
+            nonlocal new_piece
+            evidence = list(record.evidence) if record else []
+            if any(e["file_id"] == item["file_id"] for e in evidence):
+                return {}  # the same file delivered twice
+            if evidence_pieces(evidence) >= EVIDENCE_MAX:
+                raise Refused("questionnaire.evidence_full", limit=EVIDENCE_MAX)
+            group = item.get("group")
+            new_piece = group is None or all(e.get("group") != group for e in evidence)
+            return {"evidence": [*evidence, item]}
+
+        questionnaire = await self._write(user, audit_id, index, "evidence_added", append)
+        return questionnaire, new_piece
+
+    async def submit(self, user: User, audit_id: int) -> tuple[Questionnaire, list[int]]:
+        """Freezes the answers; returns the blocking questions instead when some remain."""
+        async with self.db.connect() as conn:
+            questionnaire = await self._load(conn, user, audit_id)
+            if questionnaire.submitted:
+                raise Refused("questionnaire.submitted")
+            missing = questionnaire.missing()
+            if missing:
+                return questionnaire, missing
+            now = self.clock.now()
+            await AuditRepo(conn).mark_submitted(audit_id, user.id, now)
+            await EventLog(conn).add(now, user.id, "audit", audit_id, "submitted")
+            return await self._load(conn, user, audit_id), []

@@ -1,0 +1,100 @@
+"""Checklist templates: the shipped set, imports of new versions, and exact versions for audits."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.domain.audits import TemplateInfo
+from bot.domain.checklists import Checklist, dump_yaml, load_shipped, parse_checklist
+from bot.domain.models import User
+from bot.services.errors import Refused
+from bot.storage.db import Database
+from bot.storage.events import EventLog
+from bot.storage.templates import TemplateRepo
+
+
+class TemplateService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._cache: dict[int, Checklist] = {}  # a stored version never changes
+
+    async def sync_shipped(self) -> int:
+        """Adds shipped templates whose version the database does not have yet."""
+        added = 0
+        async with self.db.connect() as conn:
+            repo = TemplateRepo(conn)
+            for checklist in load_shipped():
+                if (
+                    await repo.newest_version(checklist.code, checklist.language)
+                    < checklist.version
+                ):
+                    await self._store(repo, EventLog(conn), checklist, None)
+                    added += 1
+        return added
+
+    async def _store(
+        self, repo: TemplateRepo, log: EventLog, checklist: Checklist, actor_id: int | None
+    ) -> int:
+        now = self.clock.now()
+        template_id = await repo.add(
+            checklist.code,
+            checklist.language,
+            checklist.version,
+            checklist.title,
+            checklist.question_count,
+            checklist.model_dump(mode="json"),
+            actor_id,
+            now,
+        )
+        await log.add(
+            now,
+            actor_id,
+            "template",
+            template_id,
+            "imported",
+            code=checklist.code,
+            language=checklist.language,
+            version=checklist.version,
+        )
+        return template_id
+
+    async def latest(self) -> list[TemplateInfo]:
+        async with self.db.connect() as conn:
+            return await TemplateRepo(conn).latest()
+
+    async def info(self, template_id: int) -> TemplateInfo:
+        async with self.db.connect() as conn:
+            found = await TemplateRepo(conn).info(template_id)
+        if found is None:
+            raise Refused("templates.not_found")
+        return found
+
+    async def checklist(self, template_id: int) -> Checklist:
+        if template_id not in self._cache:
+            async with self.db.connect() as conn:
+                content = await TemplateRepo(conn).content(template_id)
+            if content is None:
+                raise Refused("templates.not_found")
+            self._cache[template_id] = Checklist.model_validate(content)
+        return self._cache[template_id]
+
+    async def yaml_of(self, template_id: int) -> str:
+        return dump_yaml(await self.checklist(template_id))
+
+    async def import_yaml(self, actor: User, source: bytes) -> TemplateInfo:
+        """Raises ChecklistError for a bad file; nothing is stored unless all of it is valid."""
+        checklist = parse_checklist(source)
+        async with self.db.connect() as conn:
+            repo = TemplateRepo(conn)
+            newest = await repo.newest_version(checklist.code, checklist.language)
+            if checklist.version <= newest:
+                raise Refused(
+                    "templates.old_version",
+                    code=checklist.code,
+                    given=checklist.version,
+                    newest=newest,
+                )
+            template_id = await self._store(repo, EventLog(conn), checklist, actor.id)
+            found = await repo.info(template_id)
+        assert found is not None
+        return found

@@ -1,0 +1,1 @@
+"""Texts of screens shared by several handlers (in the current language)."""

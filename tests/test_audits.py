@@ -1,0 +1,249 @@
+"""The manager plans an audit; two teachers answer it on their phones; the auditor closes it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.domain.audits import AuditStatus
+from tests.fakeapi import TgUser
+from tests.flows import add_department, join, make_invite
+from tests.harness import BotHarness
+
+MINI = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_bytes()
+
+
+async def school(harness: BotHarness, manager: TgUser) -> tuple[TgUser, TgUser, TgUser]:
+    """A primary-school department with two teachers and an auditor from elsewhere."""
+    await add_department(manager, "МО начальных классов")
+    await add_department(manager, "Методический совет")
+    people = []
+    for tg_id, name, role, dept in (
+        (2001, "Ольга", "педагог", "МО начальных классов"),
+        (2002, "Игорь", "педагог", "МО начальных классов"),
+        (2003, "Светлана", "аудитор", "Методический совет"),
+    ):
+        token = await make_invite(manager, [role], dept)
+        person = harness.user(tg_id, name)
+        await join(person, token)
+        people.append(person)
+    return people[0], people[1], people[2]
+
+
+async def plan_audit(manager: TgUser, start: str, deadline: str, template: str) -> str:
+    await manager.send("/newaudit")
+    await manager.send("Проверка документации учителя")
+    await manager.press("МО начальных классов")
+    await manager.press(template)
+    await manager.press("соответствие законодательству")
+    await manager.press("риски")
+    await manager.press("Далее")
+    await manager.press("Взять предложенное")  # scope
+    await manager.press("Взять предложенное")  # criteria
+    await manager.press("Светлана")
+    await manager.press("Все сотрудники подразделения (2)")
+    await manager.send(start)
+    reply = await manager.send(deadline)
+    assert "Проверьте аудит" in reply.text, reply.text
+    reply = await manager.press("Создать аудит")
+    return reply.text
+
+
+async def test_two_teachers_answer_one_restarts_auditor_closes(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, igor, auditor = await school(harness, manager)
+    reply = await manager.send_document(MINI, "mini.yaml")
+    assert "Загружен чек-лист «Мини-проверка уроков» (ru), версия 1: 6 вопросов" in reply.text
+
+    text = await plan_audit(manager, "26.11.2026", "04.12.2026", "Мини-проверка уроков")
+    assert "Аудит A-2026-001 создан и начат сегодня: анкеты отправлены респондентам (2)" in text
+    notice = olga.last
+    assert "Начался аудит A-2026-001" in notice.text and "6 вопросов" in notice.text
+
+    # Olga answers everything: a required photo, a comment, a typed number and text.
+    reply = await olga.press("Начать анкету")
+    assert "вопрос 1/6" in reply.text and "п. 8.5.1" in reply.text
+    reply = await olga.press("Да")
+    assert "Подписан ли журнал инструктажей" in reply.text
+    assert "Для этого вопроса нужно фото или файл" in reply.text
+    reply = await olga.press("Нет")
+    assert "Теперь приложите фото или файл" in reply.text
+    reply = await olga.press("Пропустить")
+    assert reply.alert and "Сначала приложите фото или файл" in reply.alert
+    await olga.press("Фото/файл")
+    reply = await olga.send_photo(album="album-1")
+    assert "Доказательств: 1" in reply.text
+    reply = await olga.send_photo(album="album-1")  # the rest of the album: silent
+    assert reply.messages == []
+    await olga.press("Комментарий")
+    reply = await olga.send("Журнал подписан не всеми, исправляем")
+    assert "Комментарий сохранён" in reply.text
+    reply = await olga.press("Готово")
+    assert "Насколько удобен электронный журнал" in reply.text
+    await olga.press("4")
+    await olga.press("Небольшое отставание")
+    reply = await olga.send("два")
+    assert "Нужно число" in reply.text
+    reply = await olga.send("2")
+    assert "Что бы вы улучшили" in reply.text
+    reply = await olga.send("Больше проекторов в кабинетах")
+    assert "Отвечено 6 из 6" in reply.text
+    await olga.press("Отправить анкету")
+    reply = await olga.press("Да, отправить")
+    assert "Анкета аудита A-2026-001 отправлена" in reply.text
+    assert "Ольга отправил(а) анкету аудита A-2026-001" in auditor.last.text
+
+    # A stale button from Olga's questionnaire changes nothing now.
+    reply = await olga.press_data("q1:a:1:0:no")
+    assert reply.alert and "Анкета уже отправлена" in reply.alert
+
+    # Igor stops halfway; the bot restarts; he continues where he stopped.
+    await igor.press("Начать анкету")
+    await igor.press("Нет")
+    await igor.press("Неприменимо")
+    await igor.press("Фото/файл")
+    await igor.send_document(b"%PDF-1.4 scan", "journal.pdf", "application/pdf")
+    await harness.restart()
+    reply = await igor.send("/audits")
+    assert "отвечено 2/6" in reply.text
+    reply = await igor.press("A-2026-001 (2/6)")
+    assert "Насколько удобен электронный журнал" in reply.text and "вопрос 3/6" in reply.text
+    await igor.press("2")
+    await igor.press("Большое отставание")
+    await igor.send("0")
+    reply = await igor.press("Пропустить")  # the optional text question
+    assert "Отвечено 5 из 6" in reply.text
+    await igor.press("Отправить анкету")
+    reply = await igor.press("Да, отправить")
+    assert "отправлена" in reply.text
+
+    # The auditor sees progress and answers, then closes the audit.
+    reply = await auditor.send("/audits")
+    assert "Аудиты, которые вы ведёте" in reply.text
+    reply = await auditor.press("A-2026-001")
+    assert "Респонденты</b>" not in reply.text and "(отправили 2 из 2)" in reply.text
+    assert "✅ Ольга — 6/6" in reply.text and "✅ Игорь — 5/6" in reply.text
+    reply = await auditor.press("Ответы по вопросам")
+    assert "Ольга: ✅ Да" in reply.text and "Игорь: ❌ Нет ⚠️" in reply.text
+    assert "Журнал подписан не всеми" in reply.text and "📎1" in reply.text
+    mark = len(auditor.chat())
+    await auditor.press("📎 2")
+    evidence = auditor.chat()[mark:]
+    assert [bool(m.photo) for m in evidence] == [True, True, False]
+    assert evidence[2].document and "Вопрос 2 — Игорь" in evidence[2].text
+    await auditor.press("К карточке аудита")
+    await auditor.press("Заключение и закрытие")
+    await auditor.send("Документация в целом ведётся; журнал инструктажей требует внимания.")
+    reply = await auditor.press("Закрыть аудит")
+    # Hand-computed (see tests/data/mini_checklist.yaml):
+    # Olga: yes=1, no=0, scale 4 -> 0.75, choice without trigger -> 1, number 2 -> 1
+    # Igor: no=0, n/a excluded, scale 2 -> 0.25, choice with trigger -> 0, number 0 -> 0
+    # overall 4.0 / 9 = 44.4%; "Документы" 2.0/5 = 40.0%; "Уроки" 2/4 = 50.0%
+    assert "Соответствие: 44.4%" in reply.text
+    assert "Документы: 40.0%" in reply.text and "Уроки: 50.0%" in reply.text
+    assert "7.1.4: 0.0%" in reply.text
+    assert harness.app is not None
+    audit = await harness.app.dispatcher["audits"].get(1)
+    assert audit.status is AuditStatus.CLOSED
+    assert audit.results["by_clause"]["8.5.1"] == 50.0
+    assert audit.results["by_clause"]["7.1.3"] == 50.0
+    assert audit.results["respondents"] == 2
+
+    reply = await igor.press_data("q1:a:1:0:yes")
+    assert reply.alert and "закрыт" in reply.alert
+
+
+async def test_planning_refuses_bad_dates_and_own_department_auditor(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, _igor, auditor = await school(harness, manager)
+    token = await make_invite(manager, ["аудитор"], "МО начальных классов")
+    insider = harness.user(2004, "Марина")
+    await join(insider, token)
+
+    await manager.send("/newaudit")
+    await manager.send("Аудит кабинетов")
+    await manager.press("МО начальных классов")
+    await manager.press("Инфраструктура")
+    await manager.press("риски")
+    await manager.press("Далее")
+    await manager.send("Кабинеты начальной школы")
+    await manager.press("Взять предложенное")
+    reply = await manager.press("Марина")
+    assert (
+        reply.alert
+        == "Аудитор не может проверять собственное подразделение. Выберите другого аудитора."
+    )
+    await manager.press("Светлана")
+    await manager.press("Выбрать людей")
+    await manager.press("Ольга")
+    reply = await manager.press("Готово (1)")
+    assert "Дата начала" in reply.text
+    reply = await manager.send("31.02.2027")
+    assert "Не понял дату" in reply.text
+    reply = await manager.send("20.11.2026")
+    assert "Дата начала уже прошла" in reply.text
+    reply = await manager.send("01.12.2026")
+    assert "Срок сдачи анкет (не раньше 01.12.2026)" in reply.text
+    reply = await manager.send("30.11.2026")
+    assert "Срок не может быть раньше даты начала" in reply.text
+    calendar = next(m for m in reversed(manager.chat()) if "Декабрь 2026" in m.buttons)
+    assert "◀️" not in calendar.buttons  # November is before the start: no way back
+    reply = await manager.press("▶️", calendar)
+    assert "Январь 2027" in reply.last.buttons
+    reply = await manager.press("◀️")
+    assert "Декабрь 2026" in reply.last.buttons
+    reply = await manager.press("15")
+    assert "Проверьте аудит" in reply.text and "01.12.2026 — 15.12.2026" in reply.text
+    reply = await manager.press("Создать аудит")
+    assert "Аудит A-2026-001 запланирован" in reply.text
+    reply = await olga.send("/audits")
+    assert "Открытых анкет для вас сейчас нет" in reply.text
+
+    # On the start date the sweep opens it and Olga is told once.
+    harness.clock.advance(timedelta(days=5))
+    assert harness.app is not None
+    await harness.app.sweeper.run_once()
+    await harness.app.sweeper.run_once()
+    notices = [m for m in olga.chat() if "Начался аудит A-2026-001" in m.text]
+    assert len(notices) == 1
+    reply = await olga.send("/audits")
+    assert "A-2026-001" in reply.text and "отвечено 0/" in reply.text
+    reply = await manager.send("/program")
+    assert (
+        "Декабрь" in reply.text
+        and "A-2026-001 «Аудит кабинетов» — МО начальных классов" in reply.text
+    )
+    assert auditor.id == 2003
+
+
+async def test_bad_template_file_is_refused_whole(harness: BotHarness, manager: TgUser) -> None:
+    reply = await manager.send_document(b"code: [unclosed", "broken.yaml")
+    assert "Чек-лист не загружен, ничего не изменилось" in reply.text
+    broken = MINI.replace(b'nc_trigger: "<=2"', b'nc_trigger: "<=x"').replace(
+        b"      - id: m05", b"      - id: m04"
+    )
+    reply = await manager.send_document(broken, "mini.yaml")
+    assert "Чек-лист не загружен" in reply.text
+    assert "m03" in reply.text and "nc_trigger" in reply.text
+    assert "m04" in reply.text
+    reply = await manager.send_document(b"hello", "notes.txt")
+    assert "файлы .yaml или .yml" in reply.text
+    reply = await manager.send("/templates")
+    assert "Мини-проверка" not in reply.text
+    assert "Учебный процесс (ru) — версия 1" in reply.text
+
+    await manager.send_document(MINI, "mini.yaml")
+    reply = await manager.send_document(MINI, "mini.yaml")
+    assert "уже есть «mini_lessons» версии 1" in reply.text
+    newer = MINI.replace(b"version: 1", b"version: 2")
+    reply = await manager.send_document(newer, "mini.yaml")
+    assert "версия 2" in reply.text
+
+    await manager.send("/templates")
+    await manager.press("Мини-проверка уроков (ru)")
+    mark = len(manager.chat())
+    await manager.press("Скачать YAML")
+    document = manager.chat()[mark].document
+    assert document and document["file_name"] == "mini_lessons_ru_v2.yaml"
