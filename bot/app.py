@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiohttp import web
@@ -26,6 +25,7 @@ from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.templates import TemplateService
+from bot.session import BotSession
 from bot.storage.db import Database
 from bot.storage.fsm import SQLStorage
 
@@ -34,9 +34,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = None
+    session = BotSession()
     if settings.telegram_api_url != TELEGRAM_API:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -79,7 +79,7 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
         db=db,
         clock=clock,
         accounts=accounts,
-        departments=DepartmentService(db, clock),
+        departments=DepartmentService(db, clock, accounts.forget),
         invites=InviteService(db, clock, settings.invite_ttl_days),
         templates=templates,
         audits=audits,

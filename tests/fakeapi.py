@@ -150,6 +150,8 @@ class FakeTelegram:
         self.failures: dict[str, list[ApiError]] = {}
         self.webhook: dict[str, Any] | None = None
         self._interrupts = 0
+        self._output: dict[int, asyncio.Event] = {}
+        self.polled = asyncio.Event()  # set once a bot has asked for updates
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -245,6 +247,7 @@ class FakeTelegram:
         return True
 
     async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.polled.set()
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         async with self._changed:
@@ -295,7 +298,7 @@ class FakeTelegram:
             **message,
         }
         self.messages[(chat_id, message_id)] = message
-        self.log.append(("sent", chat_id, message_id))
+        self._logged("sent", chat_id, message_id)
         return message
 
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +334,7 @@ class FakeTelegram:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
-        self.log.append(("edited", chat_id, message["message_id"]))
+        self._logged("edited", chat_id, message["message_id"])
         return message
 
     async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -342,13 +345,13 @@ class FakeTelegram:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
-        self.log.append(("edited", chat_id, message["message_id"]))
+        self._logged("edited", chat_id, message["message_id"])
         return message
 
     async def api_deleteMessage(self, params: dict[str, Any]) -> bool:
         chat_id, message = self._existing(params)
         del self.messages[(chat_id, message["message_id"])]
-        self.log.append(("deleted", chat_id, message["message_id"]))
+        self._logged("deleted", chat_id, message["message_id"])
         return True
 
     async def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -443,6 +446,21 @@ class FakeTelegram:
         key = (json.dumps({"chat_id": chat_id, "type": "chat"}, sort_keys=True), "")
         found = self.commands.get(key)
         return None if found is None else [c["command"] for c in found]
+
+    def _logged(self, kind: str, chat_id: int, message_id: int) -> None:
+        self.log.append((kind, chat_id, message_id))
+        if event := self._output.get(chat_id):
+            event.set()
+
+    async def wait_output(self, chat_id: int, seconds: float = 30) -> None:
+        """Waits until the bot shows something new in this chat (for load tests, where
+        the bot handles updates concurrently and confirmation order says nothing)."""
+        event = self._output.setdefault(chat_id, asyncio.Event())
+        await asyncio.wait_for(event.wait(), seconds)
+        event.clear()
+
+    def expect_output(self, chat_id: int) -> None:
+        self._output.setdefault(chat_id, asyncio.Event()).clear()
 
     async def interrupt_polls(self) -> None:
         """Ends waiting long polls at once, so a bot that is stopping need not wait."""

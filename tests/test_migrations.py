@@ -22,11 +22,10 @@ async def test_migrations_match_the_tables(tmp_path: Path) -> None:
         context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
         return compare_metadata(context, metadata)
 
-    async with db.connect() as conn:
-        assert await conn.run_sync(diff) == []
-        mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
-        foreign_keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
-    assert (mode, foreign_keys) == ("wal", 1)
+    assert await db.run(diff) == []
+    mode = await db.run(lambda conn: conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+    keys = await db.run(lambda conn: conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+    assert (mode, keys) == ("wal", 1)
     await db.close()
 
 
@@ -43,7 +42,6 @@ async def test_downgrade_to_empty_and_up_again(tmp_path: Path) -> None:
         assert left == []
         return inspect(sync_conn).get_table_names()
 
-    async with db.connect() as conn:
-        tables = await conn.run_sync(down_and_up)
+    tables = await db.run(down_and_up)
     assert {"users", "departments", "invites", "events", "fsm_states"} <= set(tables)
     await db.close()

@@ -77,8 +77,7 @@ async def test_departments_add_rename_and_head(harness: BotHarness, manager: TgU
     assert "• МО учителей математики — руководитель: не назначен; сотрудников: 0" in reply.text
 
     assert harness.app is not None
-    async with harness.app.db.connect() as conn:
-        history = await EventLog(conn).for_entity("department", 2)
+    history = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("department", 2))
     assert [e.action for e in history] == ["created", "renamed", "head_changed"]
     assert history[1].data == {
         "before": "Хозяйственная служба <АХЧ>",

@@ -66,8 +66,7 @@ async def test_manager_changes_roles_department_and_deactivates(
     assert "Главное меню" in reply.text and "Подразделение: МО биологии" in reply.text
 
     assert harness.app is not None
-    async with harness.app.db.connect() as conn:
-        history = await EventLog(conn).for_entity("user", 2)
+    history = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("user", 2))
     assert [e.action for e in history] == [
         "registered", "roles_changed", "department_changed", "roles_changed",
         "deactivated", "activated",

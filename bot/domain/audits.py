@@ -75,7 +75,7 @@ class Respondent:
     submitted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AnswerRecord:
     id: int
     user_id: int

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -471,9 +472,9 @@ class Checklist(BaseModel):
                 raise PydanticCustomError(problem.key, "{value}", {**problem.params})
         return self
 
-    @property
+    @cached_property
     def questions(self) -> list[Question]:
-        """All questions in template order."""
+        """All questions in template order (computed once: a checklist never changes)."""
         return [question for section in self.sections for question in section.questions]
 
     @property

@@ -159,8 +159,9 @@ async def show_question(
     if q.submitted:
         await show(event, *review_screen(q))
         return
+    typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await state.set_state(Answering.question)
-    await state.set_data({"audit": q.audit.id, "q": index})
+    await state.set_data({"audit": q.audit.id, "q": index, "typed": typed})
     await show(event, question_text(q, index), question_keyboard(q, index))
 
 
@@ -173,6 +174,26 @@ async def show_next(
     else:
         await state.clear()
         await show(event, *review_screen(q))
+
+
+# The busiest handler goes first: aiogram tries handlers in order, unpacking the
+# callback data for each.
+@router.callback_query(QCB.filter(F.action == QAction.ANSWER))
+async def answer_button(
+    callback: CallbackQuery,
+    callback_data: QCB,
+    state: FSMContext,
+    user: User,
+    questionnaires: QuestionnaireService,
+) -> None:
+    q = await questionnaires.answer(
+        user, callback_data.audit, callback_data.q, callback_data.v, tapped=True
+    )
+    question = q.question(callback_data.q)
+    if q.needs_evidence(question):
+        await show_question(callback, state, q, callback_data.q)
+        return
+    await show_next(callback, state, q, callback_data.q)
 
 
 # -- the list --------------------------------------------------------------------------
@@ -318,37 +339,13 @@ async def review(
 # -- answering -------------------------------------------------------------------------
 
 
-@router.callback_query(QCB.filter(F.action == QAction.ANSWER))
-async def answer_button(
-    callback: CallbackQuery,
-    callback_data: QCB,
-    state: FSMContext,
-    user: User,
-    questionnaires: QuestionnaireService,
-) -> None:
-    q = await questionnaires.load(user, callback_data.audit)
-    question = q.question(callback_data.q)
-    raw = callback_data.v
-    if question.type is AnswerType.CHOICE:
-        if not raw.isdigit() or int(raw) >= len(question.options):
-            raise Refused("questionnaire.bad_value")
-        raw = question.options[int(raw)]
-    q = await questionnaires.answer(user, callback_data.audit, callback_data.q, raw)
-    if q.needs_evidence(question):
-        await show_question(callback, state, q, callback_data.q)
-        return
-    await show_next(callback, state, q, callback_data.q)
-
-
 @router.message(Answering.question, F.text, ~F.text.startswith("/"))
 async def typed_answer(
     message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
 ) -> None:
     data = await state.get_data()
     audit_id, index = int(data["audit"]), int(data["q"])
-    q = await questionnaires.load(user, audit_id)
-    question = q.question(index)
-    if question.type not in (AnswerType.NUMBER, AnswerType.TEXT):
+    if data.get("typed") is False:
         await message.answer(_("q.use_buttons"))
         return
     try:
@@ -356,6 +353,7 @@ async def typed_answer(
     except Refused as refusal:
         await message.answer(_(f"refused.{refusal.key}").format(**refusal.params))
         return
+    question = q.question(index)
     if q.needs_evidence(question):
         await show_question(message, state, q, index)
     else:
@@ -409,8 +407,9 @@ async def ask_evidence(
     if q.submitted:
         raise Refused("questionnaire.submitted")
     q.question(callback_data.q)
+    typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await state.set_state(Answering.question)
-    await state.set_data({"audit": q.audit.id, "q": callback_data.q})
+    await state.set_data({"audit": q.audit.id, "q": callback_data.q, "typed": typed})
     await callback.answer()
     done = QCB(action=QAction.EVIDENCE_DONE, audit=q.audit.id, q=callback_data.q)
     await callback.message.answer(  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -23,6 +24,8 @@ class SweepScheduler:
             max_instances=1,
             coalesce=True,
             replace_existing=True,
+            # The first sweep runs at start: what fell due while the bot was down goes now.
+            next_run_time=datetime.now(UTC),
         )
 
     async def _run(self) -> None:

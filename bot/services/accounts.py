@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from bot.clock import Clock
 from bot.domain.invites import InviteProblem, hash_token, looks_like_token
 from bot.domain.language import SUPPORTED
 from bot.domain.models import User
 from bot.domain.roles import Role, format_roles
 from bot.services.errors import Refused
+from bot.services.invalidation import then_call
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.events import EventLog
@@ -41,62 +44,75 @@ class AccountService:
         self.db = db
         self.clock = clock
         self.admin_ids = admin_ids
+        # Every update starts by looking its sender up; people change rarely. Whatever
+        # changes a person, a role or a department calls forget().
+        self._by_tg_id: dict[int, User] = {}
+
+    def forget(self) -> None:
+        self._by_tg_id.clear()
 
     async def by_tg_id(self, tg_id: int) -> User | None:
-        async with self.db.connect() as conn:
-            return await UserRepo(conn).by_tg_id(tg_id)
+        if tg_id in self._by_tg_id:
+            return self._by_tg_id[tg_id]
+        user = await self.db.run(lambda conn: UserRepo(conn).by_tg_id(tg_id))
+        if user is not None:
+            self._by_tg_id[tg_id] = user
+        return user
 
     async def get(self, user_id: int) -> User | None:
-        async with self.db.connect() as conn:
-            return await UserRepo(conn).get(user_id)
+        return await self.db.run(lambda conn: UserRepo(conn).get(user_id))
 
+    @then_call("forget")
     async def ensure_admin(self, profile: Profile) -> User:
         """A Telegram id in ADMIN_IDS is always an active manager."""
         now = self.clock.now()
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> User | None:
             repo, log = UserRepo(conn), EventLog(conn)
-            user = await repo.by_tg_id(profile.tg_id)
+            user = repo.by_tg_id(profile.tg_id)
             if user is None:
-                user_id = await repo.add(
+                user_id = repo.add(
                     profile.tg_id, profile.full_name, profile.username, profile.language, None, now
                 )
-                await repo.set_roles(user_id, {Role.MANAGER})
-                await log.add(now, user_id, USER, user_id, "registered_admin", roles="manager")
+                repo.set_roles(user_id, {Role.MANAGER})
+                log.add(now, user_id, USER, user_id, "registered_admin", roles="manager")
             else:
                 user_id = user.id
                 if not user.is_active:
-                    await repo.update(user_id, is_active=True)
-                    await log.add(now, user_id, USER, user_id, "reactivated_admin")
+                    repo.update(user_id, is_active=True)
+                    log.add(now, user_id, USER, user_id, "reactivated_admin")
                 if Role.MANAGER not in user.roles:
                     roles = user.roles | {Role.MANAGER}
-                    await repo.set_roles(user_id, roles)
-                    await log.add(
-                        now, user_id, USER, user_id, "roles_changed", roles=format_roles(roles)
-                    )
-            found = await repo.get(user_id)
+                    repo.set_roles(user_id, roles)
+                    log.add(now, user_id, USER, user_id, "roles_changed", roles=format_roles(roles))
+            return repo.get(user_id)
+
+        found = await self.db.run(work)
         assert found is not None
         return found
 
+    @then_call("forget")
     async def join(self, token: str, profile: Profile) -> JoinResult:
         if not looks_like_token(token):
             return JoinResult(problem=InviteProblem.UNKNOWN)
         now = self.clock.now()
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> JoinResult:
             users, invites, log = UserRepo(conn), InviteRepo(conn), EventLog(conn)
-            existing = await users.by_tg_id(profile.tg_id)
+            existing = users.by_tg_id(profile.tg_id)
             if existing is not None and existing.is_active:
                 return JoinResult(user=existing, already_member=True)
-            invite = await invites.by_hash(hash_token(token))
+            invite = invites.by_hash(hash_token(token))
             if invite is None:
                 return JoinResult(problem=InviteProblem.UNKNOWN)
             if invite.revoked_at is not None:
                 return JoinResult(problem=InviteProblem.REVOKED)
             if invite.expires_at <= now:
                 return JoinResult(problem=InviteProblem.EXPIRED)
-            if not await invites.take_one_use(invite.id):
+            if not invites.take_one_use(invite.id):
                 return JoinResult(problem=InviteProblem.USED_UP)
             if existing is None:
-                user_id = await users.add(
+                user_id = users.add(
                     profile.tg_id,
                     profile.full_name,
                     profile.username,
@@ -107,12 +123,12 @@ class AccountService:
                 action = "registered"
             else:
                 user_id = existing.id
-                await users.update(
+                users.update(
                     user_id, is_active=True, department_id=invite.department_id, bot_blocked=False
                 )
                 action = "reactivated"
-            await users.set_roles(user_id, invite.roles)
-            await log.add(
+            users.set_roles(user_id, invite.roles)
+            log.add(
                 now,
                 user_id,
                 USER,
@@ -122,30 +138,35 @@ class AccountService:
                 roles=format_roles(invite.roles),
                 department_id=invite.department_id,
             )
-            await log.add(now, user_id, "invite", invite.id, "used", user_id=user_id)
-            return JoinResult(user=await users.get(user_id))
+            log.add(now, user_id, "invite", invite.id, "used", user_id=user_id)
+            return JoinResult(user=users.get(user_id))
 
+        return await self.db.run(work)
+
+    @then_call("forget")
     async def set_language(self, user: User, language: str) -> None:
         if language not in SUPPORTED:
             raise Refused("language.unknown")
-        async with self.db.connect() as conn:
-            await UserRepo(conn).update(user.id, language=language)
-            await EventLog(conn).add(
+
+        def work(conn: Connection) -> None:
+            UserRepo(conn).update(user.id, language=language)
+            EventLog(conn).add(
                 self.clock.now(), user.id, USER, user.id, "language_changed", language=language
             )
 
+        await self.db.run(work)
+
     async def page(self, page: int, size: int) -> tuple[list[User], int]:
-        async with self.db.connect() as conn:
-            return await UserRepo(conn).page(page * size, size)
+        return await self.db.run(lambda conn: UserRepo(conn).page(page * size, size))
 
     async def active(self, department_id: int | None = None) -> list[User]:
-        async with self.db.connect() as conn:
-            return await UserRepo(conn).active(department_id)
+        return await self.db.run(lambda conn: UserRepo(conn).active(department_id))
 
+    @then_call("forget")
     async def toggle_role(self, actor: User, user_id: int, role: Role) -> User:
-        async with self.db.connect() as conn:
+        def work(conn: Connection) -> User:
             repo = UserRepo(conn)
-            target = await self._target(repo, user_id)
+            target = self._target(repo, user_id)
             roles = set(target.roles)
             if role in roles:
                 if role is Role.MANAGER and (
@@ -157,8 +178,8 @@ class AccountService:
                 roles.add(role)
             if not roles:
                 raise Refused("users.no_roles")
-            await repo.set_roles(target.id, roles)
-            await EventLog(conn).add(
+            repo.set_roles(target.id, roles)
+            EventLog(conn).add(
                 self.clock.now(),
                 actor.id,
                 USER,
@@ -167,16 +188,19 @@ class AccountService:
                 before=format_roles(target.roles),
                 after=format_roles(roles),
             )
-            return await self._target(repo, user_id)
+            return self._target(repo, user_id)
 
+        return await self.db.run(work)
+
+    @then_call("forget")
     async def set_department(self, actor: User, user_id: int, department_id: int | None) -> User:
-        async with self.db.connect() as conn:
+        def work(conn: Connection) -> User:
             repo = UserRepo(conn)
-            target = await self._target(repo, user_id)
-            if department_id is not None and await DepartmentRepo(conn).get(department_id) is None:
+            target = self._target(repo, user_id)
+            if department_id is not None and DepartmentRepo(conn).get(department_id) is None:
                 raise Refused("departments.not_found")
-            await repo.update(target.id, department_id=department_id)
-            await EventLog(conn).add(
+            repo.update(target.id, department_id=department_id)
+            EventLog(conn).add(
                 self.clock.now(),
                 actor.id,
                 USER,
@@ -185,31 +209,37 @@ class AccountService:
                 before=target.department_id,
                 after=department_id,
             )
-            return await self._target(repo, user_id)
+            return self._target(repo, user_id)
 
+        return await self.db.run(work)
+
+    @then_call("forget")
     async def set_active(self, actor: User, user_id: int, active: bool) -> User:
-        async with self.db.connect() as conn:
+        def work(conn: Connection) -> User:
             repo = UserRepo(conn)
-            target = await self._target(repo, user_id)
+            target = self._target(repo, user_id)
             if not active and (target.id == actor.id or target.tg_id in self.admin_ids):
                 raise Refused("users.keep_self")
             if target.is_active != active:
-                await repo.update(target.id, is_active=active)
-                await EventLog(conn).add(
+                repo.update(target.id, is_active=active)
+                EventLog(conn).add(
                     self.clock.now(),
                     actor.id,
                     USER,
                     target.id,
                     "activated" if active else "deactivated",
                 )
-            return await self._target(repo, user_id)
+            return self._target(repo, user_id)
 
+        return await self.db.run(work)
+
+    @then_call("forget")
     async def remember_commands(self, user_id: int, digest: str | None) -> None:
-        async with self.db.connect() as conn:
-            await UserRepo(conn).update(user_id, commands_hash=digest)
+        await self.db.run(lambda conn: UserRepo(conn).update(user_id, commands_hash=digest))
 
-    async def _target(self, repo: UserRepo, user_id: int) -> User:
-        target = await repo.get(user_id)
+    @staticmethod
+    def _target(repo: UserRepo, user_id: int) -> User:
+        target = repo.get(user_id)
         if target is None:
             raise Refused("users.not_found")
         return target

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import (
@@ -81,9 +84,13 @@ class AuditService:
         if not objectives:
             raise Refused("audits.no_objectives")
         await self.templates.info(draft.template_id)
-        async with self.db.connect() as conn:
+
+        lead_auditor_id, template_id = draft.lead_auditor_id, draft.template_id
+        start, deadline = draft.start_date, draft.deadline
+
+        def work(conn: Connection) -> Audit:
             users = UserRepo(conn)
-            auditor = await users.get(draft.lead_auditor_id)
+            auditor = users.get(lead_auditor_id)
             if auditor is None or not auditor.is_active:
                 raise Refused("users.not_found")
             check_auditor(auditor, draft.department_id)
@@ -91,55 +98,60 @@ class AuditService:
             if not respondents:
                 raise Refused("audits.no_respondents")
             for user_id in respondents:
-                person = await users.get(user_id)
+                person = users.get(user_id)
                 if person is None or not person.is_active:
                     raise Refused("users.not_found")
             repo = AuditRepo(conn)
             now = self.clock.now()
-            audit_id = await repo.add(
+            audit_id = repo.add(
                 title=title,
                 department_id=draft.department_id,
-                template_id=draft.template_id,
+                template_id=template_id,
                 objectives=objectives,
                 scope=scope,
                 criteria=criteria,
                 lead_auditor_id=auditor.id,
-                start_date=draft.start_date,
-                deadline=draft.deadline,
+                start_date=start,
+                deadline=deadline,
                 respondent_ids=respondents,
                 created_by=actor.id,
                 now=now,
             )
-            audit = await repo.get(audit_id)
+            audit = repo.get(audit_id)
             assert audit is not None
             fields = asdict(draft)
-            fields.update(
-                start_date=draft.start_date.isoformat(), deadline=draft.deadline.isoformat()
-            )
-            await EventLog(conn).add(
+            fields.update(start_date=start.isoformat(), deadline=deadline.isoformat())
+            EventLog(conn).add(
                 now, actor.id, AUDIT, audit_id, "planned", number=audit.number, **fields
             )
-        return audit
+            return audit
+
+        return await self.db.run(work)
 
     async def open_due(self) -> list[tuple[Audit, list[Respondent]]]:
         """Opens every planned audit whose start date has come; returns them with the
         respondents to tell. Safe to run again: an open audit is not opened twice."""
         today = self.today()
         opened = []
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo, log = AuditRepo(conn), EventLog(conn)
-            for audit in await repo.due_to_open(today):
+            for audit in repo.due_to_open(today):
                 now = self.clock.now()
-                if await repo.set_status(audit.id, AuditStatus.OPEN, opened_at=now):
-                    await log.add(now, None, AUDIT, audit.id, "opened")
-                    fresh = await repo.get(audit.id)
+                if repo.set_status(audit.id, AuditStatus.OPEN, opened_at=now):
+                    log.add(now, None, AUDIT, audit.id, "opened")
+                    fresh = repo.get(audit.id)
                     assert fresh is not None
-                    opened.append((fresh, await repo.respondents(audit.id)))
+                    opened.append((fresh, repo.respondents(audit.id)))
+
+        await self.db.run(work)
         return opened
 
     async def get(self, audit_id: int) -> Audit:
-        async with self.db.connect() as conn:
-            audit = await AuditRepo(conn).get(audit_id)
+        def work(conn: Connection) -> Any:
+            return AuditRepo(conn).get(audit_id)
+
+        audit = await self.db.run(work)
         if audit is None:
             raise Refused("audits.not_found")
         return audit
@@ -152,41 +164,50 @@ class AuditService:
         return audit
 
     async def program(self, year: int) -> list[Audit]:
-        async with self.db.connect() as conn:
-            return await AuditRepo(conn).in_year(year)
+        def work(conn: Connection) -> Any:
+            return AuditRepo(conn).in_year(year)
+
+        return await self.db.run(work)
 
     async def running(self, user: User) -> list[Audit]:
-        async with self.db.connect() as conn:
+        def work(conn: Connection) -> Any:
             repo = AuditRepo(conn)
             if user.has(Role.MANAGER):
-                return await repo.with_status(ACTIVE)
-            return await repo.led_by(user.id, ACTIVE)
+                return repo.with_status(ACTIVE)
+            return repo.led_by(user.id, ACTIVE)
+
+        return await self.db.run(work)
 
     async def respondents(self, audit_id: int) -> list[Respondent]:
-        async with self.db.connect() as conn:
-            return await AuditRepo(conn).respondents(audit_id)
+        def work(conn: Connection) -> Any:
+            return AuditRepo(conn).respondents(audit_id)
+
+        return await self.db.run(work)
 
     async def answers(self, audit_id: int) -> list[AnswerRecord]:
-        async with self.db.connect() as conn:
-            return await AnswerRepo(conn).all_for_audit(audit_id)
+        def work(conn: Connection) -> Any:
+            return AnswerRepo(conn).all_for_audit(audit_id)
+
+        return await self.db.run(work)
 
     async def close(self, actor: User, audit_id: int, raw_conclusion: str) -> Audit:
         """Stores the conclusion and the compliance results of the submitted questionnaires."""
         conclusion = clean_text(raw_conclusion, CONCLUSION_MAX, "audits.conclusion")
         audit = await self.get_to_run(actor, audit_id)
         checklist = await self.templates.checklist(audit.template_id)
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo = AuditRepo(conn)
-            current = await repo.get(audit_id)
+            current = repo.get(audit_id)
             assert current is not None
             if current.status is not AuditStatus.OPEN:
                 raise Refused("audits.not_open")
-            submitted = {r.user_id for r in await repo.respondents(audit_id) if r.submitted_at}
+            submitted = {r.user_id for r in repo.respondents(audit_id) if r.submitted_at}
             if not submitted:
                 raise Refused("audits.nothing_submitted")
             given = [
                 (a.question_id, a.value)
-                for a in await AnswerRepo(conn).all_for_audit(audit_id)
+                for a in AnswerRepo(conn).all_for_audit(audit_id)
                 if a.user_id in submitted and a.value is not None
             ]
             results = compute_results(checklist, given)
@@ -198,29 +219,32 @@ class AuditService:
                 "respondents": len(submitted),
             }
             now = self.clock.now()
-            await repo.set_status(
+            repo.set_status(
                 audit_id, AuditStatus.CLOSED, conclusion=conclusion, results=stored, closed_at=now
             )
-            await EventLog(conn).add(
-                now, actor.id, AUDIT, audit_id, "closed", overall=results.overall
-            )
-            closed = await repo.get(audit_id)
+            EventLog(conn).add(now, actor.id, AUDIT, audit_id, "closed", overall=results.overall)
+            return repo.get(audit_id)
+
+        closed = await self.db.run(work)
         assert closed is not None
         return closed
 
     async def cancel(self, actor: User, audit_id: int) -> Audit:
         if not actor.has(Role.MANAGER):
             raise Refused("audits.not_yours")
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo = AuditRepo(conn)
-            audit = await repo.get(audit_id)
+            audit = repo.get(audit_id)
             if audit is None:
                 raise Refused("audits.not_found")
             if audit.status not in ACTIVE:
                 raise Refused("audits.not_active")
             now = self.clock.now()
-            await repo.set_status(audit_id, AuditStatus.CANCELLED, closed_at=now)
-            await EventLog(conn).add(now, actor.id, AUDIT, audit_id, "cancelled")
-            cancelled = await repo.get(audit_id)
+            repo.set_status(audit_id, AuditStatus.CANCELLED, closed_at=now)
+            EventLog(conn).add(now, actor.id, AUDIT, audit_id, "cancelled")
+            return repo.get(audit_id)
+
+        cancelled = await self.db.run(work)
         assert cancelled is not None
         return cancelled

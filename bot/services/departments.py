@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
 from bot.clock import Clock
 from bot.domain.models import Department, User
 from bot.domain.roles import Role, format_roles
 from bot.services.errors import Refused
+from bot.services.invalidation import then_call
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.events import EventLog
@@ -25,46 +31,58 @@ def clean_name(raw: str) -> str:
 
 
 class DepartmentService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, people_changed: Callable[[], None] = lambda: None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.people_changed = people_changed  # a head's roles and a department's name change
 
     async def list(self) -> list[Department]:
-        async with self.db.connect() as conn:
-            return await DepartmentRepo(conn).list()
+        def work(conn: Connection) -> Any:
+            return DepartmentRepo(conn).list()
+
+        return await self.db.run(work)
 
     async def get(self, department_id: int) -> Department:
-        async with self.db.connect() as conn:
-            found = await DepartmentRepo(conn).get(department_id)
+        def work(conn: Connection) -> Any:
+            return DepartmentRepo(conn).get(department_id)
+
+        found = await self.db.run(work)
         if found is None:
             raise Refused("departments.not_found")
         return found
 
     async def add(self, actor: User, raw_name: str) -> Department:
         name = clean_name(raw_name)
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo = DepartmentRepo(conn)
-            if await repo.name_taken(name):
+            if repo.name_taken(name):
                 raise Refused("departments.name_taken", name=name)
-            department_id = await repo.add(name, self.clock.now())
-            await EventLog(conn).add(
+            department_id = repo.add(name, self.clock.now())
+            EventLog(conn).add(
                 self.clock.now(), actor.id, DEPARTMENT, department_id, "created", name=name
             )
-            found = await repo.get(department_id)
+            return repo.get(department_id)
+
+        found = await self.db.run(work)
         assert found is not None
         return found
 
+    @then_call("people_changed")
     async def rename(self, actor: User, department_id: int, raw_name: str) -> Department:
         name = clean_name(raw_name)
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo = DepartmentRepo(conn)
-            current = await repo.get(department_id)
+            current = repo.get(department_id)
             if current is None:
                 raise Refused("departments.not_found")
-            if await repo.name_taken(name, except_id=department_id):
+            if repo.name_taken(name, except_id=department_id):
                 raise Refused("departments.name_taken", name=name)
-            await repo.rename(department_id, name)
-            await EventLog(conn).add(
+            repo.rename(department_id, name)
+            EventLog(conn).add(
                 self.clock.now(),
                 actor.id,
                 DEPARTMENT,
@@ -73,31 +91,35 @@ class DepartmentService:
                 before=current.name,
                 after=name,
             )
-            found = await repo.get(department_id)
+            return repo.get(department_id)
+
+        found = await self.db.run(work)
         assert found is not None
         return found
 
+    @then_call("people_changed")
     async def set_head(self, actor: User, department_id: int, user_id: int | None) -> Department:
         """The head gets the `head` role and joins the department; a person heads one
         department at most, so a previous headship of his is cleared."""
         now = self.clock.now()
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> Any:
             repo, users, log = DepartmentRepo(conn), UserRepo(conn), EventLog(conn)
-            current = await repo.get(department_id)
+            current = repo.get(department_id)
             if current is None:
                 raise Refused("departments.not_found")
             if user_id is not None:
-                head = await users.get(user_id)
+                head = users.get(user_id)
                 if head is None or not head.is_active:
                     raise Refused("users.not_found")
-                for other in await repo.headed_by(user_id):
+                for other in repo.headed_by(user_id):
                     if other != department_id:
-                        await repo.set_head(other, None)
-                        await log.add(now, actor.id, DEPARTMENT, other, "head_changed", after=None)
+                        repo.set_head(other, None)
+                        log.add(now, actor.id, DEPARTMENT, other, "head_changed", after=None)
                 if Role.HEAD not in head.roles:
                     roles = head.roles | {Role.HEAD}
-                    await users.set_roles(head.id, roles)
-                    await log.add(
+                    users.set_roles(head.id, roles)
+                    log.add(
                         now,
                         actor.id,
                         "user",
@@ -107,8 +129,8 @@ class DepartmentService:
                         after=format_roles(roles),
                     )
                 if head.department_id != department_id:
-                    await users.update(head.id, department_id=department_id)
-                    await log.add(
+                    users.update(head.id, department_id=department_id)
+                    log.add(
                         now,
                         actor.id,
                         "user",
@@ -117,8 +139,8 @@ class DepartmentService:
                         before=head.department_id,
                         after=department_id,
                     )
-            await repo.set_head(department_id, user_id)
-            await log.add(
+            repo.set_head(department_id, user_id)
+            log.add(
                 now,
                 actor.id,
                 DEPARTMENT,
@@ -127,6 +149,8 @@ class DepartmentService:
                 before=current.head_user_id,
                 after=user_id,
             )
-            found = await repo.get(department_id)
+            return repo.get(department_id)
+
+        found = await self.db.run(work)
         assert found is not None
         return found

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.invites import USES_CHOICES, hash_token, new_token
@@ -32,14 +35,15 @@ class InviteService:
             raise Refused("invite.bad_uses")
         now = self.clock.now()
         token = new_token()
-        async with self.db.connect() as conn:
-            if department_id is not None and await DepartmentRepo(conn).get(department_id) is None:
+
+        def work(conn: Connection) -> Any:
+            if department_id is not None and DepartmentRepo(conn).get(department_id) is None:
                 raise Refused("departments.not_found")
             repo = InviteRepo(conn)
-            invite_id = await repo.add(
+            invite_id = repo.add(
                 hash_token(token), roles, department_id, now + self.ttl, uses, actor.id, now
             )
-            await EventLog(conn).add(
+            EventLog(conn).add(
                 now,
                 actor.id,
                 INVITE,
@@ -49,17 +53,24 @@ class InviteService:
                 department_id=department_id,
                 uses=uses,
             )
-            invite = await repo.get(invite_id)
+            return repo.get(invite_id)
+
+        invite = await self.db.run(work)
         assert invite is not None
         return token, invite
 
     async def usable(self) -> list[Invite]:
-        async with self.db.connect() as conn:
-            return await InviteRepo(conn).usable(self.clock.now())
+        def work(conn: Connection) -> Any:
+            return InviteRepo(conn).usable(self.clock.now())
+
+        return await self.db.run(work)
 
     async def revoke(self, actor: User, invite_id: int) -> None:
         now = self.clock.now()
-        async with self.db.connect() as conn:
-            if not await InviteRepo(conn).revoke(invite_id, now):
+
+        def work(conn: Connection) -> Any:
+            if not InviteRepo(conn).revoke(invite_id, now):
                 raise Refused("invite.not_found")
-            await EventLog(conn).add(now, actor.id, INVITE, invite_id, "revoked")
+            EventLog(conn).add(now, actor.id, INVITE, invite_id, "revoked")
+
+        await self.db.run(work)

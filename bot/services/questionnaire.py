@@ -8,10 +8,10 @@ frozen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
@@ -25,6 +25,10 @@ from bot.storage.db import Database
 from bot.storage.events import EventLog
 
 COMMENT_MAX = 1000
+BAD_VALUE = {
+    AnswerType.NUMBER: "questionnaire.bad_number",
+    AnswerType.TEXT: "questionnaire.bad_text",
+}
 EVIDENCE_MAX = 20
 
 
@@ -86,32 +90,49 @@ class QuestionnaireService:
         self.db = db
         self.clock = clock
         self.templates = templates
+        self._audits: dict[int, Audit] = {}  # title, dates, template: fixed once planned
 
     async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
-        async with self.db.connect() as conn:
-            found = await AuditRepo(conn).open_for(user.id)
+        def work(conn: Connection) -> Any:
+            return AuditRepo(conn).open_for(user.id)
+
+        found = await self.db.run(work)
         return [
             (audit, person, (await self.templates.checklist(audit.template_id)).question_count)
             for audit, person in found
         ]
 
-    async def _load(self, conn: AsyncConnection, user: User, audit_id: int) -> Questionnaire:
+    def _load(self, conn: Connection, user: User, audit_id: int) -> Questionnaire:
+        """Two light queries: the audit's status with the respondent's submission, and his
+        answers. What else an audit says never changes once planned, so it is kept."""
         repo = AuditRepo(conn)
-        audit = await repo.get(audit_id)
-        person = await repo.respondent(audit_id, user.id) if audit else None
-        if audit is None or person is None:
+        standing = repo.standing(audit_id, user.id)
+        if standing is None:
             raise Refused("questionnaire.not_yours")
+        status, submitted_at = standing
+        if audit_id not in self._audits:
+            found = repo.get(audit_id)
+            assert found is not None
+            self._audits[audit_id] = found
+        audit = replace(self._audits[audit_id], status=status)
         if audit.status is AuditStatus.PLANNED:
             raise Refused("questionnaire.not_open_yet")
         if audit.status is not AuditStatus.OPEN:
             raise Refused("questionnaire.closed")
-        checklist = await self.templates.checklist(audit.template_id)
-        answers = await AnswerRepo(conn).of(audit_id, user.id)
+        checklist = self.templates.checklist_in(conn, audit.template_id)
+        answers = AnswerRepo(conn).of(audit_id, user.id)
+        person = Respondent(
+            user_id=user.id,
+            tg_id=user.tg_id,
+            full_name=user.full_name,
+            language=user.language,
+            answered=sum(1 for a in answers.values() if a.value is not None),
+            submitted_at=submitted_at,
+        )
         return Questionnaire(audit, checklist, person, answers)
 
     async def load(self, user: User, audit_id: int) -> Questionnaire:
-        async with self.db.connect() as conn:
-            return await self._load(conn, user, audit_id)
+        return await self.db.run(lambda conn: self._load(conn, user, audit_id))
 
     async def _write(
         self,
@@ -119,28 +140,28 @@ class QuestionnaireService:
         audit_id: int,
         index: int,
         action: str,
-        compute: Callable[[AnswerRecord | None], dict[str, Any]],
+        compute: Callable[[Question, AnswerRecord | None], dict[str, Any]],
     ) -> Questionnaire:
         """Reads the current answer and writes the new fields in one transaction, so two
         updates at once (an album of photos, a double tap) never lose one another."""
-        async with self.db.connect() as conn:
-            questionnaire = await self._load(conn, user, audit_id)
+
+        def work(conn: Connection) -> Questionnaire:
+            questionnaire = self._load(conn, user, audit_id)
             if questionnaire.submitted:
                 raise Refused("questionnaire.submitted")
             question = questionnaire.question(index)
-            values = compute(questionnaire.record(question))
+            record = questionnaire.record(question)
+            values = compute(question, record)
             if not values:
                 return questionnaire
             now = self.clock.now()
-            answer_id, before = await AnswerRepo(conn).save(
-                audit_id, user.id, question.id, now, **values
-            )
-            changed = {k: v for k, v in values.items() if before is None or getattr(before, k) != v}
+            answer_id = AnswerRepo(conn).save(audit_id, user.id, question.id, now, record, **values)
+            changed = {k: v for k, v in values.items() if record is None or getattr(record, k) != v}
             if changed:
                 details = {k: v for k, v in changed.items() if k != "evidence"}
                 if "evidence" in changed:
                     details["evidence"] = len(changed["evidence"])
-                await EventLog(conn).add(
+                EventLog(conn).add(
                     now,
                     user.id,
                     "answer",
@@ -150,19 +171,40 @@ class QuestionnaireService:
                     question_id=question.id,
                     **details,
                 )
-            return await self._load(conn, user, audit_id)
+            # The stored row now equals `record` updated with `values`: no need to read it.
+            fresh = AnswerRecord(
+                id=answer_id,
+                user_id=user.id,
+                question_id=question.id,
+                value=record.value if record else None,
+                comment=record.comment if record else None,
+                evidence=list(record.evidence) if record else [],
+            )
+            for name, value in values.items():
+                setattr(fresh, name, value)
+            answers = {**questionnaire.answers, question.id: fresh}
+            return replace(questionnaire, answers=answers)
 
-    async def answer(self, user: User, audit_id: int, index: int, raw: str) -> Questionnaire:
-        questionnaire = await self.load(user, audit_id)
-        question = questionnaire.question(index)
-        value = normalize_answer(question, raw)
-        if value is None:
-            key = {
-                AnswerType.NUMBER: "questionnaire.bad_number",
-                AnswerType.TEXT: "questionnaire.bad_text",
-            }.get(question.type, "questionnaire.bad_value")
-            raise Refused(key)
-        return await self._write(user, audit_id, index, "answered", lambda _: {"value": value})
+        return await self.db.run(work)
+
+    async def answer(
+        self, user: User, audit_id: int, index: int, raw: str, *, tapped: bool = False
+    ) -> Questionnaire:
+        """Stores an answer as typed, or as tapped (a choice travels as its option's number)."""
+
+        def value_of(question: Question, _: AnswerRecord | None) -> dict[str, Any]:
+            given = raw
+            if tapped and question.type is AnswerType.CHOICE:
+                options = question.options or []
+                if not raw.isdigit() or int(raw) >= len(options):
+                    raise Refused("questionnaire.bad_value")
+                given = options[int(raw)]
+            value = normalize_answer(question, given)
+            if value is None:
+                raise Refused(BAD_VALUE.get(question.type, "questionnaire.bad_value"))
+            return {"value": value}
+
+        return await self._write(user, audit_id, index, "answered", value_of)
 
     async def comment(self, user: User, audit_id: int, index: int, raw: str) -> Questionnaire:
         text = raw.strip()
@@ -170,7 +212,9 @@ class QuestionnaireService:
             raise Refused("questionnaire.comment_empty")
         if len(text) > COMMENT_MAX:
             raise Refused("questionnaire.comment_long", limit=COMMENT_MAX)
-        return await self._write(user, audit_id, index, "commented", lambda _: {"comment": text})
+        return await self._write(
+            user, audit_id, index, "commented", lambda _q, _r: {"comment": text}
+        )
 
     async def add_evidence(
         self, user: User, audit_id: int, index: int, item: dict[str, Any]
@@ -179,7 +223,7 @@ class QuestionnaireService:
         album's later photos join the piece its first photo began)."""
         new_piece = False
 
-        def append(record: AnswerRecord | None) -> dict[str, Any]:
+        def append(_: Question, record: AnswerRecord | None) -> dict[str, Any]:
             nonlocal new_piece
             evidence = list(record.evidence) if record else []
             if any(e["file_id"] == item["file_id"] for e in evidence):
@@ -195,14 +239,17 @@ class QuestionnaireService:
 
     async def submit(self, user: User, audit_id: int) -> tuple[Questionnaire, list[int]]:
         """Freezes the answers; returns the blocking questions instead when some remain."""
-        async with self.db.connect() as conn:
-            questionnaire = await self._load(conn, user, audit_id)
+
+        def work(conn: Connection) -> Any:
+            questionnaire = self._load(conn, user, audit_id)
             if questionnaire.submitted:
                 raise Refused("questionnaire.submitted")
             missing = questionnaire.missing()
             if missing:
                 return questionnaire, missing
             now = self.clock.now()
-            await AuditRepo(conn).mark_submitted(audit_id, user.id, now)
-            await EventLog(conn).add(now, user.id, "audit", audit_id, "submitted")
-            return await self._load(conn, user, audit_id), []
+            AuditRepo(conn).mark_submitted(audit_id, user.id, now)
+            EventLog(conn).add(now, user.id, "audit", audit_id, "submitted")
+            return self._load(conn, user, audit_id), []
+
+        return await self.db.run(work)

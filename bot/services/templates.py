@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from bot.clock import Clock
 from bot.domain.audits import TemplateInfo
 from bot.domain.checklists import Checklist, dump_yaml, load_shipped, parse_checklist
@@ -20,23 +22,24 @@ class TemplateService:
 
     async def sync_shipped(self) -> int:
         """Adds shipped templates whose version the database does not have yet."""
-        added = 0
-        async with self.db.connect() as conn:
-            repo = TemplateRepo(conn)
-            for checklist in load_shipped():
-                if (
-                    await repo.newest_version(checklist.code, checklist.language)
-                    < checklist.version
-                ):
-                    await self._store(repo, EventLog(conn), checklist, None)
-                    added += 1
-        return added
+        shipped = load_shipped()
 
-    async def _store(
+        def work(conn: Connection) -> int:
+            repo, log = TemplateRepo(conn), EventLog(conn)
+            added = 0
+            for checklist in shipped:
+                if repo.newest_version(checklist.code, checklist.language) < checklist.version:
+                    self._store(repo, log, checklist, None)
+                    added += 1
+            return added
+
+        return await self.db.run(work)
+
+    def _store(
         self, repo: TemplateRepo, log: EventLog, checklist: Checklist, actor_id: int | None
     ) -> int:
         now = self.clock.now()
-        template_id = await repo.add(
+        template_id = repo.add(
             checklist.code,
             checklist.language,
             checklist.version,
@@ -46,7 +49,7 @@ class TemplateService:
             actor_id,
             now,
         )
-        await log.add(
+        log.add(
             now,
             actor_id,
             "template",
@@ -59,24 +62,27 @@ class TemplateService:
         return template_id
 
     async def latest(self) -> list[TemplateInfo]:
-        async with self.db.connect() as conn:
-            return await TemplateRepo(conn).latest()
+        return await self.db.run(lambda conn: TemplateRepo(conn).latest())
 
     async def info(self, template_id: int) -> TemplateInfo:
-        async with self.db.connect() as conn:
-            found = await TemplateRepo(conn).info(template_id)
+        found = await self.db.run(lambda conn: TemplateRepo(conn).info(template_id))
         if found is None:
             raise Refused("templates.not_found")
         return found
 
-    async def checklist(self, template_id: int) -> Checklist:
+    def checklist_in(self, conn: Connection, template_id: int) -> Checklist:
+        """The exact version `template_id`, inside a unit of work."""
         if template_id not in self._cache:
-            async with self.db.connect() as conn:
-                content = await TemplateRepo(conn).content(template_id)
+            content = TemplateRepo(conn).content(template_id)
             if content is None:
                 raise Refused("templates.not_found")
             self._cache[template_id] = Checklist.model_validate(content)
         return self._cache[template_id]
+
+    async def checklist(self, template_id: int) -> Checklist:
+        if template_id in self._cache:
+            return self._cache[template_id]
+        return await self.db.run(lambda conn: self.checklist_in(conn, template_id))
 
     async def yaml_of(self, template_id: int) -> str:
         return dump_yaml(await self.checklist(template_id))
@@ -84,9 +90,10 @@ class TemplateService:
     async def import_yaml(self, actor: User, source: bytes) -> TemplateInfo:
         """Raises ChecklistError for a bad file; nothing is stored unless all of it is valid."""
         checklist = parse_checklist(source)
-        async with self.db.connect() as conn:
+
+        def work(conn: Connection) -> TemplateInfo | None:
             repo = TemplateRepo(conn)
-            newest = await repo.newest_version(checklist.code, checklist.language)
+            newest = repo.newest_version(checklist.code, checklist.language)
             if checklist.version <= newest:
                 raise Refused(
                     "templates.old_version",
@@ -94,7 +101,9 @@ class TemplateService:
                     given=checklist.version,
                     newest=newest,
                 )
-            template_id = await self._store(repo, EventLog(conn), checklist, actor.id)
-            found = await repo.info(template_id)
+            template_id = self._store(repo, EventLog(conn), checklist, actor.id)
+            return repo.info(template_id)
+
+        found = await self.db.run(work)
         assert found is not None
         return found

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select, update
 
 from bot.domain.audits import AnswerRecord
 from bot.storage.schema import answers
@@ -28,41 +27,35 @@ def _record(row: Any) -> AnswerRecord:
 
 
 class AnswerRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def of(self, audit_id: int, user_id: int) -> dict[str, AnswerRecord]:
-        rows = await self.conn.execute(
+    def of(self, audit_id: int, user_id: int) -> dict[str, AnswerRecord]:
+        rows = self.conn.execute(
             select(*_COLUMNS).where(answers.c.audit_id == audit_id, answers.c.user_id == user_id)
         )
         return {row.question_id: _record(row) for row in rows}
 
-    async def one(self, audit_id: int, user_id: int, question_id: str) -> AnswerRecord | None:
-        row = (
-            await self.conn.execute(
-                select(*_COLUMNS).where(
-                    answers.c.audit_id == audit_id,
-                    answers.c.user_id == user_id,
-                    answers.c.question_id == question_id,
-                )
-            )
-        ).first()
-        return _record(row) if row else None
-
-    async def all_for_audit(self, audit_id: int) -> list[AnswerRecord]:
-        rows = await self.conn.execute(
+    def all_for_audit(self, audit_id: int) -> list[AnswerRecord]:
+        rows = self.conn.execute(
             select(*_COLUMNS).where(answers.c.audit_id == audit_id).order_by(answers.c.id)
         )
         return [_record(row) for row in rows]
 
-    async def save(
-        self, audit_id: int, user_id: int, question_id: str, now: datetime, **values: Any
-    ) -> tuple[int, AnswerRecord | None]:
-        """Writes the given fields of one answer; returns its id and what it was before."""
-        before = await self.one(audit_id, user_id, question_id)
+    def save(
+        self,
+        audit_id: int,
+        user_id: int,
+        question_id: str,
+        now: datetime,
+        before: AnswerRecord | None,
+        **values: Any,
+    ) -> int:
+        """Writes the given fields of one answer; `before` is the row as the caller read
+        it in this same transaction (None when there is none). Returns the row's id."""
         if before is None:
             row = {"value": None, "comment": None, "evidence": [], **values}
-            result = await self.conn.execute(
+            result = self.conn.execute(
                 insert(answers).values(
                     audit_id=audit_id,
                     user_id=user_id,
@@ -72,8 +65,8 @@ class AnswerRepo:
                     **row,
                 )
             )
-            return int(result.inserted_primary_key[0]), None
-        await self.conn.execute(
+            return int(result.inserted_primary_key[0])
+        self.conn.execute(
             update(answers).where(answers.c.id == before.id).values(updated_at=now, **values)
         )
-        return before.id, before
+        return before.id

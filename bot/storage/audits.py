@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from bot.domain.audits import Audit, AuditStatus, Respondent, audit_number
 from bot.storage.schema import (
@@ -59,10 +58,10 @@ def _audit(row: Any) -> Audit:
 
 
 class AuditRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def add(
+    def add(
         self,
         *,
         title: str,
@@ -81,9 +80,9 @@ class AuditRepo:
         """Numbers run per year without gaps: the caller's transaction holds the write
         lock, so two managers planning at once cannot take the same number."""
         year = start_date.year
-        last = await self.conn.execute(select(func.max(audits.c.seq)).where(audits.c.year == year))
+        last = self.conn.execute(select(func.max(audits.c.seq)).where(audits.c.year == year))
         seq = int(last.scalar() or 0) + 1
-        result = await self.conn.execute(
+        result = self.conn.execute(
             insert(audits).values(
                 number=audit_number(year, seq),
                 year=year,
@@ -103,47 +102,47 @@ class AuditRepo:
             )
         )
         audit_id = int(result.inserted_primary_key[0])
-        await self.conn.execute(
+        self.conn.execute(
             insert(audit_respondents),
             [{"audit_id": audit_id, "user_id": user_id} for user_id in respondent_ids],
         )
         return audit_id
 
-    async def get(self, audit_id: int) -> Audit | None:
-        row = (await self.conn.execute(_select().where(audits.c.id == audit_id))).first()
+    def get(self, audit_id: int) -> Audit | None:
+        row = (self.conn.execute(_select().where(audits.c.id == audit_id))).first()
         return _audit(row) if row else None
 
-    async def in_year(self, year: int) -> list[Audit]:
+    def in_year(self, year: int) -> list[Audit]:
         query = _select().where(audits.c.year == year).order_by(audits.c.start_date, audits.c.seq)
-        return [_audit(row) for row in await self.conn.execute(query)]
+        return [_audit(row) for row in self.conn.execute(query)]
 
-    async def due_to_open(self, today: date) -> list[Audit]:
+    def due_to_open(self, today: date) -> list[Audit]:
         query = _select().where(
             audits.c.status == AuditStatus.PLANNED.value, audits.c.start_date <= today
         )
-        return [_audit(row) for row in await self.conn.execute(query.order_by(audits.c.id))]
+        return [_audit(row) for row in self.conn.execute(query.order_by(audits.c.id))]
 
-    async def led_by(self, user_id: int, statuses: tuple[AuditStatus, ...]) -> list[Audit]:
+    def led_by(self, user_id: int, statuses: tuple[AuditStatus, ...]) -> list[Audit]:
         query = _select().where(
             audits.c.lead_auditor_id == user_id,
             audits.c.status.in_([s.value for s in statuses]),
         )
-        return [_audit(row) for row in await self.conn.execute(query.order_by(audits.c.id))]
+        return [_audit(row) for row in self.conn.execute(query.order_by(audits.c.id))]
 
-    async def with_status(self, statuses: tuple[AuditStatus, ...]) -> list[Audit]:
+    def with_status(self, statuses: tuple[AuditStatus, ...]) -> list[Audit]:
         query = _select().where(audits.c.status.in_([s.value for s in statuses]))
-        return [_audit(row) for row in await self.conn.execute(query.order_by(audits.c.id))]
+        return [_audit(row) for row in self.conn.execute(query.order_by(audits.c.id))]
 
-    async def set_status(self, audit_id: int, status: AuditStatus, **values: Any) -> bool:
+    def set_status(self, audit_id: int, status: AuditStatus, **values: Any) -> bool:
         """Moves only from a different status, so a repeated request does nothing."""
-        result = await self.conn.execute(
+        result = self.conn.execute(
             update(audits)
             .where(audits.c.id == audit_id, audits.c.status != status.value)
             .values(status=status.value, **values)
         )
         return result.rowcount == 1
 
-    async def respondents(self, audit_id: int) -> list[Respondent]:
+    def respondents(self, audit_id: int, user_id: int | None = None) -> list[Respondent]:
         answered = (
             select(func.count())
             .where(
@@ -166,15 +165,15 @@ class AuditRepo:
             .where(audit_respondents.c.audit_id == audit_id)
             .order_by(users.c.full_name)
         )
-        return [Respondent(**row._mapping) for row in await self.conn.execute(query)]
+        if user_id is not None:
+            query = query.where(audit_respondents.c.user_id == user_id)
+        return [Respondent(**row._mapping) for row in self.conn.execute(query)]
 
-    async def respondent(self, audit_id: int, user_id: int) -> Respondent | None:
-        for person in await self.respondents(audit_id):
-            if person.user_id == user_id:
-                return person
-        return None
+    def respondent(self, audit_id: int, user_id: int) -> Respondent | None:
+        found = self.respondents(audit_id, user_id)
+        return found[0] if found else None
 
-    async def open_for(self, user_id: int) -> list[tuple[Audit, Respondent]]:
+    def open_for(self, user_id: int) -> list[tuple[Audit, Respondent]]:
         """Open audits where the user is a respondent who has not submitted yet."""
         query = (
             _select()
@@ -192,15 +191,24 @@ class AuditRepo:
             .order_by(audits.c.deadline, audits.c.id)
         )
         found = []
-        for row in await self.conn.execute(query):
+        for row in self.conn.execute(query):
             audit = _audit(row)
-            person = await self.respondent(audit.id, user_id)
+            person = self.respondent(audit.id, user_id)
             assert person is not None
             found.append((audit, person))
         return found
 
-    async def mark_submitted(self, audit_id: int, user_id: int, now: datetime) -> bool:
-        result = await self.conn.execute(
+    def standing(self, audit_id: int, user_id: int) -> tuple[AuditStatus, datetime | None] | None:
+        """The audit's status and when this respondent submitted; None if he is not one."""
+        row = self.conn.execute(
+            select(audits.c.status, audit_respondents.c.submitted_at)
+            .join(audit_respondents, audit_respondents.c.audit_id == audits.c.id)
+            .where(audits.c.id == audit_id, audit_respondents.c.user_id == user_id)
+        ).first()
+        return (AuditStatus(row.status), row.submitted_at) if row else None
+
+    def mark_submitted(self, audit_id: int, user_id: int, now: datetime) -> bool:
+        result = self.conn.execute(
             update(audit_respondents)
             .where(
                 audit_respondents.c.audit_id == audit_id,

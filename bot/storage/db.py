@@ -1,21 +1,31 @@
-"""Engine, connection settings and migrations."""
+"""The database: an engine, its connection settings, migrations, and how work reaches it.
+
+Every unit of work is a plain function run in one transaction on the database's own
+thread: `await db.run(lambda conn: UserRepo(conn).get(7))`. The event loop never blocks
+on SQLite, and a unit costs one hand-over to that thread, however many statements it
+runs. (The async aiosqlite driver hands over for every cursor operation — about four per
+statement through SQLAlchemy — which made an answer in a questionnaire cost ~30 trips;
+bench/questionnaire.py measured the difference.) The SQL is SQLAlchemy Core, so the
+same repositories run on PostgreSQL with a pool of threads instead of one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from bot.paths import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def alembic_config() -> Config:
@@ -43,36 +53,44 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 class Database:
-    """Owns the engine. SQLite gets one connection: the bot's writes are serialised in
-    asyncio (no busy-waiting inside SQLite), and reads under WAL are fast anyway."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Engine, threads: int = 1) -> None:
         self.engine = engine
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
 
     @classmethod
     def sqlite(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            f"sqlite+aiosqlite:///{path}", pool_size=1, max_overflow=0, pool_timeout=60
+        engine = create_engine(
+            f"sqlite:///{path}",
+            pool_size=1,
+            max_overflow=0,
+            # Every use is a transaction that ends in COMMIT or ROLLBACK.
+            pool_reset_on_return=None,
+            connect_args={"check_same_thread": False},
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return cls(engine)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return cls(engine, threads=1)
 
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on an exception."""
-        async with self.engine.begin() as conn:
-            yield conn
+    def _unit(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as conn:
+            return work(conn)
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """Runs `work(conn)` in one transaction: committed when it returns, rolled back
+        when it raises (the exception reaches the caller)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._unit, work)
 
     async def migrate(self) -> None:
-        def upgrade(sync_conn: Connection) -> None:
+        def upgrade(conn: Connection) -> None:
             config = alembic_config()
-            config.attributes["connection"] = sync_conn
+            config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
-        async with self.engine.begin() as conn:
-            await conn.run_sync(upgrade)
+        await self.run(upgrade)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self.engine.dispose)
+        self._executor.shutdown(wait=True)

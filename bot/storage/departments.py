@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.domain.models import Department
 from bot.storage.schema import departments, users
@@ -28,43 +27,43 @@ def _query():  # type: ignore[no-untyped-def]
 
 
 class DepartmentRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def list(self) -> list[Department]:
-        rows = await self.conn.execute(_query().order_by(departments.c.name))
+    def list(self) -> list[Department]:
+        rows = self.conn.execute(_query().order_by(departments.c.name))
         return [Department(**row._mapping) for row in rows]
 
-    async def get(self, department_id: int) -> Department | None:
-        row = (await self.conn.execute(_query().where(departments.c.id == department_id))).first()
+    def get(self, department_id: int) -> Department | None:
+        row = (self.conn.execute(_query().where(departments.c.id == department_id))).first()
         return Department(**row._mapping) if row else None
 
-    async def name_taken(self, name: str, except_id: int | None = None) -> bool:
+    def name_taken(self, name: str, except_id: int | None = None) -> bool:
         query = select(departments.c.id, departments.c.name)
-        for row in await self.conn.execute(query):
+        for row in self.conn.execute(query):
             # casefold in Python: SQLite's lower() only folds ASCII, and names are Cyrillic
             if row.name.casefold() == name.casefold() and row.id != except_id:
                 return True
         return False
 
-    async def add(self, name: str, now: datetime) -> int:
-        result = await self.conn.execute(insert(departments).values(name=name, created_at=now))
+    def add(self, name: str, now: datetime) -> int:
+        result = self.conn.execute(insert(departments).values(name=name, created_at=now))
         return int(result.inserted_primary_key[0])
 
-    async def rename(self, department_id: int, name: str) -> None:
-        await self.conn.execute(
+    def rename(self, department_id: int, name: str) -> None:
+        self.conn.execute(
             update(departments).where(departments.c.id == department_id).values(name=name)
         )
 
-    async def set_head(self, department_id: int, user_id: int | None) -> None:
-        await self.conn.execute(
+    def set_head(self, department_id: int, user_id: int | None) -> None:
+        self.conn.execute(
             update(departments)
             .where(departments.c.id == department_id)
             .values(head_user_id=user_id)
         )
 
-    async def headed_by(self, user_id: int) -> list[int]:
-        rows = await self.conn.execute(
+    def headed_by(self, user_id: int) -> list[int]:
+        rows = self.conn.execute(
             select(departments.c.id).where(departments.c.head_user_id == user_id)
         )
         return [row.id for row in rows]

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select
 
 from bot.domain.models import Event
 from bot.storage.schema import events
 
 
 class EventLog:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def add(
+    def add(
         self,
         at: datetime,
         actor_id: int | None,
@@ -25,7 +24,7 @@ class EventLog:
         action: str,
         **data: Any,
     ) -> None:
-        await self.conn.execute(
+        self.conn.execute(
             insert(events).values(
                 at=at,
                 actor_id=actor_id,
@@ -36,8 +35,8 @@ class EventLog:
             )
         )
 
-    async def for_entity(self, entity: str, entity_id: int) -> list[Event]:
-        rows = await self.conn.execute(
+    def for_entity(self, entity: str, entity_id: int) -> list[Event]:
+        rows = self.conn.execute(
             select(events)
             .where(events.c.entity == entity, events.c.entity_id == entity_id)
             .order_by(events.c.id)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, insert, select, update
 
 from bot.domain.models import Invite
 from bot.domain.roles import Role, format_roles, parse_roles
@@ -31,13 +30,13 @@ def _invite(row: object) -> Invite:
 
 
 class InviteRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def _select(self):  # type: ignore[no-untyped-def]
         return select(*_COLUMNS).outerjoin(departments, departments.c.id == invites.c.department_id)
 
-    async def add(
+    def add(
         self,
         token_hash: str,
         roles: frozenset[Role],
@@ -47,7 +46,7 @@ class InviteRepo:
         created_by: int,
         now: datetime,
     ) -> int:
-        result = await self.conn.execute(
+        result = self.conn.execute(
             insert(invites).values(
                 token_hash=token_hash,
                 roles=format_roles(roles),
@@ -60,17 +59,15 @@ class InviteRepo:
         )
         return int(result.inserted_primary_key[0])
 
-    async def by_hash(self, token_hash: str) -> Invite | None:
-        row = (
-            await self.conn.execute(self._select().where(invites.c.token_hash == token_hash))
-        ).first()
+    def by_hash(self, token_hash: str) -> Invite | None:
+        row = (self.conn.execute(self._select().where(invites.c.token_hash == token_hash))).first()
         return _invite(row) if row else None
 
-    async def get(self, invite_id: int) -> Invite | None:
-        row = (await self.conn.execute(self._select().where(invites.c.id == invite_id))).first()
+    def get(self, invite_id: int) -> Invite | None:
+        row = (self.conn.execute(self._select().where(invites.c.id == invite_id))).first()
         return _invite(row) if row else None
 
-    async def usable(self, now: datetime) -> list[Invite]:
+    def usable(self, now: datetime) -> list[Invite]:
         query = (
             self._select()
             .where(
@@ -80,19 +77,19 @@ class InviteRepo:
             )
             .order_by(invites.c.created_at.desc())
         )
-        return [_invite(row) for row in await self.conn.execute(query)]
+        return [_invite(row) for row in self.conn.execute(query)]
 
-    async def take_one_use(self, invite_id: int) -> bool:
+    def take_one_use(self, invite_id: int) -> bool:
         """Atomically spend one use; False when none was left."""
-        result = await self.conn.execute(
+        result = self.conn.execute(
             update(invites)
             .where(invites.c.id == invite_id, invites.c.uses_left > 0)
             .values(uses_left=invites.c.uses_left - 1)
         )
         return result.rowcount == 1
 
-    async def revoke(self, invite_id: int, now: datetime) -> bool:
-        result = await self.conn.execute(
+    def revoke(self, invite_id: int, now: datetime) -> bool:
+        result = self.conn.execute(
             update(invites)
             .where(invites.c.id == invite_id, invites.c.revoked_at.is_(None))
             .values(revoked_at=now)

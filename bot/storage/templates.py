@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, func, insert, select
 
 from bot.domain.audits import TemplateInfo
 from bot.storage.schema import checklist_templates as templates
@@ -22,10 +21,10 @@ _INFO = (
 
 
 class TemplateRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def latest(self) -> list[TemplateInfo]:
+    def latest(self) -> list[TemplateInfo]:
         newest = (
             select(
                 templates.c.code,
@@ -45,29 +44,27 @@ class TemplateRepo:
             )
             .order_by(templates.c.language, templates.c.title)
         )
-        return [TemplateInfo(**row._mapping) for row in await self.conn.execute(query)]
+        return [TemplateInfo(**row._mapping) for row in self.conn.execute(query)]
 
-    async def info(self, template_id: int) -> TemplateInfo | None:
-        row = (await self.conn.execute(select(*_INFO).where(templates.c.id == template_id))).first()
+    def info(self, template_id: int) -> TemplateInfo | None:
+        row = (self.conn.execute(select(*_INFO).where(templates.c.id == template_id))).first()
         return TemplateInfo(**row._mapping) if row else None
 
-    async def content(self, template_id: int) -> dict[str, Any] | None:
+    def content(self, template_id: int) -> dict[str, Any] | None:
         row = (
-            await self.conn.execute(
-                select(templates.c.content).where(templates.c.id == template_id)
-            )
+            self.conn.execute(select(templates.c.content).where(templates.c.id == template_id))
         ).first()
         return dict(row.content) if row else None
 
-    async def newest_version(self, code: str, language: str) -> int:
-        found = await self.conn.execute(
+    def newest_version(self, code: str, language: str) -> int:
+        found = self.conn.execute(
             select(func.max(templates.c.version)).where(
                 templates.c.code == code, templates.c.language == language
             )
         )
         return int(found.scalar() or 0)
 
-    async def add(
+    def add(
         self,
         code: str,
         language: str,
@@ -78,7 +75,7 @@ class TemplateRepo:
         created_by: int | None,
         now: datetime,
     ) -> int:
-        result = await self.conn.execute(
+        result = self.conn.execute(
             insert(templates).values(
                 code=code,
                 language=language,

@@ -6,8 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.domain.models import User
 from bot.domain.roles import Role
@@ -28,50 +27,48 @@ _COLUMNS = (
 
 
 class UserRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    async def _load(self, where: object, *, order: bool = False) -> list[User]:
+    def _load(self, where: object, *, order: bool = False) -> list[User]:
         query = select(*_COLUMNS).outerjoin(departments, departments.c.id == users.c.department_id)
         query = query.where(where)  # type: ignore[arg-type]
         if order:
             query = query.order_by(users.c.is_active.desc(), users.c.full_name, users.c.id)
-        rows = (await self.conn.execute(query)).all()
+        rows = (self.conn.execute(query)).all()
         ids = [row.id for row in rows]
         roles: dict[int, set[Role]] = defaultdict(set)
         if ids:
-            for row in await self.conn.execute(
-                select(user_roles).where(user_roles.c.user_id.in_(ids))
-            ):
+            for row in self.conn.execute(select(user_roles).where(user_roles.c.user_id.in_(ids))):
                 roles[row.user_id].add(Role(row.role))
         return [User(**row._mapping, roles=frozenset(roles[row.id])) for row in rows]
 
-    async def by_tg_id(self, tg_id: int) -> User | None:
-        found = await self._load(users.c.tg_id == tg_id)
+    def by_tg_id(self, tg_id: int) -> User | None:
+        found = self._load(users.c.tg_id == tg_id)
         return found[0] if found else None
 
-    async def get(self, user_id: int) -> User | None:
-        found = await self._load(users.c.id == user_id)
+    def get(self, user_id: int) -> User | None:
+        found = self._load(users.c.id == user_id)
         return found[0] if found else None
 
-    async def page(self, offset: int, limit: int) -> tuple[list[User], int]:
-        total = (await self.conn.execute(select(func.count()).select_from(users))).scalar_one()
+    def page(self, offset: int, limit: int) -> tuple[list[User], int]:
+        total = (self.conn.execute(select(func.count()).select_from(users))).scalar_one()
         query = (
             select(users.c.id)
             .order_by(users.c.is_active.desc(), users.c.full_name, users.c.id)
             .offset(offset)
             .limit(limit)
         )
-        ids = [row.id for row in await self.conn.execute(query)]
-        return await self._load(users.c.id.in_(ids), order=True), int(total)
+        ids = [row.id for row in self.conn.execute(query)]
+        return self._load(users.c.id.in_(ids), order=True), int(total)
 
-    async def active(self, department_id: int | None = None) -> list[User]:
+    def active(self, department_id: int | None = None) -> list[User]:
         where = users.c.is_active.is_(True)
         if department_id is not None:
             where = where & (users.c.department_id == department_id)
-        return await self._load(where, order=True)
+        return self._load(where, order=True)
 
-    async def add(
+    def add(
         self,
         tg_id: int,
         full_name: str,
@@ -80,7 +77,7 @@ class UserRepo:
         department_id: int | None,
         now: datetime,
     ) -> int:
-        result = await self.conn.execute(
+        result = self.conn.execute(
             insert(users).values(
                 tg_id=tg_id,
                 full_name=full_name,
@@ -94,11 +91,11 @@ class UserRepo:
         )
         return int(result.inserted_primary_key[0])
 
-    async def set_roles(self, user_id: int, roles: Iterable[Role]) -> None:
-        await self.conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
+    def set_roles(self, user_id: int, roles: Iterable[Role]) -> None:
+        self.conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
         values = [{"user_id": user_id, "role": role.value} for role in set(roles)]
         if values:
-            await self.conn.execute(insert(user_roles), values)
+            self.conn.execute(insert(user_roles), values)
 
-    async def update(self, user_id: int, **values: object) -> None:
-        await self.conn.execute(update(users).where(users.c.id == user_id).values(**values))
+    def update(self, user_id: int, **values: object) -> None:
+        self.conn.execute(update(users).where(users.c.id == user_id).values(**values))

@@ -1,0 +1,269 @@
+"""Load benchmark: N respondents answer a 40-question questionnaire at the same time.
+
+The bot runs as its own process (`python -m bot`, production settings) and talks HTTP to
+the fake Bot API (tests/fakeapi.py) in this process, which also plays the respondents —
+as with Telegram, the server's work is not the bot's. Prints updates/s and p50/p95
+latency per answer (from the tap to the next question on screen), then the same for a
+bare echo bot (bench/echo_bot.py) on the same harness.
+
+    python -m bench.questionnaire [--users 200] [--questions 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from bot.clock import SystemClock
+from bot.domain.audits import AuditDraft
+from bot.domain.roles import Role
+from bot.services.accounts import AccountService
+from bot.services.audits import AuditService
+from bot.services.templates import TemplateService
+from bot.storage.db import Database
+from bot.storage.users import UserRepo
+from tests.fakeapi import FakeTelegram, Msg
+
+TOKEN = "123456789:AAHbenchTokenForLoadTestsOnly_abcdefg"
+MANAGER_TG = 1
+AUDITOR_TG = 2
+FIRST_RESPONDENT_TG = 10_000
+ROOT = Path(__file__).resolve().parent.parent
+_callback_ids = itertools.count(1)
+
+
+@dataclass
+class Figures:
+    updates: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    def line(self, name: str) -> str:
+        ordered = sorted(self.latencies)
+        p50 = statistics.median(ordered) * 1000
+        p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000
+        return (
+            f"{name:<14} {self.updates:>6} updates in {self.seconds:6.2f} s = "
+            f"{self.rate:7.1f} updates/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms"
+        )
+
+
+def checklist_yaml(questions: int) -> bytes:
+    lines = [
+        "code: bench_forty",
+        "version: 1",
+        "language: ru",
+        'title: "Нагрузочный чек-лист"',
+        "sections:",
+    ]
+    for number in range(questions):
+        if number % 10 == 0:
+            lines += [f'  - title: "Раздел {number // 10 + 1}"', "    questions:"]
+        lines += [
+            f"      - id: b{number:02d}",
+            f'        text: "Вопрос номер {number + 1}: всё ли в порядке с документом {number}?"',
+            '        clause: "7.5.3"',
+            "        type: yes_no",
+            '        nc_trigger: "no"',
+        ]
+    return "\n".join(lines).encode()
+
+
+def sender(tg_id: int) -> dict[str, object]:
+    return {"id": tg_id, "is_bot": False, "first_name": f"U{tg_id}", "language_code": "ru"}
+
+
+def latest(api: FakeTelegram, tg_id: int) -> Msg | None:
+    mine = [m for (chat, _), m in api.messages.items() if chat == tg_id]
+    return Msg(max(mine, key=lambda m: m["message_id"])) if mine else None
+
+
+async def tap(api: FakeTelegram, tg_id: int, text: str) -> float:
+    """Presses a button on the newest message; returns seconds until the bot answered."""
+    message = latest(api, tg_id)
+    assert message is not None
+    data = message.button(text)["callback_data"]
+    api.expect_output(tg_id)
+    started = time.perf_counter()
+    await api.push(
+        {
+            "callback_query": {
+                "id": str(next(_callback_ids)),
+                "from": sender(tg_id),
+                "chat_instance": f"c{tg_id}",
+                "message": message.raw,
+                "data": data,
+            }
+        }
+    )
+    await api.wait_output(tg_id)
+    return time.perf_counter() - started
+
+
+async def drive(api: FakeTelegram, users: list[int], taps: int, label: str) -> Figures:
+    latencies: list[float] = []
+
+    async def one(tg_id: int) -> None:
+        for _ in range(taps):
+            latencies.append(await tap(api, tg_id, label))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(tg_id) for tg_id in users))
+    return Figures(len(latencies), time.perf_counter() - started, latencies)
+
+
+async def seed(database: Path, users: int, questions: int) -> None:
+    """A school with N teachers and an audit that starts today (the bot opens it)."""
+    db = Database.sqlite(database)
+    await db.migrate()
+    now = datetime.now(UTC)
+
+    def people(conn: Connection) -> tuple[int, int, list[int]]:
+        repo = UserRepo(conn)
+        manager_id = repo.add(MANAGER_TG, "Manager", None, "ru", None, now)
+        repo.set_roles(manager_id, {Role.MANAGER})
+        auditor_id = repo.add(AUDITOR_TG, "Auditor", None, "ru", None, now)
+        repo.set_roles(auditor_id, {Role.AUDITOR})
+        respondent_ids = []
+        for n in range(users):
+            user_id = repo.add(FIRST_RESPONDENT_TG + n, f"Teacher {n}", None, "ru", None, now)
+            repo.set_roles(user_id, {Role.TEACHER})
+            respondent_ids.append(user_id)
+        return manager_id, auditor_id, respondent_ids
+
+    manager_id, auditor_id, respondent_ids = await db.run(people)
+    clock = SystemClock()
+    templates = TemplateService(db, clock)
+    manager = await AccountService(db, clock, frozenset()).get(manager_id)
+    assert manager is not None
+    template = await templates.import_yaml(manager, checklist_yaml(questions))
+    audits = AuditService(db, clock, templates, ZoneInfo("Europe/Moscow"))
+    today = audits.today()
+    await audits.plan(
+        manager,
+        AuditDraft(
+            title="Нагрузка",
+            template_id=template.id,
+            objectives=["risks"],
+            scope="bench",
+            criteria="bench",
+            lead_auditor_id=auditor_id,
+            respondent_ids=respondent_ids,
+            start_date=today,
+            deadline=today,
+        ),
+    )
+    await db.close()
+
+
+async def start_process(
+    api: FakeTelegram, module: str, database: Path
+) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": api.url,
+        "DATABASE_PATH": str(database),
+        "ADMIN_IDS": str(MANAGER_TG),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = ["-m", module]
+    if module == "bot" and os.environ.get("BENCH_PROFILE"):
+        command = [os.environ["BENCH_PROFILE"]]  # a wrapper that profiles the bot process
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *command, env=env, cwd=database.parent
+    )
+
+
+async def wait_for_screens(api: FakeTelegram, tg_ids: list[int], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while any(latest(api, tg_id) is None for tg_id in tg_ids):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot did not show every respondent a screen")
+        await asyncio.sleep(0.1)
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    process.terminate()
+    await asyncio.wait_for(process.wait(), 30)
+
+
+async def bench_questionnaire(users: int, questions: int, workdir: Path) -> Figures:
+    database = workdir / "bench.sqlite3"
+    await seed(database, users, questions)
+    api = FakeTelegram(TOKEN)
+    await api.start()
+    process = await start_process(api, "bot", database)
+    tg_ids = [FIRST_RESPONDENT_TG + n for n in range(users)]
+    try:
+        await wait_for_screens(api, tg_ids)  # the bot's first sweep opened the audit
+        if os.environ.get("BENCH_PROFILE"):
+            process.send_signal(signal.SIGUSR1)  # the profiler forgets the start-up
+        for tg_id in tg_ids:  # open the questionnaire (not timed)
+            await tap(api, tg_id, "Начать анкету")
+        figures = await drive(api, tg_ids, questions, "Да")
+    finally:
+        await stop_process(process)
+        await api.stop()
+    db = Database.sqlite(database)
+    answered = await db.run(
+        lambda conn: conn.exec_driver_sql(
+            "SELECT count(*) FROM answers WHERE value = 'yes'"
+        ).scalar()
+    )
+    await db.close()
+    assert answered == users * questions, f"{answered} answers stored, not {users * questions}"
+    return figures
+
+
+async def bench_echo(users: int, taps: int, workdir: Path) -> Figures:
+    api = FakeTelegram(TOKEN)
+    await api.start()
+    keyboard = {"inline_keyboard": [[{"text": "Да", "callback_data": "yes"}]]}
+    tg_ids = [FIRST_RESPONDENT_TG + n for n in range(users)]
+    for tg_id in tg_ids:
+        await api.api_sendMessage({"chat_id": tg_id, "text": "start", "reply_markup": keyboard})
+    process = await start_process(api, "bench.echo_bot", workdir / "echo.sqlite3")
+    try:
+        await asyncio.wait_for(api.polled.wait(), 60)  # the echo bot is up: start the clock
+        figures = await drive(api, tg_ids, taps, "Да")
+    finally:
+        await stop_process(process)
+        await api.stop()
+    return figures
+
+
+async def main(users: int, questions: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        ours = await bench_questionnaire(users, questions, Path(folder))
+        echo = await bench_echo(users, questions, Path(folder))
+    print(f"{users} respondents x {questions} questions, through the fake Bot API over HTTP")
+    print(ours.line("questionnaire"))
+    print(echo.line("bare echo"))
+    print(f"questionnaire throughput = {ours.rate / echo.rate:.0%} of echo (target >= 50%)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=40)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.users, arguments.questions))
