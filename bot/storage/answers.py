@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from bot.domain.audits import AnswerRecord
 from bot.storage.schema import answers
@@ -20,6 +20,14 @@ _COLUMNS = (
 )
 
 
+# The questionnaire's hot statements are built once: SQLAlchemy then reuses their cache
+# keys instead of walking a new statement tree on every answer.
+_OF = select(*_COLUMNS).where(
+    answers.c.audit_id == bindparam("audit_id"), answers.c.user_id == bindparam("user_id")
+)
+_INSERT = insert(answers)
+
+
 def _record(row: Any) -> AnswerRecord:
     data = dict(row._mapping)
     data["evidence"] = list(data["evidence"] or [])
@@ -31,9 +39,7 @@ class AnswerRepo:
         self.conn = conn
 
     def of(self, audit_id: int, user_id: int) -> dict[str, AnswerRecord]:
-        rows = self.conn.execute(
-            select(*_COLUMNS).where(answers.c.audit_id == audit_id, answers.c.user_id == user_id)
-        )
+        rows = self.conn.execute(_OF, {"audit_id": audit_id, "user_id": user_id})
         return {row.question_id: _record(row) for row in rows}
 
     def all_for_audit(self, audit_id: int) -> list[AnswerRecord]:
@@ -54,18 +60,18 @@ class AnswerRepo:
         """Writes the given fields of one answer; `before` is the row as the caller read
         it in this same transaction (None when there is none). Returns the row's id."""
         if before is None:
-            row = {"value": None, "comment": None, "evidence": [], **values}
-            result = self.conn.execute(
-                insert(answers).values(
-                    audit_id=audit_id,
-                    user_id=user_id,
-                    question_id=question_id,
-                    answered_at=now,
-                    updated_at=now,
-                    **row,
-                )
-            )
-            return int(result.inserted_primary_key[0])
+            row = {
+                "audit_id": audit_id,
+                "user_id": user_id,
+                "question_id": question_id,
+                "value": None,
+                "comment": None,
+                "evidence": [],
+                "answered_at": now,
+                "updated_at": now,
+                **values,
+            }
+            return int(self.conn.execute(_INSERT, row).inserted_primary_key[0])
         self.conn.execute(
             update(answers).where(answers.c.id == before.id).values(updated_at=now, **values)
         )

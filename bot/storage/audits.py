@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from bot.domain.audits import Audit, AuditStatus, Respondent, audit_number
 from bot.storage.schema import (
@@ -55,6 +55,16 @@ def _audit(row: Any) -> Audit:
     data["status"] = AuditStatus(data["status"])
     data["objectives"] = list(data["objectives"])
     return Audit(**data)
+
+
+# Asked on every answer, so built once (SQLAlchemy reuses its cache key).
+_STANDING = (
+    select(audits.c.status, audit_respondents.c.submitted_at)
+    .join(audit_respondents, audit_respondents.c.audit_id == audits.c.id)
+    .where(
+        audits.c.id == bindparam("audit_id"), audit_respondents.c.user_id == bindparam("user_id")
+    )
+)
 
 
 class AuditRepo:
@@ -200,11 +210,7 @@ class AuditRepo:
 
     def standing(self, audit_id: int, user_id: int) -> tuple[AuditStatus, datetime | None] | None:
         """The audit's status and when this respondent submitted; None if he is not one."""
-        row = self.conn.execute(
-            select(audits.c.status, audit_respondents.c.submitted_at)
-            .join(audit_respondents, audit_respondents.c.audit_id == audits.c.id)
-            .where(audits.c.id == audit_id, audit_respondents.c.user_id == user_id)
-        ).first()
+        row = self.conn.execute(_STANDING, {"audit_id": audit_id, "user_id": user_id}).first()
         return (AuditStatus(row.status), row.submitted_at) if row else None
 
     def mark_submitted(self, audit_id: int, user_id: int, now: datetime) -> bool:

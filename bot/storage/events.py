@@ -10,6 +10,8 @@ from sqlalchemy import Connection, insert, select
 from bot.domain.models import Event
 from bot.storage.schema import events
 
+_INSERT = insert(events)  # built once: it is the most frequent statement
+
 
 class EventLog:
     def __init__(self, conn: Connection) -> None:
@@ -24,16 +26,15 @@ class EventLog:
         action: str,
         **data: Any,
     ) -> None:
-        self.conn.execute(
-            insert(events).values(
-                at=at,
-                actor_id=actor_id,
-                entity=entity,
-                entity_id=entity_id,
-                action=action,
-                data=data,
-            )
-        )
+        row = {
+            "at": at,
+            "actor_id": actor_id,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "data": data,
+        }
+        self.conn.execute(_INSERT, row)
 
     def for_entity(self, entity: str, entity_id: int) -> list[Event]:
         rows = self.conn.execute(
