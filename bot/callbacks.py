@@ -144,3 +144,73 @@ class AuditCB(CallbackData, prefix="a1"):
     audit: int = 0
     q: int = 0
     page: int = 0
+
+
+class NcView(StrEnum):
+    OPEN = "op"
+    EVIDENCE = "ev"
+    HISTORY = "hi"
+    SEVERITY = "sv"  # arg: a severity to set, or empty to choose
+    CLAUSE = "cl"
+    ASSIGN = "as"  # arg: a user id to assign, or empty to choose
+    REJECT = "rj"
+    PLAN = "pl"
+    REQUEST_DUE = "rd"
+    DECIDE_DUE = "dd"  # arg: "1" grant, "0" refuse
+    DONE = "dn"
+    VERIFY = "vf"
+    EFFECTIVE = "ef"
+    NOT_EFFECTIVE = "ne"
+
+
+class NcCB(CallbackData, prefix="n1"):
+    action: NcView
+    id: int
+    arg: str = ""
+
+
+class NcListCB(CallbackData, prefix="nl1"):
+    """The /ncr list: filters travel in the buttons, so any page can be re-opened."""
+
+    status: str = ""
+    dept: int = 0
+    sev: str = ""
+    src: str = ""
+    od: int = 0
+    page: int = 0
+
+
+class ReportAction(StrEnum):
+    SOURCE = "src"
+    DEPT = "dept"
+    SKIP = "skip"
+    SEVERITY = "sev"
+
+
+class ReportCB(CallbackData, prefix="r1"):
+    action: ReportAction
+    value: str = ""
+
+
+class PlanNcAction(StrEnum):
+    NO_CORRECTION = "nocorr"
+    ROOT_FOUND = "root"
+    CONFIRM = "ok"
+
+
+class PlanNcCB(CallbackData, prefix="pn1"):
+    action: PlanNcAction
+
+
+class FindingAction(StrEnum):
+    LIST = "ls"
+    QUESTION = "q"
+    RAISE = "rs"
+    DISMISS = "dm"
+
+
+class FindingCB(CallbackData, prefix="f1"):
+    action: FindingAction
+    audit: int
+    answer: int = 0
+    q: int = 0

@@ -9,9 +9,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from bot.callbacks import QCB, QAction
+from bot.callbacks import QCB, NcCB, NcView, QAction
 from bot.domain.audits import Audit, Respondent
 from bot.domain.dates import format_date
+from bot.domain.models import User
+from bot.domain.nonconformities import Nonconformity
 from bot.keyboards.pages import button
 
 log = logging.getLogger(__name__)
@@ -52,4 +54,39 @@ async def tell_respondents(
             log.warning(
                 "could not notify user %s about %s: %s", person.user_id, audit.number, error
             )
+    return sent
+
+
+async def tell_about_nc(
+    bot: Bot,
+    i18n: I18n,
+    default_language: str,
+    people: list[User],
+    nc: Nonconformity,
+    key: str,
+    actor: User | None = None,
+) -> int:
+    """Tells each person (but the one who acted) what happened to the NC, with a button
+    to open it. Returns how many messages Telegram accepted."""
+    sent = 0
+    told: set[int] = set()
+    for person in people:
+        if person.id in told or (actor is not None and person.id == actor.id):
+            continue
+        told.add(person.id)
+        locale = person.language or default_language
+        text = i18n.gettext(key, locale=locale).format(
+            number=nc.number,
+            name=html.quote(actor.full_name) if actor else "",
+            text=html.quote(nc.description.splitlines()[0][:200] if nc.description else ""),
+        )
+        label = i18n.gettext("nc.open", locale=locale)
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[button(label, NcCB(action=NcView.OPEN, id=nc.id))]]
+        )
+        try:
+            await bot.send_message(person.tg_id, text, reply_markup=markup)
+            sent += 1
+        except TelegramAPIError as error:
+            log.warning("could not tell user %s about %s: %s", person.id, nc.number, error)
     return sent

@@ -92,8 +92,10 @@ class Msg:
         return [b["text"] for row in self.keyboard for b in row]
 
     def button(self, text: str) -> dict[str, Any]:
-        """The button whose text contains `text` (exactly one must match)."""
-        found = [b for row in self.keyboard for b in row if text in b["text"]]
+        """The button whose text is `text`, or else the one button that contains it."""
+        found = [b for row in self.keyboard for b in row if b["text"] == text]
+        if not found:
+            found = [b for row in self.keyboard for b in row if text in b["text"]]
         if len(found) != 1:
             raise AssertionError(f"{len(found)} buttons match {text!r} in {self.buttons}")
         return found[0]

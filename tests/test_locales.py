@@ -10,17 +10,26 @@ from babel.messages.pofile import read_po
 
 from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED
+from bot.domain.nonconformities import NcAction, NcStatus, Severity, Source
 from bot.domain.roles import ALL_ROLES, COMMAND_ROLES, PUBLIC_COMMANDS
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
+from bot.views.nc import ACTION_VIEWS
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 def catalog(locale: str) -> dict[str, str]:
+    """Key -> text; a plural entry's forms are joined with "|"."""
     with po_path(locale).open("rb") as source:
-        return {m.id: m.string for m in read_po(source) if m.id}
+        messages = [m for m in read_po(source) if m.id]
+    return {
+        (m.id if isinstance(m.id, str) else m.id[0]): (
+            m.string if isinstance(m.string, str) else "|".join(m.string)
+        )
+        for m in messages
+    }
 
 
 def test_both_locales_have_the_same_keys_and_placeholders() -> None:
@@ -28,7 +37,12 @@ def test_both_locales_have_the_same_keys_and_placeholders() -> None:
     assert sorted(set(ru) ^ set(en)) == []
     for key in ru:
         assert ru[key].strip() and en[key].strip(), key
-        assert sorted(PLACEHOLDER.findall(ru[key])) == sorted(PLACEHOLDER.findall(en[key])), key
+        for form in [*ru[key].split("|"), *en[key].split("|")]:
+            assert form.strip(), key
+            # Every plural form carries the same placeholders as the first English one.
+            assert set(PLACEHOLDER.findall(form)) == set(
+                PLACEHOLDER.findall(en[key].split("|")[0])
+            ), key
 
 
 def keys_used_in_code() -> set[str]:
@@ -38,11 +52,19 @@ def keys_used_in_code() -> set[str]:
         used |= set(re.findall(r"""\b_\(\s*"([\w.]+)"\s*\)""", source))
         used |= set(re.findall(r"""gettext\(\s*"([\w.]+)"\s*[,)]""", source))
         used |= {f"refused.{k}" for k in re.findall(r"""Refused\(\s*"([\w.]+)\"""", source)}
+        used |= set(re.findall(r"""plural\(\s*"([\w.]+)"\s*,""", source))
     used |= {f"role.{r.value}" for r in ALL_ROLES} | {f"help.role.{r.value}" for r in ALL_ROLES}
     used |= {f"cmd.{c}" for c in [*COMMAND_ROLES, *PUBLIC_COMMANDS]}
     used |= {f"menu.{c}" for c in MENU_COMMANDS}
     used |= {f"invite.problem.{p.value}" for p in InviteProblem}
     used |= {f"language.name.{code}" for code in SUPPORTED}
+    used |= {f"nc.status.{s.value}" for s in NcStatus} | {f"nc.source.{s.value}" for s in Source}
+    used |= {f"nc.severity.{s.value}" for s in Severity}
+    used |= {f"nc.do.{a.value}" for a in ACTION_VIEWS}
+    used |= {f"nc.event.{a.value}" for a in NcAction} | {
+        "nc.event.reported",
+        "nc.event.raised_from_audit",
+    }
     return used
 
 

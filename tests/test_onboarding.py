@@ -16,7 +16,8 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
     reply = await russian.send("/start")
     assert "Главное меню" in reply.text
     assert reply.last.buttons == [
-        "📋 Мои аудиты", "🗓 Программа", "➕ Новый аудит", "🧾 Чек-листы",
+        "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
+        "🗓 Программа", "➕ Новый аудит", "🧾 Чек-листы",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
     ]  # fmt: skip
     assert "менеджер по качеству" in reply.text
@@ -106,7 +107,10 @@ async def test_invited_teacher_joins_with_role_and_department(
     text = await join(teacher, token)
     assert "Добро пожаловать, Ольга Петрова!" in text
     assert "Роли: педагог" in text and "Подразделение: МО начальных классов" in text
-    assert teacher.last.buttons == ["📋 Мои аудиты", "🌐 Язык", "❓ Помощь"]
+    assert teacher.last.buttons == [
+        "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
+        "🌐 Язык", "❓ Помощь",
+    ]  # fmt: skip
     assert telegram.chat_commands(teacher.id) == commands_for({Role.TEACHER})
 
     # A single-use link cannot be used again, by anyone.

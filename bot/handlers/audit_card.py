@@ -12,21 +12,24 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AuditAction, AuditCB, MenuCB
+from bot.callbacks import AuditAction, AuditCB, FindingAction, FindingCB, MenuCB, NcCB, NcView
 from bot.config import Settings
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
 from bot.domain.checklists import Checklist, is_nonconforming
 from bot.domain.dates import format_date
 from bot.domain.models import User
+from bot.domain.nonconformities import Nonconformity
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.keyboards.pages import button, page_buttons
-from bot.notifications import tell_respondents
+from bot.notifications import tell_about_nc, tell_respondents
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
+from bot.services.nonconformities import NcService
 from bot.services.templates import TemplateService
 from bot.ui import show
 from bot.views.answers import format_value, shorten
+from bot.views.nc import status_text
 
 router = Router(name=__name__)
 router.message.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
@@ -60,7 +63,12 @@ def results_lines(audit: Audit) -> list[str]:
     return lines
 
 
-def card_text(audit: Audit, checklist: Checklist, respondents: list[Respondent]) -> str:
+def card_text(
+    audit: Audit,
+    checklist: Checklist,
+    respondents: list[Respondent],
+    raised: list[Nonconformity] | None = None,
+) -> str:
     objectives = ", ".join(_(f"objective.{o}") for o in audit.objectives)
     submitted = sum(1 for r in respondents if r.submitted_at)
     lines = [
@@ -85,6 +93,9 @@ def card_text(audit: Audit, checklist: Checklist, respondents: list[Respondent])
         lines.append(
             f"{mark} {html.quote(person.full_name)} — {person.answered}/{checklist.question_count}"
         )
+    if raised:
+        lines += ["", _("audit.raised_ncs")]
+        lines += [f"⚠️ {nc.number} — {status_text(nc.status)}" for nc in raised]
     if audit.status is AuditStatus.CLOSED:
         lines += ["", *results_lines(audit)]
         if audit.conclusion:
@@ -100,6 +111,9 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
     if audit.status in (AuditStatus.OPEN, AuditStatus.CLOSED):
         rows.append(
             [button(_("audit.answers"), AuditCB(action=AuditAction.ANSWERS, audit=audit.id))]
+        )
+        rows.append(
+            [button(_("audit.findings"), FindingCB(action=FindingAction.LIST, audit=audit.id))]
         )
     if audit.status is AuditStatus.OPEN:
         rows.append(
@@ -118,12 +132,16 @@ async def _card(
     audit_id: int,
     audits: AuditService,
     templates: TemplateService,
+    ncs: NcService,
 ) -> None:
     audit = await audits.get_to_run(user, audit_id)
     checklist = await templates.checklist(audit.template_id)
     respondents = await audits.respondents(audit.id)
+    raised = await ncs.of_audit(audit.id)
     await show(
-        event, card_text(audit, checklist, respondents), card_keyboard(audit, user, respondents)
+        event,
+        card_text(audit, checklist, respondents, raised),
+        card_keyboard(audit, user, respondents),
     )
 
 
@@ -135,9 +153,10 @@ async def open_card(
     user: User,
     audits: AuditService,
     templates: TemplateService,
+    ncs: NcService,
 ) -> None:
     await state.clear()
-    await _card(callback, user, callback_data.audit, audits, templates)
+    await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
 @router.callback_query(AuditCB.filter(F.action == AuditAction.REMIND))
@@ -181,6 +200,7 @@ async def answers_by_question(
     first = page * QUESTIONS_PER_PAGE
     lines = [f"<b>{audit.number} · {html.quote(audit.title)}</b>", _("audit.answers_legend"), ""]
     evidence_buttons = []
+    finding_buttons = []
     for index in range(first, min(first + QUESTIONS_PER_PAGE, total)):
         question = checklist.questions[index]
         lines.append(
@@ -201,6 +221,13 @@ async def answers_by_question(
                 extra += f" 📎{count}"
             name = html.quote(names.get(record.user_id, "?"))
             lines.append(f"   {name}: {format_value(question, record.value)}{flag}{extra}")
+        if records:
+            finding_buttons.append(
+                button(
+                    f"⚠️ {index + 1}",
+                    FindingCB(action=FindingAction.QUESTION, audit=audit.id, q=index),
+                )
+            )
         if pieces:
             evidence_buttons.append(
                 button(
@@ -212,6 +239,8 @@ async def answers_by_question(
     builder = InlineKeyboardBuilder()
     for start in range(0, len(evidence_buttons), 3):
         builder.row(*evidence_buttons[start : start + 3])
+    if finding_buttons:
+        builder.row(*finding_buttons)
     page_buttons(
         builder,
         page,
@@ -305,13 +334,14 @@ async def close_audit(
     user: User,
     audits: AuditService,
     templates: TemplateService,
+    ncs: NcService,
 ) -> None:
     data = await state.get_data()
     if int(data.get("audit", 0)) != callback_data.audit or not data.get("text"):
         raise Refused("stale")
     await audits.close(user, callback_data.audit, str(data["text"]))
     await state.clear()
-    await _card(callback, user, callback_data.audit, audits, templates)
+    await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
 @router.callback_query(AuditCB.filter(F.action == AuditAction.CANCEL))
@@ -334,9 +364,10 @@ async def cancel_audit(
     user: User,
     audits: AuditService,
     templates: TemplateService,
+    ncs: NcService,
 ) -> None:
     await audits.cancel(user, callback_data.audit)
-    await _card(callback, user, callback_data.audit, audits, templates)
+    await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
 # -- the programme ---------------------------------------------------------------------
@@ -394,3 +425,116 @@ async def program_year(
 ) -> None:
     year = callback_data.page if 2000 <= callback_data.page <= 2100 else audits.today().year
     await _program(callback, user, year, audits)
+
+
+# -- findings: NCs from answers -----------------------------------------------------------------
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.LIST))
+async def proposals(
+    callback: CallbackQuery, callback_data: FindingCB, user: User, ncs: NcService
+) -> None:
+    found = await ncs.proposals(user, callback_data.audit)
+    lines = [_("findings.title"), ""]
+    rows: list[list[InlineKeyboardButton]] = []
+    for proposal in found[:15]:
+        question = proposal.question
+        lines.append(
+            f"{proposal.index + 1}. [{question.clause}] {html.quote(shorten(question.text, 80))}\n"
+            f"   {html.quote(proposal.respondent)}: {format_value(question, proposal.answer.value)}"
+        )
+        label = f"{proposal.index + 1} · {shorten(proposal.respondent, 20)}"
+        rows.append(
+            [
+                button(
+                    _("findings.raise").format(label=label),
+                    FindingCB(
+                        action=FindingAction.RAISE,
+                        audit=callback_data.audit,
+                        answer=proposal.answer.id,
+                    ),
+                ),
+                button(
+                    _("findings.dismiss"),
+                    FindingCB(
+                        action=FindingAction.DISMISS,
+                        audit=callback_data.audit,
+                        answer=proposal.answer.id,
+                    ),
+                ),
+            ]
+        )
+    if not found:
+        lines.append(_("findings.empty"))
+    rows.append(
+        [
+            button(
+                _("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=callback_data.audit)
+            )
+        ]
+    )
+    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.QUESTION))
+async def question_answers(
+    callback: CallbackQuery,
+    callback_data: FindingCB,
+    user: User,
+    audits: AuditService,
+    templates: TemplateService,
+) -> None:
+    audit = await audits.get_to_run(user, callback_data.audit)
+    checklist = await templates.checklist(audit.template_id)
+    if not 0 <= callback_data.q < checklist.question_count:
+        raise Refused("questionnaire.no_such_question")
+    question = checklist.questions[callback_data.q]
+    names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    lines = [f"<b>{callback_data.q + 1}. [{question.clause}] {html.quote(question.text)}</b>", ""]
+    rows: list[list[InlineKeyboardButton]] = []
+    for record in await audits.answers(audit.id):
+        if record.question_id != question.id or record.value is None:
+            continue
+        name = names.get(record.user_id, "?")
+        lines.append(f"{html.quote(name)}: {format_value(question, record.value)}")
+        rows.append(
+            [
+                button(
+                    _("findings.raise").format(label=shorten(name, 30)),
+                    FindingCB(action=FindingAction.RAISE, audit=audit.id, answer=record.id),
+                )
+            ]
+        )
+    rows.append([button(_("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))])
+    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.RAISE))
+async def raise_nc(
+    callback: CallbackQuery,
+    callback_data: FindingCB,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    nc = await ncs.raise_from_answer(user, callback_data.audit, callback_data.answer)
+    await callback.answer(_("findings.raised").format(number=nc.number))
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("nc.open"), NcCB(action=NcView.OPEN, id=nc.id))]]
+    )
+    await bot.send_message(
+        user.tg_id, _("findings.raised").format(number=nc.number), reply_markup=markup
+    )
+    await tell_about_nc(
+        bot, i18n, settings.default_language, await ncs.managers(), nc, "nc.told.reported", user
+    )
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.DISMISS))
+async def dismiss(
+    callback: CallbackQuery, callback_data: FindingCB, user: User, ncs: NcService
+) -> None:
+    await ncs.dismiss(user, callback_data.audit, callback_data.answer)
+    await proposals(callback, callback_data, user, ncs)

@@ -24,6 +24,7 @@ from bot.domain.dates import format_date, parse_date
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.filters import HasRole
+from bot.handlers.date_input import picked_day
 from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button, page_buttons
 from bot.scheduler.sweep import Sweeper
@@ -434,24 +435,12 @@ async def date_picked(
     user: User,
     templates: TemplateService,
 ) -> None:
-    if callback_data.y == 0:  # a label or a disabled day
-        await callback.answer()
+    earliest = audits.today()
+    if await state.get_state() == Planning.deadline.state:
+        earliest = max(earliest, date.fromisoformat((await state.get_data())["start"]))
+    value = await picked_day(callback, callback_data, earliest)
+    if value is None:
         return
-    if callback_data.d == 0:  # another month
-        data = await state.get_data()
-        earliest = audits.today()
-        if await state.get_state() == Planning.deadline.state:
-            earliest = max(earliest, date.fromisoformat(data["start"]))
-        if not (1 <= callback_data.m <= 12 and 2000 <= callback_data.y <= 2100):
-            raise Refused("stale")
-        markup = calendar_keyboard(callback_data.y, callback_data.m, earliest)
-        await callback.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
-        await callback.answer()
-        return
-    try:
-        value: date | None = date(callback_data.y, callback_data.m, callback_data.d)
-    except ValueError:
-        value = None
     await _date_given(callback, state, value, audits, user, templates)
 
 

@@ -418,7 +418,7 @@ async def ask_evidence(
     )
 
 
-def _evidence_item(message: Message) -> dict[str, Any] | None:
+def evidence_item(message: Message) -> dict[str, Any] | None:
     group = message.media_group_id
     if message.photo:
         return {"file_id": message.photo[-1].file_id, "kind": "photo", "group": group}
@@ -439,7 +439,7 @@ async def evidence_given(
 ) -> None:
     data = await state.get_data()
     audit_id, index = int(data["audit"]), int(data["q"])
-    item = _evidence_item(message)
+    item = evidence_item(message)
     assert item is not None
     q, new_piece = await questionnaires.add_evidence(user, audit_id, index, item)
     if await state.get_state() == Answering.comment.state and message.caption:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from aiogram import Bot, F, Router, html
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -99,7 +99,7 @@ async def template_download(
     )
 
 
-@router.message(F.document)
+@router.message(StateFilter(None), F.document)
 async def template_file(message: Message, user: User, templates: TemplateService, bot: Bot) -> None:
     document = message.document
     assert document is not None

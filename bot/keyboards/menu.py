@@ -14,6 +14,9 @@ from bot.domain.roles import ALL_ROLES, Role, may_use
 # Commands that appear as menu buttons, in order.
 MENU_COMMANDS: tuple[str, ...] = (
     "audits",
+    "report",
+    "actions",
+    "ncr",
     "program",
     "newaudit",
     "templates",

@@ -1,0 +1,615 @@
+"""The NC card: every field, its evidence and history, and the workflow's actions.
+
+Buttons come from the workflow table for this person and this NC; every handler still
+goes through the service, which re-checks the table, so a forged or stale button is
+refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from aiogram import Bot, F, Router, html
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
+from bot.config import Settings
+from bot.domain.dates import format_date, parse_date
+from bot.domain.models import User
+from bot.domain.nonconformities import (
+    MAX_WHYS,
+    NcAction,
+    NcStatus,
+    Nonconformity,
+    Severity,
+    may_act,
+)
+from bot.filters import HasRole
+from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.questionnaire import evidence_item
+from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.pages import button
+from bot.notifications import tell_about_nc
+from bot.services.errors import Refused
+from bot.services.nonconformities import NcService, viewer_of
+from bot.ui import show
+from bot.views.nc import card_keyboard, card_text, status_text
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(HasRole())
+router.callback_query.filter(HasRole())
+
+EVIDENCE_SENT_MAX = 10
+
+
+class NcInput(StatesGroup):
+    clause = State()
+    reject = State()
+    not_effective = State()
+    due_date = State()
+    due_reason = State()
+    done = State()
+
+
+class NcPlanning(StatesGroup):
+    correction = State()
+    why = State()
+    action = State()
+    due = State()
+    confirm = State()
+
+
+def _refusal(refusal: Refused) -> str:
+    return _(f"refused.{refusal.key}").format(**refusal.params)
+
+
+async def show_card(
+    event: Message | CallbackQuery, nc: Nonconformity, user: User, ncs: NcService
+) -> None:
+    actions = [a for a in NcAction if may_act(viewer_of(user), nc, a)]
+    await show(event, card_text(nc, ncs.today()), card_keyboard(nc, actions))
+
+
+async def _checked(user: User, nc_id: int, action: NcAction, ncs: NcService) -> Nonconformity:
+    """The NC, if this person may take this action on it now (before asking him to type)."""
+    nc = await ncs.get(user, nc_id)
+    if not may_act(viewer_of(user), nc, action):
+        raise Refused("nc.not_allowed")
+    return nc
+
+
+class Notifier:
+    """Tells the next person who must act, in his language."""
+
+    def __init__(self, bot: Bot, i18n: I18n, settings: Settings, ncs: NcService) -> None:
+        self.bot, self.i18n, self.settings, self.ncs = bot, i18n, settings, ncs
+
+    async def __call__(self, nc: Nonconformity, key: str, actor: User, *to: int | None) -> None:
+        people = [p for p in [await self.ncs.person(i) for i in to] if p and p.is_active]
+        await tell_about_nc(
+            self.bot, self.i18n, self.settings.default_language, people, nc, key, actor
+        )
+
+    async def managers(self, nc: Nonconformity, key: str, actor: User) -> None:
+        await tell_about_nc(
+            self.bot,
+            self.i18n,
+            self.settings.default_language,
+            await self.ncs.managers(),
+            nc,
+            key,
+            actor,
+        )
+
+
+def notifier(bot: Bot, i18n: I18n, settings: Settings, ncs: NcService) -> Notifier:
+    return Notifier(bot, i18n, settings, ncs)
+
+
+# -- viewing -----------------------------------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.OPEN))
+async def open_card(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    await state.clear()
+    await show_card(callback, await ncs.get(user, callback_data.id), user, ncs)
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.EVIDENCE))
+async def send_evidence(
+    callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, bot: Bot
+) -> None:
+    nc = await ncs.get(user, callback_data.id)
+    await callback.answer()
+    items = [(item, "nc.evidence_caption") for item in nc.evidence]
+    items += [(item, "nc.done_evidence_caption") for item in nc.done_evidence]
+    for item, key in items[:EVIDENCE_SENT_MAX]:
+        caption = _(key).format(number=nc.number)
+        if item.get("kind") == "photo":
+            await bot.send_photo(user.tg_id, item["file_id"], caption=caption)
+        else:
+            await bot.send_document(user.tg_id, item["file_id"], caption=caption)
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.HISTORY))
+async def history(
+    callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, settings: Settings
+) -> None:
+    nc = await ncs.get(user, callback_data.id)
+    lines = [_("nc.history_title").format(number=nc.number), ""]
+    for entry in await ncs.history(user, nc.id):
+        event = entry.event
+        moment = event.at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        before, after = event.data.get("from"), event.data.get("to")
+        change = ""
+        if before and after and before != after:
+            change = f" ({status_text(NcStatus(before))} → {status_text(NcStatus(after))})"
+        elif after:
+            change = f" ({status_text(NcStatus(after))})"
+        note = f"\n   «{html.quote(str(event.data['note']))}»" if event.data.get("note") else ""
+        who = html.quote(entry.actor_name or _("nc.system"))
+        lines.append(f"{moment} · {who} · {_(f'nc.event.{event.action}')}{change}{note}")
+    back = button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))
+    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[back]]))
+
+
+# -- classification and assignment ----------------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.SEVERITY))
+async def severity(
+    callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService
+) -> None:
+    if callback_data.arg:
+        try:
+            chosen = Severity(callback_data.arg)
+        except ValueError:
+            raise Refused("stale") from None
+        nc = await ncs.classify(user, callback_data.id, severity=chosen)
+        await show_card(callback, nc, user, ncs)
+        return
+    nc = await _checked(user, callback_data.id, NcAction.CLASSIFY, ncs)
+    rows = [
+        [button(_(f"nc.severity.{s.value}"), NcCB(action=NcView.SEVERITY, id=nc.id, arg=s.value))]
+        for s in Severity
+    ]
+    rows.append([button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))])
+    await show(
+        callback,
+        _("nc.ask_severity").format(number=nc.number),
+        InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+async def _ask(
+    callback: CallbackQuery, state: FSMContext, target: State, nc: Nonconformity, key: str
+) -> None:
+    await state.set_state(target)
+    await state.set_data({"nc": nc.id})
+    await callback.answer()
+    await callback.message.answer(_(key).format(number=nc.number))  # type: ignore[union-attr]
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.CLAUSE))
+async def ask_clause(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    nc = await _checked(user, callback_data.id, NcAction.CLASSIFY, ncs)
+    await _ask(callback, state, NcInput.clause, nc, "nc.ask_clause")
+
+
+@router.message(NcInput.clause, F.text, ~F.text.startswith("/"))
+async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
+    nc_id = int((await state.get_data())["nc"])
+    try:
+        nc = await ncs.classify(user, nc_id, clause=message.text or "")
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        if refusal.key != "nc.bad_clause":
+            await state.clear()
+        return
+    await state.clear()
+    await show_card(message, nc, user, ncs)
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.ASSIGN))
+async def assign(
+    callback: CallbackQuery,
+    callback_data: NcCB,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    if callback_data.arg:
+        if not callback_data.arg.isdigit():
+            raise Refused("stale")
+        nc = await ncs.assign(user, callback_data.id, int(callback_data.arg))
+        await show_card(callback, nc, user, ncs)
+        tell = notifier(bot, i18n, settings, ncs)
+        await tell(nc, "nc.told.assigned", user, nc.responsible_id)
+        return
+    nc = await _checked(user, callback_data.id, NcAction.ASSIGN, ncs)
+    head = await ncs.default_responsible(nc)
+    people = [p for p in await ncs.people() if p.is_active]
+    people.sort(key=lambda p: (p.id != head, p.department_id != nc.department_id, p.full_name))
+    rows = []
+    for person in people[:20]:
+        label = ("👤 " if person.id == head else "") + person.full_name
+        if person.department_name:
+            label += f" · {person.department_name}"
+        rows.append([button(label, NcCB(action=NcView.ASSIGN, id=nc.id, arg=str(person.id)))])
+    rows.append([button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))])
+    await show(
+        callback,
+        _("nc.ask_responsible").format(number=nc.number),
+        InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+# -- reject, not effective: a typed reason ----------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.REJECT))
+async def ask_reject(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    nc = await _checked(user, callback_data.id, NcAction.REJECT, ncs)
+    await _ask(callback, state, NcInput.reject, nc, "nc.ask_reject")
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.NOT_EFFECTIVE))
+async def ask_not_effective(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    nc = await _checked(user, callback_data.id, NcAction.NOT_EFFECTIVE, ncs)
+    await _ask(callback, state, NcInput.not_effective, nc, "nc.ask_not_effective")
+
+
+@router.message(NcInput.reject, F.text, ~F.text.startswith("/"))
+@router.message(NcInput.not_effective, F.text, ~F.text.startswith("/"))
+async def reason_given(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    nc_id = int((await state.get_data())["nc"])
+    rejecting = await state.get_state() == NcInput.reject.state
+    try:
+        if rejecting:
+            nc = await ncs.reject(user, nc_id, message.text or "")
+        else:
+            nc = await ncs.not_effective(user, nc_id, message.text or "")
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        if not refusal.key.endswith("_empty"):
+            await state.clear()
+        return
+    await state.clear()
+    await show_card(message, nc, user, ncs)
+    tell = notifier(bot, i18n, settings, ncs)
+    if rejecting:
+        await tell(nc, "nc.told.rejected", user, nc.reporter_id)
+    else:
+        await tell(nc, "nc.told.not_effective", user, nc.responsible_id)
+
+
+# -- verdicts and due-date decisions ----------------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.VERIFY))
+async def verify(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
+    await show_card(callback, await ncs.verify(user, callback_data.id), user, ncs)
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.EFFECTIVE))
+async def effective(
+    callback: CallbackQuery,
+    callback_data: NcCB,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    nc = await ncs.effective(user, callback_data.id)
+    await show_card(callback, nc, user, ncs)
+    tell = notifier(bot, i18n, settings, ncs)
+    await tell(nc, "nc.told.closed", user, nc.responsible_id, nc.reporter_id)
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.DECIDE_DUE))
+async def decide_due(
+    callback: CallbackQuery,
+    callback_data: NcCB,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    grant = callback_data.arg == "1"
+    nc = await ncs.decide_due(user, callback_data.id, grant)
+    await show_card(callback, nc, user, ncs)
+    key = "nc.told.due_granted" if grant else "nc.told.due_refused"
+    await notifier(bot, i18n, settings, ncs)(nc, key, user, nc.responsible_id)
+
+
+# -- a new due date: date, then reason ---------------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.REQUEST_DUE))
+async def ask_due(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    nc = await _checked(user, callback_data.id, NcAction.REQUEST_DUE, ncs)
+    await state.set_state(NcInput.due_date)
+    await state.set_data({"nc": nc.id})
+    today = ncs.today()
+    await callback.answer()
+    await callback.message.answer(  # type: ignore[union-attr]
+        _("nc.ask_new_due").format(number=nc.number),
+        reply_markup=calendar_keyboard(today.year, today.month, today),
+    )
+
+
+@router.message(NcInput.due_date, F.text, ~F.text.startswith("/"))
+async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
+    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+        await state.update_data(due=chosen.isoformat())
+        await state.set_state(NcInput.due_reason)
+        await message.answer(_("nc.ask_due_reason").format(date=format_date(chosen)))
+
+
+@router.callback_query(NcInput.due_date, CalendarCB.filter())
+async def due_picked(
+    callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
+) -> None:
+    picked = await picked_day(callback, callback_data, ncs.today())
+    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+        await state.update_data(due=chosen.isoformat())
+        await state.set_state(NcInput.due_reason)
+        await callback.answer()
+        await callback.message.answer(  # type: ignore[union-attr]
+            _("nc.ask_due_reason").format(date=format_date(chosen))
+        )
+
+
+@router.message(NcInput.due_reason, F.text, ~F.text.startswith("/"))
+async def due_reason_given(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    try:
+        nc = await ncs.request_due(
+            user, int(data["nc"]), date.fromisoformat(data["due"]), message.text or ""
+        )
+    except Refused as refusal:
+        await message.answer(_refusal(refusal))
+        if not refusal.key.endswith("_empty"):
+            await state.clear()
+        return
+    await state.clear()
+    await show_card(message, nc, user, ncs)
+    await notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.due_requested", user)
+
+
+# -- done: a note and evidence -----------------------------------------------------------------
+
+
+def _done_keyboard(nc_id: int) -> InlineKeyboardMarkup:
+    finish = button(_("nc.do.done_finish"), NcCB(action=NcView.DONE, id=nc_id, arg="finish"))
+    return InlineKeyboardMarkup(inline_keyboard=[[finish]])
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.DONE))
+async def done(
+    callback: CallbackQuery,
+    callback_data: NcCB,
+    state: FSMContext,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    if callback_data.arg != "finish":
+        nc = await _checked(user, callback_data.id, NcAction.DONE, ncs)
+        await state.set_state(NcInput.done)
+        await state.set_data({"nc": nc.id, "note": "", "evidence": []})
+        await callback.answer()
+        await callback.message.answer(  # type: ignore[union-attr]
+            _("nc.ask_done").format(number=nc.number), reply_markup=_done_keyboard(nc.id)
+        )
+        return
+    data = await state.get_data()
+    if await state.get_state() != NcInput.done.state or int(data.get("nc", 0)) != callback_data.id:
+        raise Refused("stale")
+    if not data.get("note"):
+        await callback.answer(_("nc.done_needs_note"), show_alert=True)
+        return
+    nc = await ncs.done(user, callback_data.id, data["note"], list(data.get("evidence", [])))
+    await state.clear()
+    await show_card(callback, nc, user, ncs)
+    await notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.done", user)
+
+
+@router.message(NcInput.done, F.text, ~F.text.startswith("/"))
+async def done_note(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    await state.update_data(note=(message.text or "").strip()[:2000])
+    await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(data["nc"])))
+
+
+@router.message(NcInput.done, F.photo | F.document)
+async def done_evidence(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    item = evidence_item(message)
+    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
+    new_piece = item is not None and (
+        item.get("group") is None or all(e.get("group") != item.get("group") for e in evidence)
+    )
+    if item is not None:
+        evidence.append(item)
+    update: dict[str, Any] = {"evidence": evidence}
+    if message.caption and not data.get("note"):
+        update["note"] = message.caption.strip()[:2000]
+    await state.update_data(**update)
+    if new_piece:
+        await message.answer(
+            _("nc.done_evidence_saved").format(count=len(evidence)),
+            reply_markup=_done_keyboard(int(data["nc"])),
+        )
+
+
+# -- plan: correction, five whys, action, due date ---------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.PLAN))
+async def plan_start(
+    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    nc = await _checked(user, callback_data.id, NcAction.PLAN, ncs)
+    await state.set_state(NcPlanning.correction)
+    await state.set_data({"nc": nc.id, "whys": []})
+    skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
+    await callback.answer()
+    await callback.message.answer(  # type: ignore[union-attr]
+        _("nc.plan.ask_correction").format(number=nc.number),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[skip]]),
+    )
+
+
+async def _ask_why(event: Message | CallbackQuery, state: FSMContext) -> None:
+    whys = (await state.get_data()).get("whys", [])
+    await state.set_state(NcPlanning.why)
+    rows = []
+    if whys:
+        rows.append([button(_("nc.plan.root_found"), PlanNcCB(action=PlanNcAction.ROOT_FOUND))])
+    key = "nc.plan.ask_first_why" if not whys else "nc.plan.ask_next_why"
+    text = _(key).format(
+        n=len(whys) + 1, total=MAX_WHYS, previous=html.quote(whys[-1]) if whys else ""
+    )
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await target.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))  # type: ignore[union-attr]
+
+
+@router.message(NcPlanning.correction, F.text, ~F.text.startswith("/"))
+async def correction_given(message: Message, state: FSMContext) -> None:
+    await state.update_data(correction=(message.text or "").strip()[:2000])
+    await _ask_why(message, state)
+
+
+@router.callback_query(
+    NcPlanning.correction, PlanNcCB.filter(F.action == PlanNcAction.NO_CORRECTION)
+)
+async def no_correction(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.update_data(correction=None)
+    await _ask_why(callback, state)
+
+
+async def _ask_action(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(NcPlanning.action)
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await target.answer(_("nc.plan.ask_action"))  # type: ignore[union-attr]
+
+
+@router.message(NcPlanning.why, F.text, ~F.text.startswith("/"))
+async def why_given(message: Message, state: FSMContext) -> None:
+    whys = [*(await state.get_data()).get("whys", []), (message.text or "").strip()[:500]]
+    await state.update_data(whys=whys)
+    if len(whys) >= MAX_WHYS:
+        await _ask_action(message, state)
+    else:
+        await _ask_why(message, state)
+
+
+@router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.ROOT_FOUND))
+async def root_found(callback: CallbackQuery, state: FSMContext) -> None:
+    await _ask_action(callback, state)
+
+
+@router.message(NcPlanning.action, F.text, ~F.text.startswith("/"))
+async def action_given(message: Message, state: FSMContext, ncs: NcService) -> None:
+    await state.update_data(action=(message.text or "").strip()[:2000])
+    await state.set_state(NcPlanning.due)
+    today = ncs.today()
+    await message.answer(
+        _("nc.plan.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
+    )
+
+
+async def _confirm_plan(event: Message | CallbackQuery, state: FSMContext, due: date) -> None:
+    await state.update_data(due=due.isoformat())
+    await state.set_state(NcPlanning.confirm)
+    data = await state.get_data()
+    whys = "\n".join(f"  {n}. {html.quote(w)}" for n, w in enumerate(data["whys"], 1))
+    text = _("nc.plan.summary").format(
+        correction=html.quote(data.get("correction") or "—"),
+        whys=whys,
+        action=html.quote(data["action"]),
+        due=format_date(due),
+    )
+    ok = button(_("nc.plan.confirm"), PlanNcCB(action=PlanNcAction.CONFIRM))
+    markup = InlineKeyboardMarkup(inline_keyboard=[[ok]])
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        await event.message.answer(text, reply_markup=markup)  # type: ignore[union-attr]
+    else:
+        await event.answer(text, reply_markup=markup)
+
+
+@router.message(NcPlanning.due, F.text, ~F.text.startswith("/"))
+async def plan_due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
+    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+        await _confirm_plan(message, state, chosen)
+
+
+@router.callback_query(NcPlanning.due, CalendarCB.filter())
+async def plan_due_picked(
+    callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
+) -> None:
+    picked = await picked_day(callback, callback_data, ncs.today())
+    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+        await _confirm_plan(callback, state, chosen)
+
+
+@router.callback_query(NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.CONFIRM))
+async def plan_confirm(
+    callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    data = await state.get_data()
+    nc = await ncs.plan(
+        user,
+        int(data["nc"]),
+        data.get("correction"),
+        list(data["whys"]),
+        data["action"],
+        date.fromisoformat(data["due"]),
+    )
+    await state.clear()
+    await show_card(callback, nc, user, ncs)

@@ -1,0 +1,268 @@
+"""/report: anyone registered reports a nonconformity in under a minute.
+
+Department (his own first), what is wrong (text, or a photo with a caption), optional
+photos or files, a suggested severity — then the number NC-YYYY-NNN. The quality manager
+may also register one from a supervisory order or a complaint, with its reference and
+due date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
+from bot.config import Settings
+from bot.domain.dates import parse_date
+from bot.domain.models import User
+from bot.domain.nonconformities import Severity, Source
+from bot.domain.roles import Role
+from bot.filters import HasRole
+from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.questionnaire import evidence_item
+from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.pages import button
+from bot.notifications import tell_about_nc
+from bot.services.departments import DepartmentService
+from bot.services.errors import Refused
+from bot.services.nonconformities import NcService, ReportDraft
+from bot.ui import show
+from bot.views.nc import open_button
+
+router = Router(name=__name__)
+router.message.filter(HasRole())
+router.callback_query.filter(HasRole())
+
+EXTERNAL = (Source.SUPERVISORY_ORDER, Source.COMPLAINT, Source.OTHER)
+
+
+class Reporting(StatesGroup):
+    source = State()
+    reference = State()
+    due = State()
+    department = State()
+    description = State()
+    evidence = State()
+    severity = State()
+
+
+def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _begin(
+    event: Message | CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
+) -> None:
+    await state.clear()
+    await state.set_data({"source": Source.REPORT.value, "evidence": []})
+    if user.has(Role.MANAGER):
+        await state.set_state(Reporting.source)
+        rows = [
+            [button(_(f"nc.source.{s.value}"), ReportCB(action=ReportAction.SOURCE, value=s.value))]
+            for s in (Source.REPORT, *EXTERNAL)
+        ]
+        await show(event, _("nc_report.ask_source"), _markup(rows))
+        return
+    await _ask_department(event, state, user, departments)
+
+
+@router.message(Command("report"))
+async def report_command(
+    message: Message, state: FSMContext, user: User, departments: DepartmentService
+) -> None:
+    await _begin(message, state, user, departments)
+
+
+@router.callback_query(MenuCB.filter(F.command == "report"))
+async def report_menu(
+    callback: CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
+) -> None:
+    await _begin(callback, state, user, departments)
+
+
+@router.callback_query(Reporting.source, ReportCB.filter(F.action == ReportAction.SOURCE))
+async def source_chosen(
+    callback: CallbackQuery,
+    callback_data: ReportCB,
+    state: FSMContext,
+    user: User,
+    departments: DepartmentService,
+) -> None:
+    try:
+        source = Source(callback_data.value)
+    except ValueError:
+        raise Refused("stale") from None
+    await state.update_data(source=source.value)
+    if source is Source.REPORT:
+        await _ask_department(callback, state, user, departments)
+        return
+    await state.set_state(Reporting.reference)
+    await show(callback, _("nc_report.ask_reference"))
+
+
+@router.message(Reporting.reference, F.text, ~F.text.startswith("/"))
+async def reference_given(message: Message, state: FSMContext, ncs: NcService) -> None:
+    text = (message.text or "").strip()
+    if not text or len(text) > 200:
+        await message.answer(_("nc_report.reference_bad"))
+        return
+    await state.update_data(reference=text)
+    await state.set_state(Reporting.due)
+    today = ncs.today()
+    await message.answer(
+        _("nc_report.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
+    )
+
+
+async def _due_chosen(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    chosen: date,
+    user: User,
+    departments: DepartmentService,
+) -> None:
+    await state.update_data(due=chosen.isoformat())
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        assert isinstance(event.message, Message)
+        await _ask_department(event.message, state, user, departments)
+    else:
+        await _ask_department(event, state, user, departments)
+
+
+@router.message(Reporting.due, F.text, ~F.text.startswith("/"))
+async def due_typed(
+    message: Message, state: FSMContext, user: User, ncs: NcService, departments: DepartmentService
+) -> None:
+    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+        await _due_chosen(message, state, chosen, user, departments)
+
+
+@router.callback_query(Reporting.due, CalendarCB.filter())
+async def due_picked(
+    callback: CallbackQuery,
+    callback_data: CalendarCB,
+    state: FSMContext,
+    user: User,
+    ncs: NcService,
+    departments: DepartmentService,
+) -> None:
+    picked = await picked_day(callback, callback_data, ncs.today())
+    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+        await _due_chosen(callback, state, chosen, user, departments)
+
+
+async def _ask_department(
+    event: Message | CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
+) -> None:
+    await state.set_state(Reporting.department)
+    items = sorted(await departments.list(), key=lambda d: (d.id != user.department_id, d.name))
+    rows = [[button(d.name, ReportCB(action=ReportAction.DEPT, value=str(d.id)))] for d in items]
+    rows.append(
+        [button(_("nc_report.whole_school"), ReportCB(action=ReportAction.DEPT, value="0"))]
+    )
+    await show(event, _("nc_report.ask_department"), _markup(rows))
+
+
+@router.callback_query(Reporting.department, ReportCB.filter(F.action == ReportAction.DEPT))
+async def department_chosen(
+    callback: CallbackQuery, callback_data: ReportCB, state: FSMContext
+) -> None:
+    if not callback_data.value.isdigit():
+        raise Refused("stale")
+    await state.update_data(dept=int(callback_data.value) or None)
+    await state.set_state(Reporting.description)
+    await show(callback, _("nc_report.ask_description"))
+
+
+@router.message(Reporting.description, F.text, ~F.text.startswith("/"))
+@router.message(Reporting.description, F.photo | F.document)
+async def description_given(message: Message, state: FSMContext) -> None:
+    text = (message.text or message.caption or "").strip()
+    data = await state.get_data()
+    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
+    if item := evidence_item(message):
+        evidence.append(item)
+    if not text:
+        await state.update_data(evidence=evidence)
+        await message.answer(_("nc_report.need_text"))
+        return
+    if len(text) > 2000:
+        await message.answer(_("refused.nc.too_long").format(limit=2000))
+        return
+    await state.update_data(description=text, evidence=evidence)
+    await state.set_state(Reporting.evidence)
+    skip = button(_("nc_report.no_more_files"), ReportCB(action=ReportAction.SKIP))
+    await message.answer(_("nc_report.ask_evidence"), reply_markup=_markup([[skip]]))
+
+
+@router.message(Reporting.evidence, F.photo | F.document)
+async def evidence_given(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
+    item = evidence_item(message)
+    assert item is not None
+    new_piece = item.get("group") is None or all(e.get("group") != item["group"] for e in evidence)
+    evidence.append(item)
+    await state.update_data(evidence=evidence)
+    if new_piece:
+        done = button(_("nc_report.files_done"), ReportCB(action=ReportAction.SKIP))
+        await message.answer(
+            _("nc_report.file_saved").format(count=len(evidence)), reply_markup=_markup([[done]])
+        )
+
+
+@router.callback_query(Reporting.evidence, ReportCB.filter(F.action == ReportAction.SKIP))
+async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Reporting.severity)
+    rows = [
+        [button(_(f"nc.severity.{s.value}"), ReportCB(action=ReportAction.SEVERITY, value=s.value))]
+        for s in Severity
+    ]
+    rows.append([button(_("nc_report.dont_know"), ReportCB(action=ReportAction.SEVERITY))])
+    await show(callback, _("nc_report.ask_severity"), _markup(rows))
+
+
+@router.callback_query(Reporting.severity, ReportCB.filter(F.action == ReportAction.SEVERITY))
+async def severity_chosen(
+    callback: CallbackQuery,
+    callback_data: ReportCB,
+    state: FSMContext,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    try:
+        suggested = Severity(callback_data.value) if callback_data.value else None
+    except ValueError:
+        raise Refused("stale") from None
+    draft = ReportDraft(
+        department_id=data.get("dept"),
+        description=data.get("description", ""),
+        evidence=list(data.get("evidence", [])),
+        suggested_severity=suggested,
+        source=Source(data.get("source", Source.REPORT.value)),
+        external_ref=data.get("reference"),
+        due_date=date.fromisoformat(data["due"]) if data.get("due") else None,
+    )
+    nc = await ncs.report(user, draft)
+    await state.clear()
+    await show(
+        callback,
+        _("nc_report.done").format(number=nc.number, text=html.quote(nc.description[:200])),
+        open_button(nc, _("nc.open")),
+    )
+    await tell_about_nc(
+        bot, i18n, settings.default_language, await ncs.managers(), nc, "nc.told.reported", user
+    )

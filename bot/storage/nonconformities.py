@@ -1,0 +1,186 @@
+"""Nonconformities and their corrective actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, true, update
+
+from bot.domain.nonconformities import (
+    NcFilter,
+    NcStatus,
+    Nonconformity,
+    Severity,
+    Source,
+    Viewer,
+    nc_number,
+)
+from bot.domain.roles import Role
+from bot.storage.schema import audits, departments, dismissed_findings, nonconformities, users
+
+nc = nonconformities
+_reporter = users.alias("reporter")
+_responsible = users.alias("responsible")
+_verifier = users.alias("verifier")
+
+
+def _select():  # type: ignore[no-untyped-def]
+    return (
+        select(
+            nc,
+            departments.c.name.label("department_name"),
+            audits.c.number.label("audit_number"),
+            _reporter.c.full_name.label("reporter_name"),
+            _responsible.c.full_name.label("responsible_name"),
+            _verifier.c.full_name.label("verifier_name"),
+        )
+        .outerjoin(departments, departments.c.id == nc.c.department_id)
+        .outerjoin(audits, audits.c.id == nc.c.audit_id)
+        .join(_reporter, _reporter.c.id == nc.c.reporter_id)
+        .outerjoin(_responsible, _responsible.c.id == nc.c.responsible_id)
+        .outerjoin(_verifier, _verifier.c.id == nc.c.verifier_id)
+    )
+
+
+_SKIP = {"year", "seq"}
+
+
+def _record(row: Any) -> Nonconformity:
+    data = {k: v for k, v in row._mapping.items() if k not in _SKIP}
+    data["source"] = Source(data["source"])
+    data["status"] = NcStatus(data["status"])
+    for key in ("severity", "suggested_severity"):
+        data[key] = Severity(data[key]) if data[key] else None
+    data["evidence"] = list(data["evidence"] or [])
+    data["done_evidence"] = list(data["done_evidence"] or [])
+    data["root_cause"] = list(data["root_cause"] or [])
+    return Nonconformity(**data)
+
+
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """The SQL twin of domain.nonconformities.may_see (a test keeps them in step)."""
+    if not viewer.roles.isdisjoint({Role.MANAGER, Role.AUDITOR, Role.OBSERVER}):
+        return true()
+    mine = or_(nc.c.reporter_id == viewer.user_id, nc.c.responsible_id == viewer.user_id)
+    if Role.HEAD in viewer.roles and viewer.department_id is not None:
+        return or_(mine, nc.c.department_id == viewer.department_id)
+    return mine
+
+
+def _filtered(where: NcFilter, today: date) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if where.status is not None:
+        clauses.append(nc.c.status == where.status.value)
+    if where.department_id is not None:
+        clauses.append(nc.c.department_id == where.department_id)
+    if where.severity is not None:
+        clauses.append(nc.c.severity == where.severity.value)
+    if where.source is not None:
+        clauses.append(nc.c.source == where.source.value)
+    if where.overdue:
+        clauses.append(_overdue(today))
+    return clauses
+
+
+def _overdue(today: date) -> ColumnElement[bool]:
+    return and_(
+        nc.c.status.in_([NcStatus.ASSIGNED.value, NcStatus.PLANNED.value]),
+        nc.c.due_date < today,
+    )
+
+
+class NcRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, year: int, now: datetime, **values: Any) -> int:
+        """Numbers run per year with no gaps: the unit of work holds the write lock, so two
+        reports at once take consecutive numbers."""
+        last = self.conn.execute(select(func.max(nc.c.seq)).where(nc.c.year == year)).scalar()
+        seq = int(last or 0) + 1
+        row = {
+            "number": nc_number(year, seq),
+            "year": year,
+            "seq": seq,
+            "created_at": now,
+            "updated_at": now,
+            "evidence": [],
+            "root_cause": [],
+            "done_evidence": [],
+            **values,
+        }
+        return int(self.conn.execute(insert(nc).values(**row)).inserted_primary_key[0])
+
+    def get(self, nc_id: int) -> Nonconformity | None:
+        row = self.conn.execute(_select().where(nc.c.id == nc_id)).first()
+        return _record(row) if row else None
+
+    def update(self, nc_id: int, now: datetime, **values: Any) -> None:
+        self.conn.execute(update(nc).where(nc.c.id == nc_id).values(updated_at=now, **values))
+
+    def page(
+        self, viewer: Viewer, where: NcFilter, today: date, offset: int, limit: int
+    ) -> tuple[list[Nonconformity], int]:
+        clauses = [visible_to(viewer), *_filtered(where, today)]
+        total = self.conn.execute(select(func.count()).select_from(nc).where(*clauses)).scalar()
+        query = (
+            _select()
+            .where(*clauses)
+            .order_by(nc.c.year.desc(), nc.c.seq.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_record(row) for row in self.conn.execute(query)], int(total or 0)
+
+    def to_act_on(self, viewer: Viewer, supervisor: bool) -> list[Nonconformity]:
+        """What waits for this person: his assigned and planned actions; for a manager or
+        an auditor also new NCs to assign and done ones to verify (not his own work)."""
+        mine = and_(
+            nc.c.responsible_id == viewer.user_id,
+            nc.c.status.in_([NcStatus.ASSIGNED.value, NcStatus.PLANNED.value]),
+        )
+        condition = mine
+        if supervisor:
+            verify = and_(
+                nc.c.status.in_([NcStatus.DONE.value, NcStatus.VERIFIED.value]),
+                or_(nc.c.done_by.is_(None), nc.c.done_by != viewer.user_id),
+                or_(nc.c.responsible_id.is_(None), nc.c.responsible_id != viewer.user_id),
+            )
+            condition = or_(mine, nc.c.status == NcStatus.NEW.value, verify)
+        query = _select().where(condition).order_by(nc.c.due_date.is_(None), nc.c.due_date, nc.c.id)
+        return [_record(row) for row in self.conn.execute(query)]
+
+    def open_overdue(self, today: date) -> list[Nonconformity]:
+        query = _select().where(_overdue(today)).order_by(nc.c.due_date, nc.c.id)
+        return [_record(row) for row in self.conn.execute(query)]
+
+    def of_audit(self, audit_id: int) -> list[Nonconformity]:
+        query = _select().where(nc.c.audit_id == audit_id).order_by(nc.c.seq)
+        return [_record(row) for row in self.conn.execute(query)]
+
+    def raised_answers(self, audit_id: int) -> set[int]:
+        rows = self.conn.execute(
+            select(nc.c.answer_id).where(nc.c.audit_id == audit_id, nc.c.answer_id.is_not(None))
+        )
+        return {row.answer_id for row in rows}
+
+    def dismissed_answers(self, answer_ids: list[int]) -> set[int]:
+        if not answer_ids:
+            return set()
+        rows = self.conn.execute(
+            select(dismissed_findings.c.answer_id).where(
+                dismissed_findings.c.answer_id.in_(answer_ids)
+            )
+        )
+        return {row.answer_id for row in rows}
+
+    def dismiss(self, answer_id: int, user_id: int, now: datetime) -> bool:
+        if self.dismissed_answers([answer_id]):
+            return False
+        self.conn.execute(
+            insert(dismissed_findings).values(
+                answer_id=answer_id, dismissed_by=user_id, dismissed_at=now
+            )
+        )
+        return True
