@@ -18,6 +18,7 @@ from bot.handlers import errors, get_routers
 from bot.i18n import PoI18n, create_i18n
 from bot.middlewares import LanguageMiddleware, UserMiddleware
 from bot.scheduler.runner import SweepScheduler
+from bot.scheduler.sender import Sender
 from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
@@ -126,7 +127,15 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher = create_dispatcher(settings, db, clock, i18n)
     await dispatcher["templates"].sync_shipped()
     sweeper = Sweeper(
-        bot, i18n, dispatcher["audits"], dispatcher["templates"], settings.default_language
+        bot=bot,
+        i18n=i18n,
+        db=db,
+        clock=clock,
+        settings=settings,
+        accounts=dispatcher["accounts"],
+        audits=dispatcher["audits"],
+        templates=dispatcher["templates"],
+        sender=Sender(bot, settings.send_rate),
     )
     dispatcher["i18n"] = i18n
     dispatcher["sweeper"] = sweeper

@@ -214,3 +214,10 @@ class FindingCB(CallbackData, prefix="f1"):
     audit: int
     answer: int = 0
     q: int = 0
+
+
+class SnoozeCB(CallbackData, prefix="z1"):
+    """Snooze one reminder for a day."""
+
+    kind: str
+    id: int

@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     quiet_hours: str = "21-8"
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    quiet_weekends: bool = True
+    audit_reminder_days: Annotated[tuple[int, ...], NoDecode] = (7, 1)
+    questionnaire_reminder_days: Annotated[tuple[int, ...], NoDecode] = (2, 0)
+    capa_reminder_days: Annotated[tuple[int, ...], NoDecode] = (3, 1)
+    escalation_days: int = Field(default=3, ge=1, le=60)
+    verification_wait_days: int = Field(default=2, ge=1, le=60)
+    digest_time: str = "mon 09:00"
+    send_rate: float = Field(default=30, gt=0, le=30)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
@@ -50,6 +58,28 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator(
+        "audit_reminder_days", "questionnaire_reminder_days", "capa_reminder_days", mode="before"
+    )
+    @classmethod
+    def _day_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not parts or not all(p.isdigit() and int(p) <= 60 for p in parts):
+                raise ValueError("expected days before, separated by commas, e.g. 7,1")
+            return tuple(sorted({int(p) for p in parts}, reverse=True))
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _weekday_time(cls, value: str) -> str:
+        match = re.fullmatch(
+            r"\s*(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})\s*", value.lower()
+        )
+        if not match or int(match[2]) > 23 or int(match[3]) > 59:
+            raise ValueError("expected a weekday and a time like mon 09:00")
+        return f"{match[1]} {int(match[2]):02d}:{match[3]}"
 
     @field_validator("timezone")
     @classmethod
@@ -78,6 +108,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def digest_at(self) -> tuple[int, int, int]:
+        """Weekday (Monday = 0), hour, minute."""
+        day, clock = self.digest_time.split()
+        hour, minute = clock.split(":")
+        weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        return weekdays.index(day), int(hour), int(minute)
 
     @property
     def quiet_range(self) -> tuple[int, int]:

@@ -46,6 +46,8 @@ class UserMiddleware(BaseMiddleware):
                 user = await self.accounts.ensure_admin(profile_of(tg_user, self.default_language))
             if user is not None and not user.is_active:
                 user = None  # a deactivated user is treated as a stranger
+            if user is not None and user.bot_blocked:
+                await self.accounts.set_blocked(user.id, False)  # he is back: remind him again
         data["user"] = user
         return await handler(event, data)
 

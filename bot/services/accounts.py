@@ -234,6 +234,11 @@ class AccountService:
         return await self.db.run(work)
 
     @then_call("forget")
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """The user blocked the bot (reminders skip him) or wrote to it again."""
+        await self.db.run(lambda conn: UserRepo(conn).update(user_id, bot_blocked=blocked))
+
+    @then_call("forget")
     async def remember_commands(self, user_id: int, digest: str | None) -> None:
         await self.db.run(lambda conn: UserRepo(conn).update(user_id, commands_hash=digest))
 

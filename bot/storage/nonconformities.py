@@ -184,3 +184,47 @@ class NcRepo:
             )
         )
         return True
+
+
+class ReminderRow:
+    """The few fields reminders need, for thousands of open actions at once."""
+
+    __slots__ = ("department", "done_at", "due_date", "id", "number", "responsible_id", "status")
+
+    def __init__(self, row: Any) -> None:
+        self.id: int = row.id
+        self.number: str = row.number
+        self.status = NcStatus(row.status)
+        self.due_date: date | None = row.due_date
+        self.responsible_id: int | None = row.responsible_id
+        self.done_at: datetime | None = row.done_at
+        self.department: str | None = row.department
+
+
+def reminder_rows(conn: Connection) -> list[ReminderRow]:
+    """Open NCs with a due date or waiting for verification."""
+    query = (
+        select(
+            nc.c.id,
+            nc.c.number,
+            nc.c.status,
+            nc.c.due_date,
+            nc.c.responsible_id,
+            nc.c.done_at,
+            departments.c.name.label("department"),
+        )
+        .outerjoin(departments, departments.c.id == nc.c.department_id)
+        .where(
+            nc.c.status.in_([NcStatus.ASSIGNED.value, NcStatus.PLANNED.value, NcStatus.DONE.value])
+        )
+    )
+    return [ReminderRow(row) for row in conn.execute(query)]
+
+
+def counts_since(conn: Connection, since: datetime) -> tuple[int, int]:
+    """NCs opened and closed since the moment."""
+    opened = conn.execute(select(func.count()).where(nc.c.created_at >= since)).scalar()
+    closed = conn.execute(
+        select(func.count()).where(nc.c.closed_at >= since, nc.c.status == NcStatus.CLOSED.value)
+    ).scalar()
+    return int(opened or 0), int(closed or 0)

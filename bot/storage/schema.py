@@ -238,3 +238,31 @@ dismissed_findings = Table(
     Column("dismissed_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("dismissed_at", UTCDateTime(), nullable=False),
 )
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("object_id", Integer, nullable=False),
+    Column("recipient_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("slot", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(300), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_at", UTCDateTime(), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("kind", "object_id", "recipient_id", "slot"),
+    Index("ix_notifications_status", "status", "next_attempt_at"),
+)
+
+snoozes = Table(
+    "snoozes",
+    metadata,
+    Column("kind", String(30), primary_key=True),
+    Column("object_id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("until", UTCDateTime(), nullable=False),
+)

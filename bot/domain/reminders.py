@@ -1,0 +1,91 @@
+"""Which reminder is due, and when messages may go out. Plain rules, no I/O.
+
+A reminder is identified by (kind, object, recipient, slot); the notification ledger keeps
+one row per identity, which is what makes each go out exactly once. Slots are chosen so
+that a reminder that fell due while the bot was down goes out once when it is back, and
+stale ones are superseded rather than sent in a burst:
+- "N days before" kinds use the nearest offset that still applies (an audit 3 days away
+  gets the 7-day reminder once; at 1 day the 1-day one; a missed 7-day slot is not sent
+  after the 1-day one applies);
+- the daily overdue reminder's slot is today's date, so after three days down only
+  today's goes;
+- slots of due-date reminders include the due date, so a changed due date moves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+class Kind(StrEnum):
+    AUDIT_OPENED = "audit_opened"
+    AUDIT_SOON = "audit_soon"
+    QUESTIONNAIRE_DUE = "questionnaire_due"
+    CAPA_DUE = "capa_due"
+    CAPA_OVERDUE = "capa_overdue"
+    ESCALATION = "escalation"
+    UNVERIFIED = "unverified"
+    DIGEST = "digest"
+
+
+Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    kind: Kind
+    object_id: int
+    recipient_id: int
+    slot: str
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> Key:
+        return (self.kind.value, self.object_id, self.recipient_id, self.slot)
+
+
+def applicable_offset(days_until: int, offsets: tuple[int, ...]) -> int | None:
+    """The nearest configured offset that still applies: the smallest offset not below
+    `days_until` (offsets are days before the event)."""
+    if days_until < 0:
+        return None
+    candidates = [offset for offset in offsets if offset >= days_until]
+    return min(candidates) if candidates else None
+
+
+def in_quiet_time(moment: datetime, zone: ZoneInfo, hours: tuple[int, int], weekends: bool) -> bool:
+    """Quiet hours like (21, 8) wrap past midnight; weekends are Saturday and Sunday."""
+    local = moment.astimezone(zone)
+    if weekends and local.weekday() >= 5:
+        return True
+    start, end = hours
+    if start == end:
+        return False
+    if start < end:
+        return start <= local.hour < end
+    return local.hour >= start or local.hour < end
+
+
+DIGEST_GRACE = timedelta(days=2)
+
+
+def digest_slot(
+    moment: datetime, zone: ZoneInfo, weekday: int, hour: int, minute: int
+) -> str | None:
+    """The week's digest slot from this week's digest time until two days after it (a bot
+    that was down on Monday still sends it on Tuesday; a stale one is not sent)."""
+    local = moment.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    send_at = datetime.combine(monday + timedelta(days=weekday), time(hour, minute), zone)
+    if not send_at <= local < send_at + DIGEST_GRACE:
+        return None
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def days_between(start: date, end: date) -> int:
+    return (end - start).days

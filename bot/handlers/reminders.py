@@ -1,0 +1,35 @@
+"""Buttons on reminders that are not another feature's: snooze for a day."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import SnoozeCB
+from bot.config import Settings
+from bot.domain.models import User
+from bot.domain.reminders import Kind
+from bot.filters import HasRole
+from bot.scheduler.sweep import Sweeper
+from bot.services.errors import Refused
+
+router = Router(name=__name__)
+router.callback_query.filter(HasRole())
+
+
+@router.callback_query(SnoozeCB.filter())
+async def snooze(
+    callback: CallbackQuery,
+    callback_data: SnoozeCB,
+    user: User,
+    sweeper: Sweeper,
+    settings: Settings,
+) -> None:
+    try:
+        kind = Kind(callback_data.kind)
+    except ValueError:
+        raise Refused("stale") from None
+    until = await sweeper.snooze(user.id, kind, callback_data.id)
+    moment = until.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+    await callback.answer(_("reminder.snoozed").format(until=moment), show_alert=True)

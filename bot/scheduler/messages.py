@@ -1,0 +1,94 @@
+"""Reminder texts and their buttons, in the recipient's language, short enough for a phone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import html
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+
+from bot.callbacks import QCB, AuditAction, AuditCB, NcCB, NcView, QAction, SnoozeCB
+from bot.domain.reminders import Due, Kind
+from bot.keyboards.pages import button
+
+
+def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup | None]:
+    def t(key: str) -> str:
+        return i18n.gettext(key, locale=locale)
+
+    def days(key: str, n: int) -> str:
+        return i18n.gettext(key, key, n, locale=locale).format(n=n)
+
+    p = due.params
+    snooze = button(t("reminder.snooze"), SnoozeCB(kind=due.kind.value, id=due.object_id))
+    rows: list[list[InlineKeyboardButton]] = []
+    if due.kind is Kind.AUDIT_OPENED:
+        text = t("audit.opened_notice").format(
+            number=p["number"], title=html.quote(p["title"]), deadline=p["deadline"],
+            total=p["total"], answered=p["answered"],
+        )  # fmt: skip
+        rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
+    elif due.kind is Kind.QUESTIONNAIRE_DUE:
+        when = days("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+        text = t("reminder.questionnaire_due").format(
+            number=p["number"], title=html.quote(p["title"]), when=when, deadline=p["deadline"],
+            answered=p["answered"], total=p["total"],
+        )  # fmt: skip
+        rows = [
+            [button(t("reminder.continue"), QCB(action=QAction.OPEN, audit=due.object_id))],
+            [snooze],
+        ]
+    elif due.kind is Kind.AUDIT_SOON:
+        text = t("reminder.audit_soon").format(
+            number=p["number"], title=html.quote(p["title"]), start=p["start"],
+            when=days("reminder.in_days", p["days"]),
+        )  # fmt: skip
+        if p.get("auditor"):
+            rows = [
+                [
+                    button(
+                        t("audit.open_card"), AuditCB(action=AuditAction.CARD, audit=due.object_id)
+                    )
+                ]
+            ]
+    elif due.kind in (Kind.CAPA_DUE, Kind.CAPA_OVERDUE):
+        if due.kind is Kind.CAPA_DUE:
+            when = days("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+            text = t("reminder.capa_due").format(number=p["number"], due=p["due"], when=when)
+        else:
+            text = t("reminder.capa_overdue").format(
+                number=p["number"], due=p["due"], late=days("nc.days_overdue", p["days"])
+            )
+        rows = [
+            [
+                button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id)),
+                button(t("nc.do.done"), NcCB(action=NcView.DONE, id=due.object_id)),
+            ],
+            [snooze],
+        ]
+    elif due.kind is Kind.ESCALATION:
+        text = t("reminder.escalation").format(
+            number=p["number"], late=days("nc.days_overdue", p["days"]),
+            responsible=html.quote(p["responsible"]), department=html.quote(p["department"]),
+        )  # fmt: skip
+        rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    elif due.kind is Kind.UNVERIFIED:
+        text = t("reminder.unverified").format(
+            number=p["number"], waiting=days("reminder.days", p["days"])
+        )
+        rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    else:
+        text = _digest(p, t)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:
+    lines = [t("reminder.digest_title"), "", t("reminder.digest_audits")]
+    lines += [f"• {html.quote(a)}" for a in p["audits"]] or [t("reminder.digest_none")]
+    lines += ["", t("reminder.digest_ncs").format(opened=p["opened"], closed=p["closed"])]
+    lines += ["", t("reminder.digest_overdue")]
+    overdue = [f"• {html.quote(str(name))}: {count}" for name, count in p["overdue"]]
+    lines += overdue or [t("reminder.digest_none")]
+    return "\n".join(lines)

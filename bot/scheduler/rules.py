@@ -1,0 +1,147 @@
+"""What is due now, computed from the database (one read, no state kept between sweeps)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from bot.config import Settings
+from bot.domain.audits import AuditStatus
+from bot.domain.dates import format_date
+from bot.domain.nonconformities import NcStatus
+from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
+from bot.domain.roles import Role
+from bot.services.templates import TemplateService
+from bot.storage.audits import AuditRepo
+from bot.storage.nonconformities import counts_since, reminder_rows
+from bot.storage.notifications import LedgerRepo
+from bot.storage.users import UserRepo
+
+
+def compute_due(
+    conn: Connection, now: datetime, settings: Settings, templates: TemplateService
+) -> dict[Key, Due]:
+    zone = settings.tz
+    today = now.astimezone(zone).date()
+    people = {u.id: u for u in UserRepo(conn).active() if not u.bot_blocked}
+    snoozed = LedgerRepo(conn).snoozed(now)
+    due: list[Due] = []
+
+    def add(kind: Kind, object_id: int, user_id: int | None, slot: str, **params: object) -> None:
+        if user_id in people and (kind.value, object_id, user_id) not in snoozed:
+            due.append(Due(kind, object_id, user_id, slot, params))  # type: ignore[arg-type]
+
+    audits = AuditRepo(conn)
+    for audit in audits.with_status((AuditStatus.PLANNED, AuditStatus.OPEN)):
+        respondents = audits.respondents(audit.id)
+        base = {"number": audit.number, "title": audit.title, "audit_id": audit.id}
+        if audit.status is AuditStatus.PLANNED:
+            days = days_between(today, audit.start_date)
+            offset = applicable_offset(days, settings.audit_reminder_days)
+            if offset is not None and days > 0:
+                start = format_date(audit.start_date)
+                for user_id in {audit.lead_auditor_id, *(r.user_id for r in respondents)}:
+                    add(
+                        Kind.AUDIT_SOON,
+                        audit.id,
+                        user_id,
+                        f"d{offset}",
+                        days=days,
+                        start=start,
+                        **base,
+                    )
+            continue
+        total = templates.checklist_in(conn, audit.template_id).question_count
+        days = days_between(today, audit.deadline)
+        offset = applicable_offset(days, settings.questionnaire_reminder_days)
+        for person in respondents:
+            if person.submitted_at is not None:
+                continue
+            params = {**base, "deadline": format_date(audit.deadline), "total": total,
+                      "answered": person.answered}  # fmt: skip
+            add(Kind.AUDIT_OPENED, audit.id, person.user_id, "open", **params)
+            if offset is not None:
+                add(
+                    Kind.QUESTIONNAIRE_DUE,
+                    audit.id,
+                    person.user_id,
+                    f"d{offset}",
+                    days=days,
+                    **params,
+                )
+
+    managers = [u.id for u in people.values() if u.has(Role.MANAGER)]
+    overdue_by_department: Counter[str] = Counter()
+    for row in reminder_rows(conn):
+        base = {"number": row.number, "nc_id": row.id}
+        if row.status is NcStatus.DONE and row.done_at is not None:
+            waiting = days_between(row.done_at.astimezone(zone).date(), today)
+            if waiting >= settings.verification_wait_days:
+                slot = row.done_at.astimezone(zone).date().isoformat()
+                for user_id in managers:
+                    add(Kind.UNVERIFIED, row.id, user_id, slot, days=waiting, **base)
+            continue
+        if row.due_date is None:
+            continue
+        days = days_between(today, row.due_date)
+        due_text = format_date(row.due_date)
+        if days >= 0:
+            offset = applicable_offset(days, settings.capa_reminder_days)
+            if offset is not None:
+                slot = f"{row.due_date.isoformat()}:d{offset}"
+                add(
+                    Kind.CAPA_DUE, row.id, row.responsible_id, slot, days=days, due=due_text, **base
+                )
+        elif days < 0:
+            late = -days
+            overdue_by_department[row.department or "—"] += 1
+            add(
+                Kind.CAPA_OVERDUE,
+                row.id,
+                row.responsible_id,
+                today.isoformat(),
+                days=late,
+                due=due_text,
+                **base,
+            )
+            if late >= settings.escalation_days:
+                responsible = people.get(row.responsible_id or 0)
+                for user_id in managers:
+                    add(
+                        Kind.ESCALATION, row.id, user_id, f"{row.due_date.isoformat()}:esc",
+                        days=late, due=due_text,
+                        responsible=responsible.full_name if responsible else "—",
+                        department=row.department or "—", **base,
+                    )  # fmt: skip
+
+    weekday, hour, minute = settings.digest_at
+    slot = digest_slot(now, zone, weekday, hour, minute)
+    if slot is not None:
+        readers = [u.id for u in people.values() if u.has(Role.MANAGER, Role.OBSERVER)]
+        if readers:
+            params = _digest(conn, now, settings, overdue_by_department)
+            for user_id in readers:
+                add(Kind.DIGEST, 0, user_id, slot, **params)
+    return {d.key: d for d in due}
+
+
+def _digest(
+    conn: Connection, now: datetime, settings: Settings, overdue: Counter[str]
+) -> dict[str, object]:
+    today = now.astimezone(settings.tz).date()
+    monday = today - timedelta(days=today.weekday())
+    next_sunday = monday + timedelta(days=13)
+    coming = [
+        f"{a.number} «{a.title}» {format_date(a.start_date)}–{format_date(a.deadline)}"
+        for a in AuditRepo(conn).with_status((AuditStatus.PLANNED, AuditStatus.OPEN))
+        if a.start_date <= next_sunday and a.deadline >= monday
+    ]
+    opened, closed = counts_since(conn, now - timedelta(days=7))
+    return {
+        "audits": coming,
+        "opened": opened,
+        "closed": closed,
+        "overdue": sorted(overdue.items(), key=lambda item: (-item[1], item[0])),
+    }
