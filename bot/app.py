@@ -26,6 +26,7 @@ from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.questionnaire import QuestionnaireService
+from bot.services.reports import ReportService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
@@ -87,6 +88,7 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
         audits=audits,
         questionnaires=QuestionnaireService(db, clock, templates),
         ncs=NcService(db, clock, settings.tz, templates),
+        reports=ReportService(db, clock, settings.tz, templates),
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")

@@ -221,3 +221,18 @@ class SnoozeCB(CallbackData, prefix="z1"):
 
     kind: str
     id: int
+
+
+class SummaryCB(CallbackData, prefix="s1"):
+    period: str
+    chart: bool = False
+
+
+class ReportFileAction(StrEnum):
+    RESULTS = "res"
+    DOCX = "docx"
+
+
+class ReportFileCB(CallbackData, prefix="rf1"):
+    action: ReportFileAction
+    audit: int

@@ -15,6 +15,7 @@ from bot.handlers import (
     questionnaire,
     reminders,
     start,
+    summaries,
     templates,
     users,
 )
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         nc_card.router,
         nc_list.router,
         reminders.router,
+        summaries.router,
         templates.router,
         departments.router,
         invites.router,

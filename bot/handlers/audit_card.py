@@ -12,7 +12,17 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AuditAction, AuditCB, FindingAction, FindingCB, MenuCB, NcCB, NcView
+from bot.callbacks import (
+    AuditAction,
+    AuditCB,
+    FindingAction,
+    FindingCB,
+    MenuCB,
+    NcCB,
+    NcView,
+    ReportFileAction,
+    ReportFileCB,
+)
 from bot.config import Settings
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
 from bot.domain.checklists import Checklist, is_nonconforming
@@ -118,6 +128,16 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
     if audit.status is AuditStatus.OPEN:
         rows.append(
             [button(_("audit.conclude"), AuditCB(action=AuditAction.CONCLUDE, audit=audit.id))]
+        )
+    if audit.status is AuditStatus.CLOSED:
+        rows.append(
+            [
+                button(
+                    _("audit.results"),
+                    ReportFileCB(action=ReportFileAction.RESULTS, audit=audit.id),
+                ),
+                button(_("audit.docx"), ReportFileCB(action=ReportFileAction.DOCX, audit=audit.id)),
+            ]
         )
     if user.has(Role.MANAGER) and audit.status in (AuditStatus.PLANNED, AuditStatus.OPEN):
         rows.append([button(_("audit.cancel"), AuditCB(action=AuditAction.CANCEL, audit=audit.id))])

@@ -126,6 +126,11 @@ class AuditRepo:
         query = _select().where(audits.c.year == year).order_by(audits.c.start_date, audits.c.seq)
         return [_audit(row) for row in self.conn.execute(query)]
 
+    def in_years(self) -> list[Audit]:
+        """Every audit, oldest first (for the export)."""
+        query = _select().order_by(audits.c.year, audits.c.seq)
+        return [_audit(row) for row in self.conn.execute(query)]
+
     def due_to_open(self, today: date) -> list[Audit]:
         query = _select().where(
             audits.c.status == AuditStatus.PLANNED.value, audits.c.start_date <= today

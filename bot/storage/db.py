@@ -12,6 +12,7 @@ same repositories run on PostgreSQL with a pool of threads instead of one.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -80,7 +81,8 @@ class Database:
         """Runs `work(conn)` in one transaction: committed when it returns, rolled back
         when it raises (the exception reaches the caller)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._unit, work)
+        context = contextvars.copy_context()  # the caller's language, log fields, …
+        return await loop.run_in_executor(self._executor, context.run, self._unit, work)
 
     async def migrate(self) -> None:
         def upgrade(conn: Connection) -> None:

@@ -1,0 +1,131 @@
+"""Periods and the numbers of a QMS summary, computed from plain rows (tested by hand)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from bot.domain.checklists import clause_sort_key
+
+
+class Period(StrEnum):
+    MONTH = "month"
+    TERM = "term"
+    YEAR = "year"
+
+
+def period_bounds(period: Period, today: date) -> tuple[date, date]:
+    """[start, end) of the period holding today. The school year starts on 1 September;
+    its terms are September–December and January–August."""
+    if period is Period.MONTH:
+        start = today.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        return start, end
+    year_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    if period is Period.YEAR:
+        return year_start, date(year_start.year + 1, 9, 1)
+    if today.month >= 9:
+        return year_start, date(year_start.year + 1, 1, 1)
+    return date(year_start.year + 1, 1, 1), date(year_start.year + 1, 9, 1)
+
+
+def previous_bounds(period: Period, start: date) -> tuple[date, date]:
+    """The period just before the one starting at `start`."""
+    return period_bounds(period, start - timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFact:
+    status: str
+    department: str
+    overall: float | None
+    by_clause: dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class NcFact:
+    status: str
+    severity: str | None
+    due_date: date | None
+    closed_on: date | None
+    done_on: date | None
+
+
+@dataclass(slots=True)
+class Summary:
+    start: date
+    end: date
+    audits: Counter[str] = field(default_factory=Counter)  # planned / open / closed
+    compliance: float | None = None
+    by_department: dict[str, float | None] = field(default_factory=dict)
+    weakest: list[tuple[str, float]] = field(default_factory=list)
+    nc_status: Counter[str] = field(default_factory=Counter)
+    nc_severity: Counter[str] = field(default_factory=Counter)
+    on_time: int = 0
+    overdue: int = 0
+    previous_compliance: float | None = None
+    previous_ncs: int = 0
+
+    @property
+    def ncs(self) -> int:
+        return sum(self.nc_status.values())
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    items = list(values)
+    return round(sum(items) / len(items), 1) if items else None
+
+
+def summarize(
+    start: date,
+    end: date,
+    today: date,
+    audits: list[AuditFact],
+    ncs: list[NcFact],
+    previous_audits: list[AuditFact],
+    previous_ncs: list[NcFact],
+) -> Summary:
+    """Audits are those starting in the period; NCs those raised in it. Compliance is the
+    mean of the closed audits' overall results (each audit counts once); a department's
+    likewise; a clause's is the mean over the closed audits that scored it. An action is
+    on time when it was done (or closed) by its due date; overdue when it is still open
+    past it or was done late."""
+    summary = Summary(start=start, end=end)
+    summary.audits.update(a.status for a in audits)
+    closed = [a for a in audits if a.status == "closed" and a.overall is not None]
+    summary.compliance = _mean(a.overall for a in closed if a.overall is not None)
+    departments: dict[str, list[float]] = defaultdict(list)
+    clauses: dict[str, list[float]] = defaultdict(list)
+    for audit in closed:
+        departments[audit.department].append(audit.overall or 0.0)
+        for clause, percent in audit.by_clause.items():
+            if percent is not None:
+                clauses[clause].append(percent)
+    summary.by_department = {name: _mean(values) for name, values in sorted(departments.items())}
+    ranked = sorted(
+        ((clause, _mean(values) or 0.0) for clause, values in clauses.items()),
+        key=lambda item: (item[1], clause_sort_key(item[0])),
+    )
+    summary.weakest = ranked[:5]
+    summary.nc_status.update(nc.status for nc in ncs)
+    summary.nc_severity.update(nc.severity or "unset" for nc in ncs)
+    for nc in ncs:
+        if nc.due_date is None or nc.status == "rejected":
+            continue
+        finished = nc.done_on or nc.closed_on
+        if finished is not None:
+            if finished <= nc.due_date:
+                summary.on_time += 1
+            else:
+                summary.overdue += 1
+        elif nc.due_date < today:
+            summary.overdue += 1
+    previous_closed = [
+        a.overall for a in previous_audits if a.status == "closed" and a.overall is not None
+    ]
+    summary.previous_compliance = _mean(v for v in previous_closed if v is not None)
+    summary.previous_ncs = len(previous_ncs)
+    return summary

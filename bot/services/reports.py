@@ -1,0 +1,289 @@
+"""Summaries, charts and exports: the state of the QMS in seconds, as text, picture or file.
+
+Reading happens in one unit of work on the database thread; rendering (XLSX, DOCX, PNG)
+runs in a worker thread so the bot keeps answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.domain.audits import Audit, AuditStatus, evidence_pieces
+from bot.domain.checklists import Checklist, is_nonconforming, score
+from bot.domain.dates import local_today
+from bot.domain.models import User
+from bot.domain.nonconformities import NcFilter, NcStatus, Nonconformity, Viewer
+from bot.domain.roles import Role
+from bot.domain.summaries import Period, Summary, period_bounds, previous_bounds, summarize
+from bot.reports.model import ActionRow, AnswerRow, AuditReport, AuditRow, Finding, NcRow
+from bot.services.errors import Refused
+from bot.services.templates import TemplateService
+from bot.storage.answers import AnswerRepo
+from bot.storage.audits import AuditRepo
+from bot.storage.db import Database
+from bot.storage.nonconformities import NcRepo
+from bot.storage.summaries import audit_facts, export_answers, monthly_nc_status, nc_facts
+
+Gettext = Callable[[str], str]
+ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
+EXPORT_LIMIT = 1_000_000
+
+
+class ReportService:
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, templates: TemplateService):
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+        self.templates = templates
+
+    def today(self) -> date:
+        return local_today(self.clock.now(), self.tz)
+
+    async def summary(self, period: Period) -> Summary:
+        today = self.today()
+        start, end = period_bounds(period, today)
+        before_start, before_end = previous_bounds(period, start)
+
+        def work(conn: Connection) -> Summary:
+            return summarize(
+                start,
+                end,
+                today,
+                audit_facts(conn, start, end),
+                nc_facts(conn, start, end, self.tz),
+                audit_facts(conn, before_start, before_end),
+                nc_facts(conn, before_start, before_end, self.tz),
+            )
+
+        return await self.db.run(work)
+
+    async def nc_months(self, count: int = 6) -> tuple[list[date], dict[date, dict[str, int]]]:
+        first = self.today().replace(day=1)
+        months = [first]
+        while len(months) < count:
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+        counts = await self.db.run(lambda conn: monthly_nc_status(conn, months, self.tz))
+        return months, counts
+
+    async def overdue(self, user: User) -> list[Nonconformity]:
+        """Overdue actions: all for a manager, his department's for a head."""
+        today = self.today()
+        items = await self.db.run(lambda conn: NcRepo(conn).open_overdue(today))
+        if user.has(Role.MANAGER):
+            return items
+        return [
+            nc
+            for nc in items
+            if nc.department_id == user.department_id or nc.responsible_id == user.id
+        ]
+
+    # -- files ---------------------------------------------------------------------------
+
+    async def workbook(self, gettext: Gettext, translate: Callable[[str, str], str]) -> bytes:
+        """The XLSX export. `translate(kind, value)` gives display texts for statuses etc."""
+        from bot.reports.xlsx import build_workbook
+
+        today = self.today()
+        checklists: dict[int, Checklist] = {}
+
+        def checklist(conn: Connection, template_id: int) -> Checklist:
+            if template_id not in checklists:
+                checklists[template_id] = self.templates.checklist_in(conn, template_id)
+            return checklists[template_id]
+
+        def work(
+            conn: Connection,
+        ) -> tuple[list[AuditRow], list[AnswerRow], list[NcRow], list[ActionRow]]:
+            repo = AuditRepo(conn)
+            audit_rows = []
+            for audit in repo.in_years():
+                people = repo.respondents(audit.id)
+                results = audit.results or {}
+                audit_rows.append(
+                    AuditRow(
+                        number=audit.number,
+                        title=audit.title,
+                        department=audit.department_name or gettext("report.whole_school"),
+                        template=audit.template_title,
+                        status=translate("audit", audit.status.value),
+                        lead_auditor=audit.lead_auditor_name,
+                        start_date=audit.start_date,
+                        deadline=audit.deadline,
+                        respondents=len(people),
+                        submitted=sum(1 for p in people if p.submitted_at),
+                        compliance=results.get("overall"),
+                        closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
+                    )
+                )
+            answer_rows = []
+            questions_of: dict[int, dict[str, tuple[str, object]]] = {}
+            for (
+                number,
+                template_id,
+                name,
+                department,
+                question_id,
+                value,
+                comment,
+                evidence,
+                at,
+            ) in export_answers(conn):
+                if value is None:
+                    continue
+                if template_id not in questions_of:
+                    found = checklist(conn, template_id)
+                    questions_of[template_id] = {
+                        q.id: (section.title, q)
+                        for section in found.sections
+                        for q in section.questions
+                    }
+                section, question = questions_of[template_id].get(question_id, ("", None))
+                if question is None:
+                    continue
+                answer_rows.append(
+                    AnswerRow(
+                        audit_number=number,
+                        respondent=name,
+                        department=department or "",
+                        section=section,
+                        question_id=question_id,
+                        clause=question.clause,  # type: ignore[attr-defined]
+                        question=question.text,  # type: ignore[attr-defined]
+                        answer=translate("answer", value)
+                        if value in ("yes", "no", "na")
+                        else value,
+                        score=score(question, value),  # type: ignore[arg-type]
+                        nonconforming=is_nonconforming(question, value),  # type: ignore[arg-type]
+                        comment=comment or "",
+                        evidence=evidence_pieces(list(evidence or [])),
+                        answered_at=at.astimezone(self.tz),
+                    )
+                )
+            ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
+            nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
+            action_rows = [
+                ActionRow(
+                    nc_number=nc.number,
+                    responsible=nc.responsible_name or "",
+                    correction=nc.correction or "",
+                    root_cause=" → ".join(nc.root_cause),
+                    corrective_action=nc.corrective_action or "",
+                    due_date=nc.due_date,
+                    status=translate("nc", nc.status.value),
+                    done_at=nc.done_at.astimezone(self.tz) if nc.done_at else None,
+                    effective=nc.effective,
+                    verifier=nc.verifier_name or "",
+                    verification_note=nc.verification_note or "",
+                )
+                for nc in reversed(ncs)
+                if nc.corrective_action
+            ]
+            return audit_rows, answer_rows, nc_rows, action_rows
+
+        audits, answers, ncs, actions = await self.db.run(work)
+        return await asyncio.to_thread(build_workbook, audits, answers, ncs, actions, gettext)
+
+    def _nc_row(
+        self, nc: Nonconformity, today: date, gettext: Gettext, translate: Callable[[str, str], str]
+    ) -> NcRow:
+        late = (today - nc.due_date).days if nc.is_overdue(today) and nc.due_date else None
+        return NcRow(
+            number=nc.number,
+            source=translate("source", nc.source.value),
+            status=translate("nc", nc.status.value),
+            severity=translate("severity", nc.severity.value) if nc.severity else "",
+            department=nc.department_name or "",
+            clause=nc.clause or "",
+            description=nc.description,
+            reporter=nc.reporter_name or "",
+            responsible=nc.responsible_name or "",
+            created_at=nc.created_at.astimezone(self.tz),
+            due_date=nc.due_date,
+            closed_at=nc.closed_at.astimezone(self.tz) if nc.closed_at else None,
+            days_overdue=late,
+            audit_number=nc.audit_number or "",
+        )
+
+    async def audit_report(
+        self, audit: Audit, gettext: Gettext, translate: Callable[[str, str], str]
+    ) -> bytes:
+        """The DOCX report of one audit (ISO 19011 6.5)."""
+        from bot.reports.docx import build_audit_report
+
+        if audit.status is not AuditStatus.CLOSED:
+            raise Refused("audits.not_closed")
+        today = self.today()
+
+        def work(conn: Connection) -> AuditReport:
+            checklist = self.templates.checklist_in(conn, audit.template_id)
+            people = AuditRepo(conn).respondents(audit.id)
+            submitted = {p.user_id for p in people if p.submitted_at}
+            records = [
+                r for r in AnswerRepo(conn).all_for_audit(audit.id) if r.user_id in submitted
+            ]
+            findings = []
+            for index, question in enumerate(checklist.questions):
+                given = [r for r in records if r.question_id == question.id and r.value is not None]
+                values: dict[str, int] = {}
+                for record in given:
+                    shown = (
+                        translate("answer", record.value)
+                        if record.value in ("yes", "no", "na")
+                        else record.value
+                    )
+                    values[shown or ""] = values.get(shown or "", 0) + 1
+                summary = "; ".join(f"{value} — {count}" for value, count in values.items())
+                findings.append(
+                    Finding(
+                        number=index + 1,
+                        clause=question.clause,
+                        question=question.text,
+                        summary=summary or gettext("report.none"),
+                        evidence=sum(evidence_pieces(r.evidence) for r in given),
+                        nonconforming=any(is_nonconforming(question, r.value or "") for r in given),
+                    )
+                )
+            raised = NcRepo(conn).of_audit(audit.id)
+            results = audit.results or {}
+            return AuditReport(
+                number=audit.number,
+                title=audit.title,
+                department=audit.department_name or gettext("report.whole_school"),
+                objectives=[translate("objective", o) for o in audit.objectives],
+                scope=audit.scope,
+                criteria=audit.criteria,
+                lead_auditor=audit.lead_auditor_name,
+                participants=[p.full_name for p in people],
+                start_date=audit.start_date,
+                deadline=audit.deadline,
+                closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
+                template=checklist.title,
+                template_version=checklist.version,
+                overall=results.get("overall"),
+                by_section=dict(results.get("by_section") or {}),
+                by_clause=dict(results.get("by_clause") or {}),
+                findings=findings,
+                ncs=[self._nc_row(nc, today, gettext, translate) for nc in raised],
+                conclusion=audit.conclusion or "",
+            )
+
+        report = await self.db.run(work)
+        return await asyncio.to_thread(build_audit_report, report, gettext)
+
+
+def nc_status_series(
+    months: list[date], counts: dict[date, dict[str, int]]
+) -> dict[str, list[int]]:
+    """Per status, the count for each month (statuses that never occur are left out)."""
+    series = {}
+    for status in NcStatus:
+        values = [counts[month].get(status.value, 0) for month in months]
+        if any(values):
+            series[status.value] = values
+    return series

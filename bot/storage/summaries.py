@@ -1,0 +1,103 @@
+"""Reads for summaries and exports: compact rows over a period (no per-answer scans for
+/summary: closed audits carry their results)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, select
+
+from bot.domain.summaries import AuditFact, NcFact
+from bot.storage.schema import audits, departments, nonconformities
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def audit_facts(conn: Connection, start: date, end: date) -> list[AuditFact]:
+    query = (
+        select(
+            audits.c.status,
+            departments.c.name.label("department"),
+            audits.c.results,
+        )
+        .outerjoin(departments, departments.c.id == audits.c.department_id)
+        .where(audits.c.start_date >= start, audits.c.start_date < end)
+    )
+    facts = []
+    for row in conn.execute(query):
+        results = row.results or {}
+        facts.append(
+            AuditFact(
+                status=row.status,
+                department=row.department or "",
+                overall=results.get("overall"),
+                by_clause=dict(results.get("by_clause") or {}),
+            )
+        )
+    return facts
+
+
+def nc_facts(
+    conn: Connection, start: date, end: date, zone: ZoneInfo, department_id: int | None = None
+) -> list[NcFact]:
+    nc = nonconformities
+    where = [
+        nc.c.created_at >= _local_midnight(start, zone),
+        nc.c.created_at < _local_midnight(end, zone),
+    ]
+    if department_id is not None:
+        where.append(nc.c.department_id == department_id)
+    query = select(nc.c.status, nc.c.severity, nc.c.due_date, nc.c.closed_at, nc.c.done_at).where(
+        and_(*where)
+    )
+    return [
+        NcFact(
+            status=row.status,
+            severity=row.severity,
+            due_date=row.due_date,
+            closed_on=row.closed_at.astimezone(zone).date() if row.closed_at else None,
+            done_on=row.done_at.astimezone(zone).date() if row.done_at else None,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def monthly_nc_status(
+    conn: Connection, months: list[date], zone: ZoneInfo
+) -> dict[date, dict[str, int]]:
+    """For each month start: NCs raised in that month, counted by their status now."""
+    nc = nonconformities
+    first = _local_midnight(months[0], zone)
+    counts: dict[date, dict[str, int]] = {month: {} for month in months}
+    for row in conn.execute(select(nc.c.created_at, nc.c.status).where(nc.c.created_at >= first)):
+        local = row.created_at.astimezone(zone).date().replace(day=1)
+        if local in counts:
+            counts[local][row.status] = counts[local].get(row.status, 0) + 1
+    return counts
+
+
+def export_answers(conn: Connection) -> list[tuple]:  # type: ignore[type-arg]
+    """Every answer with its audit, respondent and the respondent's department."""
+    from bot.storage.schema import answers, users
+
+    query = (
+        select(
+            audits.c.number,
+            audits.c.template_id,
+            users.c.full_name,
+            departments.c.name,
+            answers.c.question_id,
+            answers.c.value,
+            answers.c.comment,
+            answers.c.evidence,
+            answers.c.answered_at,
+        )
+        .join(audits, audits.c.id == answers.c.audit_id)
+        .join(users, users.c.id == answers.c.user_id)
+        .outerjoin(departments, departments.c.id == users.c.department_id)
+        .order_by(answers.c.audit_id, answers.c.user_id, answers.c.id)
+    )
+    return [tuple(row) for row in conn.execute(query)]
