@@ -1,10 +1,20 @@
-"""`python -m bot` starts the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+"""`python -m bot` — the bot and its administration.
+
+python -m bot                 start the bot (polling, or webhook when WEBHOOK_URL is set)
+python -m bot sandbox         the whole bot offline in a browser (demo data)
+python -m bot check [--offline]
+                              settings, database, integrity, Telegram: 0 when all is well
+python -m bot backup          a consistent copy of the database into BACKUP_DIR
+python -m bot restore FILE    replace the database with a backup (the bot must be stopped)
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -37,12 +47,10 @@ async def serve_webhook(settings: Settings) -> None:
         await app.close()
 
 
-def main() -> None:
-    # Settings are checked before the heavy imports, so a typo is reported at once.
-    settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def run(settings: Settings) -> None:
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.log_format, settings.bot_token.get_secret_value())
     if settings.webhook_url:
         if settings.webhook_secret is None:
             print("Setting WEBHOOK_SECRET: is required when WEBHOOK_URL is set", file=sys.stderr)
@@ -56,6 +64,98 @@ def main() -> None:
         await run_polling(await create_app(settings))
 
     asyncio.run(polling())
+
+
+def one_line(error: BaseException) -> str:
+    """The driver's own words when a library wrapped them, on one line."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
+async def check(settings: Settings, offline: bool) -> list[str]:
+    """One line per problem; an empty list when all is well."""
+    from bot.storage.backup import problems_with
+    from bot.storage.db import Database
+
+    problems = []
+    try:
+        db = Database.sqlite(settings.database_path)
+        await db.migrate()
+        await db.close()
+        problems += problems_with(settings.database_path)
+    except Exception as error:  # any failure here is a line for the administrator
+        problems.append(f"Database {settings.database_path}: {one_line(error)}")
+    if not offline:
+        from bot.app import create_bot
+
+        bot = create_bot(settings)
+        try:
+            me = await bot.get_me()
+            if not me.username:
+                problems.append("Telegram: the bot has no username")
+        except Exception as error:
+            problems.append(f"Telegram ({settings.telegram_api_url}): {one_line(error)}")
+        finally:
+            await bot.session.close()
+    return problems
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="QMS Assistant")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="start the bot (the default)")
+    sandbox = commands.add_parser("sandbox", help="the whole bot offline in a browser")
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    checking = commands.add_parser("check", help="check settings, database and Telegram")
+    checking.add_argument("--offline", action="store_true", help="do not call Telegram")
+    commands.add_parser("backup", help="copy the database into BACKUP_DIR")
+    restoring = commands.add_parser("restore", help="replace the database with a backup")
+    restoring.add_argument("file")
+    arguments = parser.parse_args(argv)
+
+    if arguments.command == "sandbox":
+        from bot.sandbox.run import main as sandbox_main
+
+        sandbox_main(arguments.rest)
+        return
+    # Settings are checked before the heavy imports, so a typo is reported at once.
+    settings = load_settings()
+    if arguments.command in (None, "run"):
+        run(settings)
+    elif arguments.command == "check":
+        problems = asyncio.run(check(settings, arguments.offline))
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            raise SystemExit(1)
+        print("All checks passed.")
+    elif arguments.command == "backup":
+        from bot.storage.backup import nightly
+
+        target = nightly(
+            settings.database_path, settings.backup_dir, datetime.now(), settings.backup_keep
+        )
+        print(f"Backup written: {target}")
+    elif arguments.command == "restore":
+        from pathlib import Path
+
+        from bot.storage.backup import problems_with, restore
+
+        candidate = Path(arguments.file)
+        problems = problems_with(candidate)
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            raise SystemExit(1)
+        kept = restore(candidate, settings.database_path)
+        print(f"Restored {candidate} into {settings.database_path}.")
+        if kept:
+            print(f"The previous database is kept as {kept}.")
+
+
+def sandbox() -> None:
+    """The `qms-sandbox` console script."""
+    main(["sandbox", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    backup_dir: Path = Path("data/backups")
+    backup_keep: int = Field(default=14, ge=1, le=365)
+    backup_time: str = "03:00"
 
     @field_validator("bot_token")
     @classmethod
@@ -70,6 +74,14 @@ class Settings(BaseSettings):
                 raise ValueError("expected days before, separated by commas, e.g. 7,1")
             return tuple(sorted({int(p) for p in parts}, reverse=True))
         return value
+
+    @field_validator("backup_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError("expected a time like 03:00")
+        return f"{int(match[1]):02d}:{match[2]}"
 
     @field_validator("digest_time")
     @classmethod

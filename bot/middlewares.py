@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
+from bot import logs
 from bot.domain.language import pick_language
 from bot.domain.models import User
 from bot.services.accounts import AccountService, Profile
@@ -39,6 +40,9 @@ class UserMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
+        if isinstance(event, Update):
+            logs.update_id.set(event.update_id)
+        logs.user_id.set(tg_user.id if tg_user else None)
         user: User | None = None
         if tg_user is not None and not tg_user.is_bot:
             user = await self.accounts.by_tg_id(tg_user.id)

@@ -39,6 +39,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "departments": MANAGER_ONLY,
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,
+    "backup": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

@@ -5,6 +5,7 @@ from aiogram import Router
 from bot.handlers import (
     audit_card,
     audit_planning,
+    backups,
     common,
     departments,
     fallback,
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         nc_list.router,
         reminders.router,
         summaries.router,
+        backups.router,
         templates.router,
         departments.router,
         invites.router,

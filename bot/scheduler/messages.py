@@ -92,3 +92,15 @@ def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:
     overdue = [f"• {html.quote(str(name))}: {count}" for name, count in p["overdue"]]
     lines += overdue or [t("reminder.digest_none")]
     return "\n".join(lines)
+
+
+def render_many(dues: list[Due], locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
+    """Several reminders of one kind to one person: a line and a button for each NC."""
+    kind = dues[0].kind
+    lines = [i18n.gettext(f"reminder.many.{kind.value}", locale=locale).format(count=len(dues))]
+    rows = []
+    for due in dues:
+        text, _ = render(due, locale, i18n)
+        lines.append("• " + text.split(" ", 1)[1] if " " in text else text)
+        rows.append([button(due.params["number"], NcCB(action=NcView.OPEN, id=due.object_id))])
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.scheduler.sweep import Sweeper
+from bot.storage.backup import nightly
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +17,20 @@ log = logging.getLogger(__name__)
 class SweepScheduler:
     def __init__(self, sweeper: Sweeper, every_seconds: int) -> None:
         self.sweeper = sweeper
+        settings = sweeper.settings
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        hour, minute = (int(part) for part in settings.backup_time.split(":"))
+        self.scheduler.add_job(
+            self._backup,
+            "cron",
+            hour=hour,
+            minute=minute,
+            timezone=settings.tz,
+            id="nightly-backup",
+            coalesce=True,
+            misfire_grace_time=3600,
+            replace_existing=True,
+        )
         self.scheduler.add_job(
             self._run,
             "interval",
@@ -33,6 +48,20 @@ class SweepScheduler:
             await self.sweeper.run_once()
         except Exception:  # a failed sweep is retried by the next one
             log.exception("sweep failed")
+
+    async def _backup(self) -> None:
+        settings = self.sweeper.settings
+        try:
+            target = await asyncio.to_thread(
+                nightly,
+                settings.database_path,
+                settings.backup_dir,
+                datetime.now(settings.tz),
+                settings.backup_keep,
+            )
+            log.info("nightly backup written to %s", target)
+        except Exception:  # the next night tries again; the log tells the administrator
+            log.exception("nightly backup failed")
 
     def start(self) -> None:
         self.scheduler.start()

@@ -38,14 +38,18 @@ class Sender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
-        self.limiter = AsyncLimiter(rate, 1)
+        # One token at a time, refilled `rate` times a second: messages go out evenly, so
+        # no one-second window ever holds more than `rate` of them (a full bucket would
+        # allow a burst of `rate` on top of the steady flow).
+        self.limiter = AsyncLimiter(1, 1 / rate)
         self.chats: dict[int, AsyncLimiter] = {}
         self.sleep = sleep
 
     async def send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> tuple[Outcome, str | None]:
-        chat = self.chats.setdefault(chat_id, AsyncLimiter(1, 1))
+        # A little over a second per chat: the limit is Telegram's, measured at its end.
+        chat = self.chats.setdefault(chat_id, AsyncLimiter(1, 1.05))
         wait = 0.0
         for _ in range(RETRY_AFTER_TRIES):
             async with chat, self.limiter:

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.reminders import Due, Key, Kind, in_quiet_time
-from bot.scheduler.messages import render
+from bot.scheduler.messages import render, render_many
 from bot.scheduler.rules import compute_due
 from bot.scheduler.sender import Outcome, Sender
 from bot.services.accounts import AccountService
@@ -25,6 +26,8 @@ from bot.storage.notifications import Claimed, LedgerRepo
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+GROUP_SIZE = 8
+GROUPABLE = frozenset({Kind.CAPA_DUE, Kind.CAPA_OVERDUE, Kind.ESCALATION, Kind.UNVERIFIED})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -65,9 +68,10 @@ class Sweeper:
         if in_quiet_time(now, settings.tz, settings.quiet_range, settings.quiet_weekends):
             return report
         claimed = await self.db.run(lambda c: LedgerRepo(c).claim(now, set(current), BATCH))
-        results = await asyncio.gather(*(self._deliver(row, current[row.key]) for row in claimed))
-        for outcome in results:
-            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        batches = group([(row, current[row.key]) for row in claimed])
+        results = await asyncio.gather(*(self._deliver(batch) for batch in batches))
+        for outcome, count in results:
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + count
         if claimed:
             log.info("sweep: %s new, %s", report.recorded, report.outcomes)
         return report
@@ -75,29 +79,41 @@ class Sweeper:
     async def due(self, now: datetime) -> dict[Key, Due]:
         return await self.db.run(lambda c: compute_due(c, now, self.settings, self.templates))
 
-    async def _deliver(self, row: Claimed, due: Due) -> str:
-        person = await self.accounts.get(due.recipient_id)
+    async def _deliver(self, batch: list[tuple[Claimed, Due]]) -> tuple[str, int]:
+        """Sends one message for the batch (one reminder, or several of one kind to one
+        person) and settles every ledger row in it by the one outcome."""
+        rows = [row for row, _ in batch]
+        dues = [due for _, due in batch]
+        person = await self.accounts.get(dues[0].recipient_id)
         if person is None or not person.is_active or person.bot_blocked:
-            await self._finish(row, "obsolete")
-            return "skipped"
-        text, markup = render(due, person.language or self.settings.default_language, self.i18n)
+            await self._finish(rows, "obsolete")
+            return "skipped", len(rows)
+        locale = person.language or self.settings.default_language
+        text, markup = (
+            render(dues[0], locale, self.i18n)
+            if len(dues) == 1
+            else render_many(dues, locale, self.i18n)
+        )
         outcome, error = await self.sender.send(person.tg_id, text, markup)
-        now = self.clock.now()
         if outcome is Outcome.SENT:
-            await self._finish(row, "sent")
+            await self._finish(rows, "sent")
         elif outcome is Outcome.RETRY:
-            attempts = row.attempts + 1
-            await self.db.run(
-                lambda c: LedgerRepo(c).retry_later(
-                    row.id, attempts, now + backoff(attempts), error or ""
-                )
-            )
+            later = self.clock.now()
+
+            def retry(conn: Connection) -> None:
+                for row in rows:
+                    attempts = row.attempts + 1
+                    LedgerRepo(conn).retry_later(
+                        row.id, attempts, later + backoff(attempts), error or ""
+                    )
+
+            await self.db.run(retry)
         elif outcome is Outcome.BLOCKED:
-            await self._finish(row, "blocked", error)
+            await self._finish(rows, "blocked", error)
             await self.accounts.set_blocked(person.id, True)
         else:
-            await self._finish(row, "failed", error)
-        return outcome.value
+            await self._finish(rows, "failed", error)
+        return outcome.value, len(rows)
 
     async def snooze(self, user_id: int, kind: Kind, object_id: int) -> datetime:
         """No reminder of this kind about this object for this person for a day."""
@@ -105,6 +121,28 @@ class Sweeper:
         await self.db.run(lambda c: LedgerRepo(c).snooze(kind.value, object_id, user_id, until))
         return until
 
-    async def _finish(self, row: Claimed, status: str, error: str | None = None) -> None:
+    async def _finish(self, rows: list[Claimed], status: str, error: str | None = None) -> None:
         now = self.clock.now()
-        await self.db.run(lambda c: LedgerRepo(c).finish(row.id, status, now, error))
+
+        def work(conn: Connection) -> None:
+            for row in rows:
+                LedgerRepo(conn).finish(row.id, status, now, error)
+
+        await self.db.run(work)
+
+
+def group(items: list[tuple[Claimed, Due]]) -> list[list[tuple[Claimed, Due]]]:
+    """One message per reminder, except that reminders of one groupable kind to one person
+    go together, GROUP_SIZE to a message (a head with eight overdue actions gets one
+    message with eight buttons, not eight messages)."""
+    batches: list[list[tuple[Claimed, Due]]] = []
+    grouped: dict[tuple[int, Kind], list[tuple[Claimed, Due]]] = {}
+    for row, due in items:
+        if due.kind in GROUPABLE:
+            grouped.setdefault((due.recipient_id, due.kind), []).append((row, due))
+        else:
+            batches.append([(row, due)])
+    for members in grouped.values():
+        members.sort(key=lambda item: item[1].params.get("number", ""))
+        batches += [members[i : i + GROUP_SIZE] for i in range(0, len(members), GROUP_SIZE)]
+    return batches
