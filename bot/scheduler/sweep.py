@@ -25,7 +25,7 @@ from bot.storage.db import Database
 from bot.storage.notifications import Claimed, LedgerRepo
 
 log = logging.getLogger(__name__)
-BATCH = 2000
+BATCH = 5000
 GROUP_SIZE = 8
 GROUPABLE = frozenset({Kind.CAPA_DUE, Kind.CAPA_OVERDUE, Kind.ESCALATION, Kind.UNVERIFIED})
 

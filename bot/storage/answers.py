@@ -42,6 +42,11 @@ class AnswerRepo:
         rows = self.conn.execute(_OF, {"audit_id": audit_id, "user_id": user_id})
         return {row.question_id: _record(row) for row in rows}
 
+    def add_many(self, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert (seeding a demo or a benchmark): dicts with the table's columns."""
+        if rows:
+            self.conn.execute(_INSERT, rows)
+
     def all_for_audit(self, audit_id: int) -> list[AnswerRecord]:
         rows = self.conn.execute(
             select(*_COLUMNS).where(answers.c.audit_id == audit_id).order_by(answers.c.id)

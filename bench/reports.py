@@ -1,0 +1,172 @@
+"""Reports benchmark: a school year of data, then /summary, the XLSX export and one DOCX.
+
+60 closed audits × 100 respondents × 40 questions (240,000 answers) and 1,500 NCs.
+Targets: summary < 0.5 s, XLSX < 5 s, DOCX < 1 s. Prints time and peak memory of each.
+
+    python -m bench.reports
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from sqlalchemy import Connection
+
+from bench.questionnaire import checklist_yaml
+from bot.app import create_app
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.domain.audits import AuditDraft
+from bot.domain.nonconformities import NcStatus, Severity, Source
+from bot.domain.roles import Role
+from bot.domain.summaries import Period
+from bot.i18n import create_i18n
+from bot.storage.answers import AnswerRepo
+from bot.storage.audits import AuditRepo
+from bot.storage.nonconformities import NcRepo
+from bot.storage.users import UserRepo
+from bot.views.reports import KIND_KEYS
+
+TOKEN = "123456789:AAHbenchTokenForLoadTestsOnly_abcdefg"
+AUDITS, RESPONDENTS, QUESTIONS, NCS = 60, 100, 40, 1500
+
+
+def seed_people(conn: Connection, now: datetime) -> tuple[int, int, list[int]]:
+    users = UserRepo(conn)
+    manager = users.add(1, "Менеджер", None, "ru", None, now)
+    users.set_roles(manager, {Role.MANAGER})
+    auditor = users.add(2, "Аудитор", None, "ru", None, now)
+    users.set_roles(auditor, {Role.AUDITOR})
+    teachers = []
+    for n in range(RESPONDENTS):
+        teacher = users.add(1000 + n, f"Учитель {n:03d}", None, "ru", None, now)
+        users.set_roles(teacher, {Role.TEACHER})
+        teachers.append(teacher)
+    return manager, auditor, teachers
+
+
+def seed_answers(
+    conn: Connection, audit_id: int, teachers: list[int], now: datetime, n: int
+) -> None:
+    rows = []
+    for t, teacher in enumerate(teachers):
+        for q in range(QUESTIONS):
+            rows.append(
+                {
+                    "audit_id": audit_id, "user_id": teacher, "question_id": f"b{q:02d}",
+                    "value": "no" if (t + q + n) % 7 == 0 else "yes",
+                    "comment": "Нужна проверка" if (t + q) % 50 == 0 else None,
+                    "evidence": [], "answered_at": now, "updated_at": now,
+                }
+            )  # fmt: skip
+    AnswerRepo(conn).add_many(rows)
+    repo = AuditRepo(conn)
+    for teacher in teachers:
+        repo.mark_submitted(audit_id, teacher, now)
+
+
+def seed_ncs(conn: Connection, reporter: int, responsible: int, today: date, now: datetime) -> None:
+    repo = NcRepo(conn)
+    statuses = list(NcStatus)
+    for n in range(NCS):
+        repo.add(
+            now.year, now - timedelta(days=n % 200),
+            source=Source.REPORT.value, status=statuses[n % len(statuses)].value,
+            description=f"Несоответствие номер {n}", reporter_id=reporter,
+            responsible_id=responsible, severity=list(Severity)[n % 4].value,
+            corrective_action="Действие", due_date=today + timedelta(days=(n % 60) - 30),
+        )  # fmt: skip
+
+
+def measure(label: str, target: float, started: float, peak: int) -> None:
+    elapsed = time.perf_counter() - started
+    verdict = "ok" if elapsed < target else "OVER"
+    memory = peak / 2**20
+    print(f"{label:<22} {elapsed:7.3f} s (target < {target} s, {verdict})   peak +{memory:.0f} MB")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        clock = FixedClock(datetime(2027, 5, 20, 9, 0, tzinfo=UTC))
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,
+            database_path=Path(folder) / "bench.sqlite3",
+            admin_ids="1",
+        )
+        app = await create_app(settings, clock=clock)
+        now = clock.now()
+        started = time.perf_counter()
+        manager_id, auditor_id, teachers = await app.db.run(lambda c: seed_people(c, now))
+        accounts, audits = app.dispatcher["accounts"], app.dispatcher["audits"]
+        manager = await accounts.get(manager_id)
+        auditor = await accounts.get(auditor_id)
+        template = await app.dispatcher["templates"].import_yaml(manager, checklist_yaml(QUESTIONS))
+        today = audits.today()
+        for n in range(AUDITS):
+            start = date(2026, 9, 1) + timedelta(days=n * 4)
+            clock.set(datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=9))
+            audit = await audits.plan(
+                manager,
+                AuditDraft(
+                    title=f"Аудит {n + 1}", template_id=template.id, objectives=["risks"],
+                    scope="Год", criteria="ISO 9001", lead_auditor_id=auditor_id,
+                    respondent_ids=teachers, start_date=start, deadline=start + timedelta(days=3),
+                ),
+            )  # fmt: skip
+            await audits.open_due()
+            await app.db.run(
+                lambda c, a=audit.id, k=n: seed_answers(c, a, teachers, clock.now(), k)
+            )
+            await audits.close(auditor, audit.id, f"Заключение {n + 1}")
+        clock.set(now)
+        await app.db.run(lambda c: seed_ncs(c, manager_id, auditor_id, today, now))
+        seconds = time.perf_counter() - started
+        answers = AUDITS * RESPONDENTS * QUESTIONS
+        print(f"seeded {AUDITS} audits, {answers:,} answers, {NCS} NCs in {seconds:.0f} s")
+
+        i18n: I18n = create_i18n("ru")
+        reports = app.dispatcher["reports"]
+        with i18n.context(), i18n.use_locale("ru"):
+
+            def gettext(key: str) -> str:
+                return i18n.gettext(key, locale="ru")
+
+            def translate(kind: str, value: str) -> str:
+                return gettext(KIND_KEYS[kind].format(value))
+
+            for label, target, action in (
+                ("/summary (school year)", 0.5, lambda: reports.summary(Period.YEAR)),
+                ("XLSX export", 5.0, lambda: reports.workbook(gettext, translate)),
+            ):
+                tracemalloc.start()
+                started = time.perf_counter()
+                result: Any = await action()
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                measure(label, target, started, peak)
+                if label == "XLSX export":
+                    print(f"{'':<22} {len(result) / 2**20:.1f} MB file")
+            audit = await audits.get(1)
+            tracemalloc.start()
+            started = time.perf_counter()
+            document = await reports.audit_report(audit, gettext, translate)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            measure("DOCX report (1 audit)", 1.0, started, peak)
+            print(f"{'':<22} {len(document) / 1024:.0f} KB file")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"process peak RSS: {rss:.0f} MB")
+        await app.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
