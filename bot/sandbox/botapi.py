@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -154,6 +155,14 @@ class FakeTelegram:
         self._interrupts = 0
         self._output: dict[int, asyncio.Event] = {}
         self.polled = asyncio.Event()  # set once a bot has asked for updates
+        # What the sandbox page reads: the bot's original HTML of each message, and a
+        # change counter per chat and per message that long polls wait on.
+        self.html: dict[tuple[int, int], str] = {}
+        self.changes = 0
+        self.chat_changed: dict[int, int] = {}
+        self.message_changed: dict[tuple[int, int], int] = {}
+        self.query_chats: dict[str, int] = {}
+        self._tick = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -290,7 +299,15 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is too long")
         return value
 
-    def _store(self, chat_id: int, message: dict[str, Any]) -> dict[str, Any]:
+    def _html(self, params: dict[str, Any], key: str = "text") -> str | None:
+        """The text as the bot sent it, when it is HTML (the page renders its tags)."""
+        if params.get("parse_mode") == "HTML" and params.get(key):
+            return str(params[key])
+        return None
+
+    def _store(
+        self, chat_id: int, message: dict[str, Any], html: str | None = None
+    ) -> dict[str, Any]:
         message_id = self._new_message_id(chat_id)
         message = {
             "message_id": message_id,
@@ -300,6 +317,8 @@ class FakeTelegram:
             **message,
         }
         self.messages[(chat_id, message_id)] = message
+        if html is not None:
+            self.html[(chat_id, message_id)] = html
         self._logged("sent", chat_id, message_id)
         return message
 
@@ -312,7 +331,7 @@ class FakeTelegram:
         message: dict[str, Any] = {"text": text}
         if markup and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        return self._store(chat_id, message)
+        return self._store(chat_id, message, self._html(params))
 
     def _existing(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = int(params["chat_id"])
@@ -336,6 +355,11 @@ class FakeTelegram:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
+        key = (chat_id, message["message_id"])
+        if (html := self._html(params)) is not None:
+            self.html[key] = html
+        else:
+            self.html.pop(key, None)
         self._logged("edited", chat_id, message["message_id"])
         return message
 
@@ -353,6 +377,7 @@ class FakeTelegram:
     async def api_deleteMessage(self, params: dict[str, Any]) -> bool:
         chat_id, message = self._existing(params)
         del self.messages[(chat_id, message["message_id"])]
+        self.html.pop((chat_id, message["message_id"]), None)
         self._logged("deleted", chat_id, message["message_id"])
         return True
 
@@ -361,6 +386,8 @@ class FakeTelegram:
         if query_id in self.callback_answers:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired")
         self.callback_answers[query_id] = params
+        if query_id in self.query_chats:
+            self._touch(self.query_chats[query_id])
         return True
 
     def _file(self, content: bytes, name: str, kind: str) -> dict[str, Any]:
@@ -386,7 +413,7 @@ class FakeTelegram:
             message["caption"] = self._text(params, "caption", 1024)
         if markup := self._check_markup(params.get("reply_markup")):
             message["reply_markup"] = markup
-        return self._store(chat_id, message)
+        return self._store(chat_id, message, self._html(params, "caption"))
 
     async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
@@ -399,7 +426,7 @@ class FakeTelegram:
             message["caption"] = self._text(params, "caption", 1024)
         if markup := self._check_markup(params.get("reply_markup")):
             message["reply_markup"] = markup
-        return self._store(chat_id, message)
+        return self._store(chat_id, message, self._html(params, "caption"))
 
     async def api_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         chat_id = int(params["chat_id"])
@@ -417,7 +444,7 @@ class FakeTelegram:
             )
             if item.get("caption"):
                 body["caption"] = item["caption"]
-            sent.append(self._store(chat_id, body))
+            sent.append(self._store(chat_id, body, self._html(item, "caption")))
         return sent
 
     async def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -451,8 +478,60 @@ class FakeTelegram:
 
     def _logged(self, kind: str, chat_id: int, message_id: int) -> None:
         self.log.append((kind, chat_id, message_id))
+        self._touch(chat_id, message_id)
         if event := self._output.get(chat_id):
             event.set()
+
+    def _touch(self, chat_id: int, message_id: int | None = None) -> None:
+        """Something changed in this chat: wake whoever waits in wait_chat."""
+        self.changes += 1
+        self.chat_changed[chat_id] = self.changes
+        if message_id is not None:
+            self.message_changed[(chat_id, message_id)] = self.changes
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+
+    async def _until(self, ready: Callable[[], bool], seconds: float) -> bool:
+        """Waits until `ready()` holds, re-checking after every change; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not ready():
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._tick.wait(), left)
+            except TimeoutError:
+                return bool(ready())
+        return True
+
+    async def wait_chat(self, chat_id: int, after: int, seconds: float) -> int:
+        """Waits (at most `seconds`) until the chat changed after change number `after`;
+        returns the chat's latest change number."""
+        await self._until(lambda: self.chat_changed.get(chat_id, 0) > after, seconds)
+        return self.chat_changed.get(chat_id, 0)
+
+    async def wait_answer(self, query_id: str, seconds: float) -> dict[str, Any] | None:
+        """The bot's answer to a callback query, once it came (None if it did not)."""
+        await self._until(lambda: query_id in self.callback_answers, seconds)
+        return self.callback_answers.get(query_id)
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message of a private chat, the user's and the bot's, in order."""
+        return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
+
+    def clear_chats(self) -> None:
+        """Forgets every chat, pending update, file and command list (the sandbox's
+        "reset demo"); change numbers keep growing, so waiting pages see the change."""
+        chats = {chat for chat, _ in self.messages} | set(self.chat_changed)
+        self.updates.clear()
+        self.messages.clear()
+        self.html.clear()
+        self.message_changed.clear()
+        self.files.clear()
+        self.commands.clear()
+        for chat_id in chats:
+            self._touch(chat_id)
 
     async def wait_output(self, chat_id: int, seconds: float = 30) -> None:
         """Waits until the bot shows something new in this chat (for load tests, where
@@ -473,6 +552,8 @@ class FakeTelegram:
     # -- what users do -----------------------------------------------------------------
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        if query := update.get("callback_query"):
+            self.query_chats[str(query["id"])] = int(query["from"]["id"])
         async with self._changed:
             self.updates.append({"update_id": update_id, **update})
             self._changed.notify_all()
@@ -499,6 +580,7 @@ class FakeTelegram:
             **body,
         }
         self.messages[(chat_id, message_id)] = message
+        self._touch(chat_id, message_id)
         return message
 
     def new_file(self, content: bytes, name: str, kind: str) -> dict[str, Any]:
@@ -570,6 +652,51 @@ class TgUser:
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         message = self.api.user_message(self.id, self.sender, **body)
         return await self._run({"message": message})
+
+    # -- without waiting for the bot (the sandbox page shows the reply when it comes) --
+    async def post_text(self, text: str) -> int:
+        """Sends a text message; returns the update id."""
+        body: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self.api.push({"message": self.api.user_message(self.id, self.sender, **body)})
+
+    async def post_file(
+        self,
+        content: bytes,
+        file_name: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+        as_photo: bool = False,
+    ) -> int:
+        """Sends a photo (as_photo) or a document; returns the update id."""
+        body: dict[str, Any]
+        if as_photo:
+            photo = self.api.new_file(content, file_name, "photo")
+            body = {"photo": [{**photo, "width": 800, "height": 600}]}
+        else:
+            document = self.api.new_file(content, file_name, "document")
+            body = {"document": {**document, "file_name": file_name, "mime_type": mime_type}}
+        if caption:
+            body["caption"] = caption
+        return await self.api.push({"message": self.api.user_message(self.id, self.sender, **body)})
+
+    async def post_callback(self, message_id: int, data: str) -> tuple[int, str]:
+        """Presses a button of one of this chat's messages; returns the update id and the
+        callback query id (its answer appears in api.callback_answers)."""
+        message = self.api.messages.get((self.id, message_id))
+        if message is None:
+            raise ApiError(400, "Bad Request: message not found")
+        callback_id = f"s{next(self._callback_ids)}"
+        query = {
+            "id": callback_id,
+            "from": self.sender,
+            "chat_instance": f"ci{self.id}",
+            "message": message,
+            "data": data,
+        }
+        return await self.api.push({"callback_query": query}), callback_id
 
     async def send_photo(
         self, content: bytes = b"\x89PNG fake", caption: str | None = None, album: str | None = None
