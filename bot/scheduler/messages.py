@@ -9,7 +9,7 @@ from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from bot.callbacks import QCB, AuditAction, AuditCB, NcCB, NcView, QAction, SnoozeCB
+from bot.callbacks import QCB, AuditAction, AuditCB, MenuCB, NcCB, NcView, QAction, SnoozeCB
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
 
@@ -94,13 +94,23 @@ def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:
     return "\n".join(lines)
 
 
+SHOWN = 8
+
+
 def render_many(dues: list[Due], locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
-    """Several reminders of one kind to one person: a line and a button for each NC."""
+    """Several reminders of one kind to one person: a line and a button for the first few
+    NCs, and for a long list the count of the rest with a button to see them all."""
     kind = dues[0].kind
     lines = [i18n.gettext(f"reminder.many.{kind.value}", locale=locale).format(count=len(dues))]
     rows = []
-    for due in dues:
+    for due in dues[:SHOWN]:
         text, _ = render(due, locale, i18n)
         lines.append("• " + text.split(" ", 1)[1] if " " in text else text)
         rows.append([button(due.params["number"], NcCB(action=NcView.OPEN, id=due.object_id))])
+    if len(dues) > SHOWN:
+        rest = len(dues) - SHOWN
+        lines.append(i18n.gettext("reminder.more", locale=locale).format(count=rest))
+        command = "overdue" if kind is Kind.ESCALATION else "actions"
+        label = i18n.gettext(f"menu.{command}", locale=locale)
+        rows.append([button(label, MenuCB(command=command))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)

@@ -26,8 +26,15 @@ from bot.storage.notifications import Claimed, LedgerRepo
 
 log = logging.getLogger(__name__)
 BATCH = 5000
-GROUP_SIZE = 8
-GROUPABLE = frozenset({Kind.CAPA_DUE, Kind.CAPA_OVERDUE, Kind.ESCALATION, Kind.UNVERIFIED})
+# Reminders of one kind to one person that go together, and how many to a message: a head
+# gets his actions eight at a time (a button each); a manager gets every escalation or
+# waiting verification of a sweep in one summary message.
+GROUP_SIZES = {
+    Kind.CAPA_DUE: 8,
+    Kind.CAPA_OVERDUE: 8,
+    Kind.ESCALATION: 10_000,
+    Kind.UNVERIFIED: 10_000,
+}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -132,17 +139,17 @@ class Sweeper:
 
 
 def group(items: list[tuple[Claimed, Due]]) -> list[list[tuple[Claimed, Due]]]:
-    """One message per reminder, except that reminders of one groupable kind to one person
-    go together, GROUP_SIZE to a message (a head with eight overdue actions gets one
-    message with eight buttons, not eight messages)."""
+    """One message per reminder, except the kinds in GROUP_SIZES, which go together to one
+    person (a head with eight overdue actions gets one message with eight buttons)."""
     batches: list[list[tuple[Claimed, Due]]] = []
     grouped: dict[tuple[int, Kind], list[tuple[Claimed, Due]]] = {}
     for row, due in items:
-        if due.kind in GROUPABLE:
+        if due.kind in GROUP_SIZES:
             grouped.setdefault((due.recipient_id, due.kind), []).append((row, due))
         else:
             batches.append([(row, due)])
-    for members in grouped.values():
+    for (_, kind), members in grouped.items():
         members.sort(key=lambda item: item[1].params.get("number", ""))
-        batches += [members[i : i + GROUP_SIZE] for i in range(0, len(members), GROUP_SIZE)]
+        size = GROUP_SIZES[kind]
+        batches += [members[i : i + size] for i in range(0, len(members), size)]
     return batches
