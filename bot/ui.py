@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -30,3 +32,11 @@ async def show(
             await event.bot.send_message(event.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
         return
     await event.answer(text, reply_markup=markup)
+
+
+async def send_file(bot: Bot, chat_id: int, item: dict[str, Any], caption: str) -> None:
+    """Sends a stored piece of evidence back: a photo as a photo, anything else as a file."""
+    if item.get("kind") == "photo":
+        await bot.send_photo(chat_id, item["file_id"], caption=caption)
+    else:
+        await bot.send_document(chat_id, item["file_id"], caption=caption)

@@ -25,7 +25,7 @@ from bot.callbacks import (
 )
 from bot.config import Settings
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
-from bot.domain.checklists import Checklist, is_nonconforming
+from bot.domain.checklists import Checklist, Question, is_nonconforming
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
@@ -37,7 +37,7 @@ from bot.services.audits import AuditService
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService
 from bot.services.templates import TemplateService
-from bot.ui import show
+from bot.ui import send_file, show
 from bot.views.answers import format_value, shorten
 from bot.views.nc import status_text
 
@@ -272,6 +272,19 @@ async def answers_by_question(
     await show(callback, "\n".join(lines).strip(), builder.as_markup())
 
 
+async def _question(
+    user: User, data: AuditCB | FindingCB, audits: AuditService, templates: TemplateService
+) -> tuple[Audit, Question, dict[int, str]]:
+    """The audit this user may run, its question number `data.q` (refused when there is no
+    such question), and the respondents' names by user id."""
+    audit = await audits.get_to_run(user, data.audit)
+    checklist = await templates.checklist(audit.template_id)
+    if not 0 <= data.q < checklist.question_count:
+        raise Refused("questionnaire.no_such_question")
+    names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    return audit, checklist.questions[data.q], names
+
+
 @router.callback_query(AuditCB.filter(F.action == AuditAction.EVIDENCE))
 async def send_evidence(
     callback: CallbackQuery,
@@ -281,12 +294,7 @@ async def send_evidence(
     templates: TemplateService,
     bot: Bot,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    checklist = await templates.checklist(audit.template_id)
-    if not 0 <= callback_data.q < checklist.question_count:
-        raise Refused("questionnaire.no_such_question")
-    question = checklist.questions[callback_data.q]
-    names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    audit, question, names = await _question(user, callback_data, audits, templates)
     await callback.answer()
     sent = 0
     for record in await audits.answers(audit.id):
@@ -298,10 +306,7 @@ async def send_evidence(
             caption = _("audit.evidence_caption").format(
                 n=callback_data.q + 1, name=html.quote(names.get(record.user_id, "?"))
             )
-            if item.get("kind") == "photo":
-                await bot.send_photo(user.tg_id, item["file_id"], caption=caption)
-            else:
-                await bot.send_document(user.tg_id, item["file_id"], caption=caption)
+            await send_file(bot, user.tg_id, item, caption)
             sent += 1
 
 
@@ -504,12 +509,7 @@ async def question_answers(
     audits: AuditService,
     templates: TemplateService,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    checklist = await templates.checklist(audit.template_id)
-    if not 0 <= callback_data.q < checklist.question_count:
-        raise Refused("questionnaire.no_such_question")
-    question = checklist.questions[callback_data.q]
-    names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    audit, question, names = await _question(user, callback_data, audits, templates)
     lines = [f"<b>{callback_data.q + 1}. [{question.clause}] {html.quote(question.text)}</b>", ""]
     rows: list[list[InlineKeyboardButton]] = []
     for record in await audits.answers(audit.id):

@@ -38,7 +38,7 @@ from bot.keyboards.pages import button
 from bot.notifications import tell_about_nc
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, viewer_of
-from bot.ui import show
+from bot.ui import send_file, show
 from bot.views.nc import card_keyboard, card_text, status_text
 
 log = logging.getLogger(__name__)
@@ -133,11 +133,7 @@ async def send_evidence(
     items = [(item, "nc.evidence_caption") for item in nc.evidence]
     items += [(item, "nc.done_evidence_caption") for item in nc.done_evidence]
     for item, key in items[:EVIDENCE_SENT_MAX]:
-        caption = _(key).format(number=nc.number)
-        if item.get("kind") == "photo":
-            await bot.send_photo(user.tg_id, item["file_id"], caption=caption)
-        else:
-            await bot.send_document(user.tg_id, item["file_id"], caption=caption)
+        await send_file(bot, user.tg_id, item, _(key).format(number=nc.number))
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.HISTORY))

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, select
 
 from bot.domain.summaries import AuditFact, NcFact
-from bot.storage.schema import audits, departments, nonconformities
+from bot.storage.schema import answers, audits, departments, nonconformities, users
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -79,10 +80,8 @@ def monthly_nc_status(
     return counts
 
 
-def export_answers(conn: Connection) -> list[tuple]:  # type: ignore[type-arg]
+def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
     """Every answer with its audit, respondent and the respondent's department."""
-    from bot.storage.schema import answers, users
-
     query = (
         select(
             audits.c.number,
