@@ -28,7 +28,14 @@ from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.nonconformities import NcRepo
-from bot.storage.summaries import audit_facts, export_answers, monthly_nc_status, nc_facts
+from bot.storage.summaries import (
+    answered_at,
+    audit_facts,
+    evidence_items,
+    export_answers,
+    monthly_nc_status,
+    nc_facts,
+)
 
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
@@ -121,50 +128,7 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            answer_rows = []
-            questions_of: dict[int, dict[str, tuple[str, object]]] = {}
-            for (
-                number,
-                template_id,
-                name,
-                department,
-                question_id,
-                value,
-                comment,
-                evidence,
-                at,
-            ) in export_answers(conn):
-                if value is None:
-                    continue
-                if template_id not in questions_of:
-                    found = checklist(conn, template_id)
-                    questions_of[template_id] = {
-                        q.id: (section.title, q)
-                        for section in found.sections
-                        for q in section.questions
-                    }
-                section, question = questions_of[template_id].get(question_id, ("", None))
-                if question is None:
-                    continue
-                answer_rows.append(
-                    AnswerRow(
-                        audit_number=number,
-                        respondent=name,
-                        department=department or "",
-                        section=section,
-                        question_id=question_id,
-                        clause=question.clause,  # type: ignore[attr-defined]
-                        question=question.text,  # type: ignore[attr-defined]
-                        answer=translate("answer", value)
-                        if value in ("yes", "no", "na")
-                        else value,
-                        score=score(question, value),  # type: ignore[arg-type]
-                        nonconforming=is_nonconforming(question, value),  # type: ignore[arg-type]
-                        comment=comment or "",
-                        evidence=evidence_pieces(list(evidence or [])),
-                        answered_at=at.astimezone(self.tz),
-                    )
-                )
+            answer_rows = _answer_rows(conn, checklist, translate, self.tz)
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -287,3 +251,60 @@ def nc_status_series(
         if any(values):
             series[status.value] = values
     return series
+
+
+Fact = tuple[str, str, str, str, float | None, bool]  # section, clause, question, answer, score, NC
+
+
+def _answer_rows(
+    conn: Connection,
+    checklist: Callable[[Connection, int], Checklist],
+    translate: Callable[[str, str], str],
+    zone: ZoneInfo,
+) -> list[AnswerRow]:
+    """Every answer as an export row. 240,000 answers repeat a few hundred (question,
+    value) pairs, so each pair's display text, score and nonconformity is worked out once."""
+    facts: dict[tuple[int, str, str], Fact | None] = {}
+
+    def fact(template_id: int, question_id: str, value: str) -> Fact | None:
+        key = (template_id, question_id, value)
+        if key not in facts:
+            found = checklist(conn, template_id)
+            facts[key] = None
+            for section in found.sections:
+                for question in section.questions:
+                    if question.id == question_id:
+                        shown = value
+                        if value in ("yes", "no", "na"):
+                            shown = translate("answer", value)
+                        facts[key] = (
+                            section.title, question.clause, question.text, shown,
+                            score(question, value), is_nonconforming(question, value),
+                        )  # fmt: skip
+        return facts[key]
+
+    rows = []
+    for record in export_answers(conn):
+        number, template_id, name, department, question_id, value, comment, evidence, at = record
+        known = fact(template_id, question_id, value) if value is not None else None
+        if known is None:
+            continue
+        section, clause, text, shown, points, flagged = known
+        rows.append(
+            AnswerRow(
+                audit_number=number,
+                respondent=name,
+                department=department or "",
+                section=section,
+                question_id=question_id,
+                clause=clause,
+                question=text,
+                answer=shown,
+                score=points,
+                nonconforming=flagged,
+                comment=comment or "",
+                evidence=evidence_pieces(evidence_items(evidence)),
+                answered_at=answered_at(at).astimezone(zone),
+            )
+        )
+    return rows

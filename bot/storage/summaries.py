@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Text, and_, select, type_coerce
 
 from bot.domain.summaries import AuditFact, NcFact
 from bot.storage.schema import answers, audits, departments, nonconformities, users
@@ -81,7 +82,11 @@ def monthly_nc_status(
 
 
 def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
-    """Every answer with its audit, respondent and the respondent's department."""
+    """Every answer with its audit, respondent and the respondent's department.
+
+    240,000 rows: the time and the evidence come as the driver gives them (SQLite: ISO
+    text and JSON text) instead of through SQLAlchemy's per-row converters, which took
+    most of the export's time; see `answered_at` and `evidence_count` for reading them."""
     query = (
         select(
             audits.c.number,
@@ -91,8 +96,8 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
             answers.c.question_id,
             answers.c.value,
             answers.c.comment,
-            answers.c.evidence,
-            answers.c.answered_at,
+            type_coerce(answers.c.evidence, Text),
+            type_coerce(answers.c.answered_at, Text),
         )
         .join(audits, audits.c.id == answers.c.audit_id)
         .join(users, users.c.id == answers.c.user_id)
@@ -100,3 +105,16 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
         .order_by(answers.c.audit_id, answers.c.user_id, answers.c.id)
     )
     return [tuple(row) for row in conn.execute(query)]
+
+
+def answered_at(raw: Any) -> datetime:
+    """The UTC moment of an exported answer (stored naive UTC; SQLite gives text)."""
+    moment = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+    return moment.replace(tzinfo=UTC)
+
+
+def evidence_items(raw: Any) -> list[dict[str, Any]]:
+    """The evidence of an exported answer (SQLite gives the JSON text)."""
+    if not raw or raw == "[]":
+        return []
+    return list(json.loads(raw) if isinstance(raw, str) else raw)
