@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -117,12 +117,20 @@ async def tap(api: FakeTelegram, tg_id: int, text: str) -> float:
     return time.perf_counter() - started
 
 
-async def drive(api: FakeTelegram, users: list[int], taps: int, label: str) -> Figures:
+async def drive(
+    api: FakeTelegram, users: list[int], taps: int, label: str, think: float = 0.0
+) -> Figures:
+    """Every user taps `taps` times; with `think` seconds between a screen and the next tap
+    (a person reading), the offered load is users/think taps a second."""
     latencies: list[float] = []
 
     async def one(tg_id: int) -> None:
+        if think:
+            await asyncio.sleep(think * (tg_id % 100) / 100)  # people do not start in step
         for _ in range(taps):
             latencies.append(await tap(api, tg_id, label))
+            if think:
+                await asyncio.sleep(think)
 
     started = time.perf_counter()
     await asyncio.gather(*(one(tg_id) for tg_id in users))
@@ -131,6 +139,7 @@ async def drive(api: FakeTelegram, users: list[int], taps: int, label: str) -> F
 
 async def seed(database: Path, users: int, questions: int) -> None:
     """A school with N teachers and an audit that starts today (the bot opens it)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
     db = Database.sqlite(database)
     await db.migrate()
     now = datetime.now(UTC)
@@ -167,7 +176,7 @@ async def seed(database: Path, users: int, questions: int) -> None:
             lead_auditor_id=auditor_id,
             respondent_ids=respondent_ids,
             start_date=today,
-            deadline=today,
+            deadline=today + timedelta(days=5),  # no "due today" reminder on top
         ),
     )
     await db.close()
@@ -206,7 +215,9 @@ async def stop_process(process: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(process.wait(), 30)
 
 
-async def bench_questionnaire(users: int, questions: int, workdir: Path) -> Figures:
+async def bench_questionnaire(
+    users: int, questions: int, workdir: Path, think: float = 0.0
+) -> Figures:
     database = workdir / "bench.sqlite3"
     await seed(database, users, questions)
     api = FakeTelegram(TOKEN)
@@ -219,7 +230,7 @@ async def bench_questionnaire(users: int, questions: int, workdir: Path) -> Figu
             process.send_signal(signal.SIGUSR1)  # the profiler forgets the start-up
         for tg_id in tg_ids:  # open the questionnaire (not timed)
             await tap(api, tg_id, "Начать анкету")
-        figures = await drive(api, tg_ids, questions, "Да")
+        figures = await drive(api, tg_ids, questions, "Да", think)
     finally:
         await stop_process(process)
         await api.stop()
@@ -251,19 +262,23 @@ async def bench_echo(users: int, taps: int, workdir: Path) -> Figures:
     return figures
 
 
-async def main(users: int, questions: int) -> None:
+async def main(users: int, questions: int, think: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         ours = await bench_questionnaire(users, questions, Path(folder))
         echo = await bench_echo(users, questions, Path(folder))
+        paced = await bench_questionnaire(users, 10, Path(folder) / "paced", think)
     print(f"{users} respondents x {questions} questions, through the fake Bot API over HTTP")
     print(ours.line("questionnaire"))
     print(echo.line("bare echo"))
     print(f"questionnaire throughput = {ours.rate / echo.rate:.0%} of echo (target >= 50%)")
+    print(f"as people answer (a tap every {think:g} s each, {users / think:.0f} taps/s offered):")
+    print(paced.line("questionnaire"))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--think", type=float, default=3.0, help="seconds between taps")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.users, arguments.questions))
+    asyncio.run(main(arguments.users, arguments.questions, arguments.think))
