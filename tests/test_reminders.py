@@ -226,3 +226,22 @@ def test_offsets_and_quiet_time() -> None:
     assert in_quiet_time(at(28, 12), MSK, (21, 8), True)  # Saturday
     assert not in_quiet_time(at(28, 12), MSK, (21, 8), False)
     assert not in_quiet_time(at(28, 3), MSK, (0, 0), False)
+
+
+async def test_done_action_waiting_for_verification_reminds_the_manager_once(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    head, nc = await planned_action(harness, manager, date(2026, 12, 10))
+    assert harness.app is not None
+    accounts, ncs = harness.app.dispatcher["accounts"], harness.app.dispatcher["ncs"]
+    person = await accounts.by_tg_id(head.id)
+    await ncs.done(person, nc.id, "Сделано", [])
+    await sweep_at(harness, at(27, 12))  # one day waiting: not yet
+    assert not texts(manager, "ждёт проверки")
+    await sweep_at(harness, at(30, 9))  # Monday: four days
+    await sweep_at(harness, at(30, 15))
+    assert (
+        texts(manager, "выполнено и ждёт проверки уже 4 дня")
+        and len(texts(manager, "ждёт проверки")) == 1
+    )
+    assert not texts(head, "ждёт проверки")
