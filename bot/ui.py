@@ -8,6 +8,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.errors import Refused
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +43,8 @@ async def send_file(bot: Bot, chat_id: int, item: dict[str, Any], caption: str) 
         await bot.send_photo(chat_id, item["file_id"], caption=caption)
     else:
         await bot.send_document(chat_id, item["file_id"], caption=caption)
+
+
+def refusal_text(refusal: Refused) -> str:
+    """An expected refusal in the reader's language."""
+    return _(f"refused.{refusal.key}").format(**refusal.params)

@@ -33,7 +33,7 @@ from bot.services.audits import TITLE_MAX, AuditService, check_auditor, check_da
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
-from bot.ui import show
+from bot.ui import refusal_text, show
 
 router = Router(name=__name__)
 router.message.filter(HasRole(Role.MANAGER))
@@ -59,10 +59,6 @@ class Planning(StatesGroup):
 
 def _step(number: int, key: str, **params: Any) -> str:
     return _("plan.step").format(n=number, total=STEPS) + "\n" + _(key).format(**params)
-
-
-def _refusal(refusal: Refused) -> str:
-    return _(f"refused.{refusal.key}").format(**refusal.params)
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -93,7 +89,7 @@ async def title_given(message: Message, state: FSMContext, departments: Departme
     try:
         title = clean_text(message.text or "", TITLE_MAX, "audits.title")
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         return
     await state.update_data(title=title)
     await _ask_department(message, state, departments)
@@ -215,7 +211,7 @@ async def scope_typed(message: Message, state: FSMContext) -> None:
     try:
         scope = clean_text(message.text or "", 2000, "audits.scope")
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         return
     await state.update_data(scope=scope)
     await _ask_criteria(message, state)
@@ -241,7 +237,7 @@ async def criteria_typed(message: Message, state: FSMContext, accounts: AccountS
     try:
         criteria = clean_text(message.text or "", 2000, "audits.criteria")
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         return
     await state.update_data(criteria=criteria)
     await _ask_auditor(message, state, accounts)
@@ -269,7 +265,7 @@ async def auditor_chosen(
     try:
         check_auditor(auditor, data.get("dept"))
     except Refused as refusal:
-        await callback.answer(_refusal(refusal), show_alert=True)
+        await callback.answer(refusal_text(refusal), show_alert=True)
         return  # the same list stays on screen: the question is asked again
     staff = [p.id for p in await accounts.active(data.get("dept")) if p.id != auditor.id]
     await state.update_data(auditor=auditor.id, auditor_name=auditor.full_name, staff=staff)

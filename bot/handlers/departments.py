@@ -18,7 +18,7 @@ from bot.keyboards.pages import button, page_buttons
 from bot.services.accounts import AccountService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
-from bot.ui import show
+from bot.ui import refusal_text, show
 
 router = Router(name=__name__)
 router.message.filter(HasRole(Role.MANAGER))
@@ -127,7 +127,7 @@ async def department_name_given(
     try:
         department = await departments.add(user, message.text or "")
     except Refused as refusal:
-        await message.answer(_(f"refused.{refusal.key}").format(**refusal.params))
+        await message.answer(refusal_text(refusal))
         return
     await state.clear()
     await message.answer(_("departments.added").format(name=html.quote(department.name)))
@@ -142,7 +142,7 @@ async def department_new_name_given(
     try:
         department = await departments.rename(user, int(data["dept"]), message.text or "")
     except Refused as refusal:
-        await message.answer(_(f"refused.{refusal.key}").format(**refusal.params))
+        await message.answer(refusal_text(refusal))
         if refusal.key == "departments.not_found":
             await state.clear()
         return

@@ -38,7 +38,7 @@ from bot.keyboards.pages import button
 from bot.notifications import tell_about_nc
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, viewer_of
-from bot.ui import send_file, show
+from bot.ui import refusal_text, send_file, show
 from bot.views.nc import card_keyboard, card_text, status_text
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,6 @@ class NcPlanning(StatesGroup):
     action = State()
     due = State()
     confirm = State()
-
-
-def _refusal(refusal: Refused) -> str:
-    return _(f"refused.{refusal.key}").format(**refusal.params)
 
 
 async def show_card(
@@ -209,7 +205,7 @@ async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcS
     try:
         nc = await ncs.classify(user, nc_id, clause=message.text or "")
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         if refusal.key != "nc.bad_clause":
             await state.clear()
         return
@@ -291,7 +287,7 @@ async def reason_given(
         else:
             nc = await ncs.not_effective(user, nc_id, message.text or "")
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         if not refusal.key.endswith("_empty"):
             await state.clear()
         return
@@ -401,7 +397,7 @@ async def due_reason_given(
             user, int(data["nc"]), date.fromisoformat(data["due"]), message.text or ""
         )
     except Refused as refusal:
-        await message.answer(_refusal(refusal))
+        await message.answer(refusal_text(refusal))
         if not refusal.key.endswith("_empty"):
             await state.clear()
         return

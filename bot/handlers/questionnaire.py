@@ -30,7 +30,7 @@ from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
 from bot.services.questionnaire import Questionnaire, QuestionnaireService
-from bot.ui import show
+from bot.ui import refusal_text, show
 from bot.views.answers import format_value, progress_bar, shorten
 
 log = logging.getLogger(__name__)
@@ -351,13 +351,22 @@ async def typed_answer(
     try:
         q = await questionnaires.answer(user, audit_id, index, message.text or "")
     except Refused as refusal:
-        await message.answer(_(f"refused.{refusal.key}").format(**refusal.params))
+        await message.answer(refusal_text(refusal))
         return
     question = q.question(index)
     if q.needs_evidence(question):
         await show_question(message, state, q, index)
     else:
         await show_next(message, state, q, index)
+
+
+async def _editable(user: User, data: QCB, questionnaires: QuestionnaireService) -> Questionnaire:
+    """The questionnaire, if its question `data.q` may still be changed."""
+    q = await questionnaires.load(user, data.audit)
+    if q.submitted:
+        raise Refused("questionnaire.submitted")
+    q.question(data.q)  # refuses a forged index
+    return q
 
 
 @router.callback_query(QCB.filter(F.action == QAction.COMMENT))
@@ -368,10 +377,7 @@ async def ask_comment(
     user: User,
     questionnaires: QuestionnaireService,
 ) -> None:
-    q = await questionnaires.load(user, callback_data.audit)
-    if q.submitted:
-        raise Refused("questionnaire.submitted")
-    q.question(callback_data.q)
+    q = await _editable(user, callback_data, questionnaires)
     await state.set_state(Answering.comment)
     await state.set_data({"audit": q.audit.id, "q": callback_data.q})
     await callback.answer()
@@ -389,7 +395,7 @@ async def comment_given(
     try:
         q = await questionnaires.comment(user, audit_id, index, message.text or "")
     except Refused as refusal:
-        await message.answer(_(f"refused.{refusal.key}").format(**refusal.params))
+        await message.answer(refusal_text(refusal))
         return
     await message.answer(_("q.comment_saved"))
     await show_question(message, state, q, index)
@@ -403,10 +409,7 @@ async def ask_evidence(
     user: User,
     questionnaires: QuestionnaireService,
 ) -> None:
-    q = await questionnaires.load(user, callback_data.audit)
-    if q.submitted:
-        raise Refused("questionnaire.submitted")
-    q.question(callback_data.q)
+    q = await _editable(user, callback_data, questionnaires)
     typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await state.set_state(Answering.question)
     await state.set_data({"audit": q.audit.id, "q": callback_data.q, "typed": typed})
