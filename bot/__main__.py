@@ -101,23 +101,22 @@ async def check(settings: Settings, offline: bool) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["sandbox"]:  # its own options (--port, --data) go to it untouched
+        from bot.sandbox.run import main as sandbox_main
+
+        sandbox_main(args[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m bot", description="QMS Assistant")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start the bot (the default)")
-    sandbox = commands.add_parser("sandbox", help="the whole bot offline in a browser")
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    commands.add_parser("sandbox", help="the whole bot offline in a browser (--port, --data)")
     checking = commands.add_parser("check", help="check settings, database and Telegram")
     checking.add_argument("--offline", action="store_true", help="do not call Telegram")
     commands.add_parser("backup", help="copy the database into BACKUP_DIR")
     restoring = commands.add_parser("restore", help="replace the database with a backup")
     restoring.add_argument("file")
-    arguments = parser.parse_args(argv)
-
-    if arguments.command == "sandbox":
-        from bot.sandbox.run import main as sandbox_main
-
-        sandbox_main(arguments.rest)
-        return
+    arguments = parser.parse_args(args)
     # Settings are checked before the heavy imports, so a typo is reported at once.
     settings = load_settings()
     if arguments.command in (None, "run"):

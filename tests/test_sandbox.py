@@ -296,7 +296,7 @@ def test_one_command_starts_the_sandbox_and_ctrl_c_stops_it(tmp_path: Path) -> N
     data = tmp_path / "sandbox"
     began = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.sandbox.run import main; main()",
+        [sys.executable, "-m", "bot", "sandbox",
          "--port", str(port), "--data", str(data)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

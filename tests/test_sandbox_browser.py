@@ -55,7 +55,7 @@ def sandbox_url(tmp_path: Path) -> Iterator[str]:
     """`python -m bot sandbox` as a person runs it: its own process, its own port."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.sandbox.run import main; main()",
+        [sys.executable, "-m", "bot", "sandbox",
          "--port", str(port), "--data", str(tmp_path / "sandbox")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
