@@ -7,6 +7,8 @@ frozen.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.events import EventLog
 
 COMMENT_MAX = 1000
+ANSWER_CACHE = 5000  # respondents' answer sets kept in memory
 BAD_VALUE = {
     AnswerType.NUMBER: "questionnaire.bad_number",
     AnswerType.TEXT: "questionnaire.bad_text",
@@ -91,6 +94,10 @@ class QuestionnaireService:
         self.clock = clock
         self.templates = templates
         self._audits: dict[int, Audit] = {}  # title, dates, template: fixed once planned
+        # A respondent's answers, kept after every read and write: only this service writes
+        # them, and one bot process serves the chats, so every tap need not read all 40.
+        self._answers: OrderedDict[tuple[int, int], dict[str, AnswerRecord]] = OrderedDict()
+        self._answers_lock = threading.Lock()  # read in the database thread, kept in both
 
     async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
         def work(conn: Connection) -> Any:
@@ -120,7 +127,12 @@ class QuestionnaireService:
         if audit.status is not AuditStatus.OPEN:
             raise Refused("questionnaire.closed")
         checklist = self.templates.checklist_in(conn, audit.template_id)
-        answers = AnswerRepo(conn).of(audit_id, user.id)
+        key = (audit_id, user.id)
+        with self._answers_lock:
+            answers = self._answers.get(key)
+        if answers is None:
+            answers = AnswerRepo(conn).of(audit_id, user.id)
+            self._keep(key, answers)
         person = Respondent(
             user_id=user.id,
             tg_id=user.tg_id,
@@ -130,6 +142,16 @@ class QuestionnaireService:
             submitted_at=submitted_at,
         )
         return Questionnaire(audit, checklist, person, answers)
+
+    def _keep(self, key: tuple[int, int], answers: dict[str, AnswerRecord] | None) -> None:
+        with self._answers_lock:
+            if answers is None:
+                self._answers.pop(key, None)
+                return
+            self._answers[key] = answers
+            self._answers.move_to_end(key)
+            while len(self._answers) > ANSWER_CACHE:
+                self._answers.popitem(last=False)
 
     async def load(self, user: User, audit_id: int) -> Questionnaire:
         return await self.db.run(lambda conn: self._load(conn, user, audit_id))
@@ -185,7 +207,13 @@ class QuestionnaireService:
             answers = {**questionnaire.answers, question.id: fresh}
             return replace(questionnaire, answers=answers)
 
-        return await self.db.run(work)
+        try:
+            written = await self.db.run(work)
+        except Exception:
+            self._keep((audit_id, user.id), None)  # read afresh next time
+            raise
+        self._keep((audit_id, user.id), written.answers)
+        return written
 
     async def answer(
         self, user: User, audit_id: int, index: int, raw: str, *, tapped: bool = False
