@@ -9,12 +9,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from bot.callbacks import QCB, NcCB, NcView, QAction
+from bot.callbacks import QCB, QAction
 from bot.domain.audits import Audit, Respondent
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
 from bot.keyboards.pages import button
+from bot.views.nc import open_button
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,7 @@ async def tell_about_nc(
             text=html.quote(nc.description.splitlines()[0][:200] if nc.description else ""),
         )
         label = i18n.gettext("nc.open", locale=locale)
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[[button(label, NcCB(action=NcView.OPEN, id=nc.id))]]
-        )
+        markup = open_button(nc, label)
         try:
             await bot.send_message(person.tg_id, text, reply_markup=markup)
             sent += 1

@@ -18,8 +18,6 @@ from bot.callbacks import (
     FindingAction,
     FindingCB,
     MenuCB,
-    NcCB,
-    NcView,
     ReportFileAction,
     ReportFileCB,
 )
@@ -39,7 +37,7 @@ from bot.services.nonconformities import NcService
 from bot.services.templates import TemplateService
 from bot.ui import send_file, show
 from bot.views.answers import format_value, shorten
-from bot.views.nc import status_text
+from bot.views.nc import open_button, status_text
 
 router = Router(name=__name__)
 router.message.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
@@ -541,9 +539,7 @@ async def raise_nc(
 ) -> None:
     nc = await ncs.raise_from_answer(user, callback_data.audit, callback_data.answer)
     await callback.answer(_("findings.raised").format(number=nc.number))
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("nc.open"), NcCB(action=NcView.OPEN, id=nc.id))]]
-    )
+    markup = open_button(nc, _("nc.open"))
     await bot.send_message(
         user.tg_id, _("findings.raised").format(number=nc.number), reply_markup=markup
     )

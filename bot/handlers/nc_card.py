@@ -105,10 +105,6 @@ class Notifier:
         )
 
 
-def notifier(bot: Bot, i18n: I18n, settings: Settings, ncs: NcService) -> Notifier:
-    return Notifier(bot, i18n, settings, ncs)
-
-
 # -- viewing -----------------------------------------------------------------------------
 
 
@@ -228,7 +224,7 @@ async def assign(
             raise Refused("stale")
         nc = await ncs.assign(user, callback_data.id, int(callback_data.arg))
         await show_card(callback, nc, user, ncs)
-        tell = notifier(bot, i18n, settings, ncs)
+        tell = Notifier(bot, i18n, settings, ncs)
         await tell(nc, "nc.told.assigned", user, nc.responsible_id)
         return
     nc = await _checked(user, callback_data.id, NcAction.ASSIGN, ncs)
@@ -293,7 +289,7 @@ async def reason_given(
         return
     await state.clear()
     await show_card(message, nc, user, ncs)
-    tell = notifier(bot, i18n, settings, ncs)
+    tell = Notifier(bot, i18n, settings, ncs)
     if rejecting:
         await tell(nc, "nc.told.rejected", user, nc.reporter_id)
     else:
@@ -320,7 +316,7 @@ async def effective(
 ) -> None:
     nc = await ncs.effective(user, callback_data.id)
     await show_card(callback, nc, user, ncs)
-    tell = notifier(bot, i18n, settings, ncs)
+    tell = Notifier(bot, i18n, settings, ncs)
     await tell(nc, "nc.told.closed", user, nc.responsible_id, nc.reporter_id)
 
 
@@ -338,7 +334,7 @@ async def decide_due(
     nc = await ncs.decide_due(user, callback_data.id, grant)
     await show_card(callback, nc, user, ncs)
     key = "nc.told.due_granted" if grant else "nc.told.due_refused"
-    await notifier(bot, i18n, settings, ncs)(nc, key, user, nc.responsible_id)
+    await Notifier(bot, i18n, settings, ncs)(nc, key, user, nc.responsible_id)
 
 
 # -- a new due date: date, then reason ---------------------------------------------------------
@@ -403,7 +399,7 @@ async def due_reason_given(
         return
     await state.clear()
     await show_card(message, nc, user, ncs)
-    await notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.due_requested", user)
+    await Notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.due_requested", user)
 
 
 # -- done: a note and evidence -----------------------------------------------------------------
@@ -443,7 +439,7 @@ async def done(
     nc = await ncs.done(user, callback_data.id, data["note"], list(data.get("evidence", [])))
     await state.clear()
     await show_card(callback, nc, user, ncs)
-    await notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.done", user)
+    await Notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.done", user)
 
 
 @router.message(NcInput.done, F.text, ~F.text.startswith("/"))
