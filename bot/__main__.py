@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from datetime import datetime
 
@@ -36,15 +37,48 @@ async def serve_webhook(settings: Settings) -> None:
     from bot.app import create_app, create_webhook_app
 
     app = await create_app(settings)
-    runner = web.AppRunner(create_webhook_app(app))
-    await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-    logging.getLogger(__name__).info("webhook server on port %s", settings.webhook_port)
     try:
-        await asyncio.Event().wait()  # until Ctrl+C / SIGTERM cancels the loop
-    finally:
-        await runner.cleanup()
+        await app.bot.get_me()  # a wrong token or no Telegram: fail now, in one line
+        runner = web.AppRunner(create_webhook_app(app))
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    except BaseException:
         await app.close()
+        raise
+    logging.getLogger(__name__).info("webhook server on port %s", settings.webhook_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # the dispatcher's shutdown waits for running handlers
+        await app.close()
+
+
+def start_failure(error: BaseException, settings: Settings) -> str | None:
+    """The one line an administrator needs when the bot cannot start, or None for a bug."""
+    from aiogram.exceptions import (
+        TelegramConflictError,
+        TelegramNetworkError,
+        TelegramServerError,
+        TelegramUnauthorizedError,
+    )
+
+    from bot.storage.lock import DatabaseInUse
+
+    if isinstance(error, DatabaseInUse):
+        return f"{error}: stop it first (one bot per database)."
+    if isinstance(error, TelegramUnauthorizedError):
+        return "Telegram refused BOT_TOKEN (401 Unauthorized): copy the token from @BotFather."
+    if isinstance(error, TelegramConflictError):
+        return (
+            "Another process is already getting this bot's updates (409 Conflict): stop it first."
+        )
+    if isinstance(error, TelegramNetworkError | TelegramServerError):
+        return f"Telegram is unreachable at {settings.telegram_api_url}: {one_line(error)}"
+    return None
 
 
 def run(settings: Settings) -> None:
@@ -55,15 +89,25 @@ def run(settings: Settings) -> None:
         if settings.webhook_secret is None:
             print("Setting WEBHOOK_SECRET: is required when WEBHOOK_URL is set", file=sys.stderr)
             raise SystemExit(2)
-        asyncio.run(serve_webhook(settings))
-        return
+        main_coroutine = serve_webhook(settings)
+    else:
 
-    async def polling() -> None:
-        from bot.app import create_app, run_polling
+        async def polling() -> None:
+            from bot.app import create_app, run_polling
 
-        await run_polling(await create_app(settings))
+            await run_polling(await create_app(settings))
 
-    asyncio.run(polling())
+        main_coroutine = polling()
+    try:
+        asyncio.run(main_coroutine)
+    except KeyboardInterrupt:
+        pass
+    except Exception as error:
+        line = start_failure(error, settings)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def one_line(error: BaseException) -> str:
@@ -139,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         from pathlib import Path
 
         from bot.storage.backup import problems_with, restore
+        from bot.storage.lock import DatabaseInUse, ProcessLock
 
         candidate = Path(arguments.file)
         problems = problems_with(candidate)
@@ -146,7 +191,12 @@ def main(argv: list[str] | None = None) -> None:
             print(line, file=sys.stderr)
         if problems:
             raise SystemExit(1)
-        kept = restore(candidate, settings.database_path)
+        try:
+            with ProcessLock(settings.database_path):  # no bot may start meanwhile
+                kept = restore(candidate, settings.database_path)
+        except DatabaseInUse as error:
+            print(f"{error}: stop the bot before restoring.", file=sys.stderr)
+            raise SystemExit(1) from None
         print(f"Restored {candidate} into {settings.database_path}.")
         if kept:
             print(f"The previous database is kept as {kept}.")

@@ -1,22 +1,26 @@
-"""The one factory that builds the bot; `__main__` and the tests both use it."""
+"""The one factory that builds the bot; `__main__`, the sandbox and the tests all use it."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher, F
+from aiogram import Bot, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from bot.commands import set_public_commands, sync_all_commands
+from bot.commands import CommandMenus
 from bot.config import TELEGRAM_API, Settings
+from bot.evidence import EvidenceCollector
 from bot.handlers import errors, get_routers
 from bot.i18n import PoI18n, create_i18n
+from bot.inflight import InFlight, TrackingDispatcher
 from bot.middlewares import LanguageMiddleware, UserMiddleware
+from bot.outbound import Outbound
 from bot.scheduler.runner import SweepScheduler
 from bot.scheduler.sender import Sender
 from bot.scheduler.sweep import Sweeper
@@ -25,21 +29,26 @@ from bot.services.audits import AuditService
 from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
+from bot.services.notices import Notices
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.reports import ReportService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
 from bot.storage.fsm import SQLStorage
+from bot.storage.lock import ProcessLock
+from bot.storage.notifications import LedgerRepo
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
+STOP_WAIT = 10.0  # seconds a stop waits for running handlers and queued messages
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, outbound: Outbound | None = None) -> Bot:
     session = BotSession()
     if settings.telegram_api_url != TELEGRAM_API:
         session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(outbound or Outbound(settings.send_rate, settings.chat_send_rate))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -52,18 +61,43 @@ class App:
     settings: Settings
     db: Database
     bot: Bot
-    dispatcher: Dispatcher
+    dispatcher: TrackingDispatcher
     i18n: PoI18n
     sweeper: Sweeper
+    inflight: InFlight
+    menus: CommandMenus
+    outbound: Outbound
+    lock: ProcessLock | None = None
     clock: Clock = field(default_factory=SystemClock)
 
+    async def idle(self) -> None:
+        """Returns once no update is being handled and nothing it started is running."""
+        await self.inflight.idle()
+
+    async def serve(self, handle_signals: bool = True, polling_timeout: int = 10) -> None:
+        """Polls Telegram until stopped (SIGTERM, Ctrl+C or `stop_polling`). Each update is
+        handled as its own task, as aiogram does by default; one person's in order."""
+        await self.bot.get_me()  # a wrong token or no Telegram: fail now, in one line
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.bot.get_updates(limit=1, timeout=0)  # 409 when another bot polls
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            polling_timeout=polling_timeout,
+        )
+
     async def close(self) -> None:
+        """After polling stopped: waits (bounded) for what is still running, then closes."""
+        await self.inflight.drain(STOP_WAIT)
         await self.bot.session.close()
         await self.db.close()
+        if self.lock is not None:
+            self.lock.release()
         release_routers(self.dispatcher)
 
 
-def release_routers(dispatcher: Dispatcher) -> None:
+def release_routers(dispatcher: TrackingDispatcher) -> None:
     """Routers are module-level (decorators need them at import) and aiogram lets a
     router join one parent only. Releasing them when an app closes lets the same
     process build the app again: the tests restart the bot on the same database."""
@@ -72,15 +106,50 @@ def release_routers(dispatcher: Dispatcher) -> None:
     dispatcher.sub_routers.clear()
 
 
-def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI18n) -> Dispatcher:
+async def create_app(settings: Settings, clock: Clock | None = None) -> App:
+    clock = clock or SystemClock()
+    lock = ProcessLock(settings.database_path).acquire()
+    try:
+        db = Database.sqlite(settings.database_path)
+        await db.migrate()
+        released, unknown = await db.run(lambda conn: LedgerRepo(conn).recover())
+    except BaseException:
+        lock.release()
+        raise
+    if released or unknown:
+        log.info("messages of the last run: %s to send, %s maybe sent", released, unknown)
+    i18n = create_i18n(settings.default_language)
+    outbound = Outbound(settings.send_rate, settings.chat_send_rate)
+    bot = create_bot(settings, outbound)
+    inflight = InFlight()
     accounts = AccountService(db, clock, settings.admin_ids)
     templates = TemplateService(db, clock)
     audits = AuditService(db, clock, templates, settings.tz)
-    dispatcher = Dispatcher(
-        storage=SQLStorage(db),
+    await templates.sync_shipped()
+    sweeper = Sweeper(
+        bot=bot,
+        i18n=i18n,
+        db=db,
+        clock=clock,
+        settings=settings,
+        accounts=accounts,
+        audits=audits,
+        templates=templates,
+        sender=Sender(bot, settings.send_rate),
+        inflight=inflight,
+    )
+    menus = CommandMenus(bot, i18n, accounts, settings.default_language, inflight)
+    # One person's updates are handled one after another (aiogram's events isolation, a
+    # lock per chat and user), everyone's in parallel: a dialog step sees the one before.
+    isolation = SimpleEventIsolation()
+    dispatcher = TrackingDispatcher(
+        inflight,
+        storage=SQLStorage(db, cache=True),  # this process is the database's only one
+        events_isolation=isolation,
         settings=settings,
         db=db,
         clock=clock,
+        i18n=i18n,
         accounts=accounts,
         departments=DepartmentService(db, clock, accounts.forget),
         invites=InviteService(db, clock, settings.invite_ttl_days),
@@ -89,6 +158,10 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
         questionnaires=QuestionnaireService(db, clock, templates),
         ncs=NcService(db, clock, settings.tz, templates),
         reports=ReportService(db, clock, settings.tz, templates),
+        notices=Notices(sweeper.tell, clock, settings.tz),
+        sweeper=sweeper,
+        menus=menus,
+        evidence=EvidenceCollector(isolation, inflight),
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
@@ -97,12 +170,27 @@ def create_dispatcher(settings: Settings, db: Database, clock: Clock, i18n: PoI1
     dispatcher.include_router(errors.router)
     dispatcher.include_routers(*get_routers())
 
-    async def on_startup(bot: Bot) -> None:
-        await set_public_commands(bot, i18n, settings.default_language)
-        await sync_all_commands(bot, i18n, accounts, settings.default_language)
+    async def on_startup() -> None:
+        menus.sync_all()  # in the background: polling starts now
+
+    async def on_shutdown() -> None:
+        await inflight.drain(STOP_WAIT)
 
     dispatcher.startup.register(on_startup)
-    return dispatcher
+    dispatcher.shutdown.register(on_shutdown)
+    return App(
+        settings=settings,
+        db=db,
+        bot=bot,
+        dispatcher=dispatcher,
+        i18n=i18n,
+        sweeper=sweeper,
+        inflight=inflight,
+        menus=menus,
+        outbound=outbound,
+        lock=lock,
+        clock=clock,
+    )
 
 
 def attach_scheduler(app: App) -> SweepScheduler:
@@ -120,43 +208,10 @@ def attach_scheduler(app: App) -> SweepScheduler:
     return scheduler
 
 
-async def create_app(settings: Settings, clock: Clock | None = None) -> App:
-    clock = clock or SystemClock()
-    db = Database.sqlite(settings.database_path)
-    await db.migrate()
-    i18n = create_i18n(settings.default_language)
-    bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, db, clock, i18n)
-    await dispatcher["templates"].sync_shipped()
-    sweeper = Sweeper(
-        bot=bot,
-        i18n=i18n,
-        db=db,
-        clock=clock,
-        settings=settings,
-        accounts=dispatcher["accounts"],
-        audits=dispatcher["audits"],
-        templates=dispatcher["templates"],
-        sender=Sender(bot, settings.send_rate),
-    )
-    dispatcher["i18n"] = i18n
-    dispatcher["sweeper"] = sweeper
-    return App(
-        settings=settings,
-        db=db,
-        bot=bot,
-        dispatcher=dispatcher,
-        i18n=i18n,
-        sweeper=sweeper,
-        clock=clock,
-    )
-
-
 async def run_polling(app: App) -> None:
     attach_scheduler(app)
-    await app.bot.delete_webhook(drop_pending_updates=False)
     try:
-        await app.dispatcher.start_polling(app.bot, close_bot_session=False)
+        await app.serve()
     finally:
         await app.close()
 

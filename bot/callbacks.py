@@ -4,8 +4,15 @@ Callback data is user input: handlers re-check permission on whatever it names."
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every number in callback data is an id, a page, an index or a date part. Bounded, so a
+# forged button with a huge number is a stale button (the filter does not match) and
+# never reaches the database.
+Num = Annotated[int, Field(ge=-1, le=2**31 - 1)]
 
 
 class MenuCB(CallbackData, prefix="m1"):
@@ -27,9 +34,9 @@ class DeptAction(StrEnum):
 
 class DeptCB(CallbackData, prefix="d1"):
     action: DeptAction
-    dept: int = 0
-    user: int = 0
-    page: int = 0
+    dept: Num = 0
+    user: Num = 0
+    page: Num = 0
 
 
 class InviteAction(StrEnum):
@@ -45,7 +52,7 @@ class InviteAction(StrEnum):
 class InviteCB(CallbackData, prefix="i1"):
     action: InviteAction
     role: str = ""
-    id: int = 0
+    id: Num = 0
 
 
 class UserAction(StrEnum):
@@ -61,18 +68,18 @@ class UserAction(StrEnum):
 
 class UserCB(CallbackData, prefix="u1"):
     action: UserAction
-    user: int = 0
+    user: Num = 0
     role: str = ""
-    dept: int = -1
-    page: int = 0
+    dept: Num = -1
+    page: Num = 0
 
 
 class CalendarCB(CallbackData, prefix="c1"):
     """A day picked in the inline calendar, or a move to another month (day=0)."""
 
-    y: int
-    m: int
-    d: int = 0
+    y: Num
+    m: Num
+    d: Num = 0
 
 
 class TemplateAction(StrEnum):
@@ -83,7 +90,7 @@ class TemplateAction(StrEnum):
 
 class TemplateCB(CallbackData, prefix="t1"):
     action: TemplateAction
-    id: int = 0
+    id: Num = 0
 
 
 class PlanAction(StrEnum):
@@ -102,7 +109,7 @@ class PlanAction(StrEnum):
 
 class PlanCB(CallbackData, prefix="p1"):
     action: PlanAction
-    id: int = 0
+    id: Num = 0
     value: str = ""
 
 
@@ -122,8 +129,8 @@ class QAction(StrEnum):
 
 class QCB(CallbackData, prefix="q1"):
     action: QAction
-    audit: int
-    q: int = 0
+    audit: Num
+    q: Num = 0
     v: str = ""
 
 
@@ -141,9 +148,9 @@ class AuditAction(StrEnum):
 
 class AuditCB(CallbackData, prefix="a1"):
     action: AuditAction
-    audit: int = 0
-    q: int = 0
-    page: int = 0
+    audit: Num = 0
+    q: Num = 0
+    page: Num = 0
 
 
 class NcView(StrEnum):
@@ -165,7 +172,7 @@ class NcView(StrEnum):
 
 class NcCB(CallbackData, prefix="n1"):
     action: NcView
-    id: int
+    id: Num
     arg: str = ""
 
 
@@ -173,11 +180,11 @@ class NcListCB(CallbackData, prefix="nl1"):
     """The /ncr list: filters travel in the buttons, so any page can be re-opened."""
 
     status: str = ""
-    dept: int = 0
+    dept: Num = 0
     sev: str = ""
     src: str = ""
-    od: int = 0
-    page: int = 0
+    od: Num = 0
+    page: Num = 0
 
 
 class ReportAction(StrEnum):
@@ -211,16 +218,16 @@ class FindingAction(StrEnum):
 
 class FindingCB(CallbackData, prefix="f1"):
     action: FindingAction
-    audit: int
-    answer: int = 0
-    q: int = 0
+    audit: Num
+    answer: Num = 0
+    q: Num = 0
 
 
 class SnoozeCB(CallbackData, prefix="z1"):
     """Snooze one reminder for a day."""
 
     kind: str
-    id: int
+    id: Num
 
 
 class SummaryCB(CallbackData, prefix="s1"):
@@ -235,4 +242,4 @@ class ReportFileAction(StrEnum):
 
 class ReportFileCB(CallbackData, prefix="rf1"):
     action: ReportFileAction
-    audit: int
+    audit: Num

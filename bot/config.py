@@ -11,7 +11,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
-_TOKEN_RE = re.compile(r"^\d+:[\w-]{20,}$")
 
 
 class Settings(BaseSettings):
@@ -33,7 +32,10 @@ class Settings(BaseSettings):
     escalation_days: int = Field(default=3, ge=1, le=60)
     verification_wait_days: int = Field(default=2, ge=1, le=60)
     digest_time: str = "mon 09:00"
-    send_rate: float = Field(default=30, gt=0, le=30)
+    # Telegram's limits: about 30 messages a second overall (more with paid broadcasts),
+    # about one a second in one chat after a short burst.
+    send_rate: float = Field(default=30, gt=0, le=1000)
+    chat_send_rate: float = Field(default=1, gt=0, le=1000)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
@@ -47,9 +49,19 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
-        if not _TOKEN_RE.match(value.get_secret_value()):
-            raise ValueError("expected the form 123456789:ABC... given by @BotFather")
-        return value
+        token = value.get_secret_value().strip()
+        bot_id, colon, secret = token.partition(":")
+        expected = (
+            "expected the bot's number, a colon and a key of 35 letters, digits, '-' or '_', "
+            "as @BotFather gives it (123456789:AAH…)"
+        )
+        if not colon or not bot_id.isdigit():
+            raise ValueError(f"{expected}; this one does not start with the bot's number")
+        if not re.fullmatch(r"[\w-]+", secret):
+            raise ValueError(f"{expected}; its key has other characters")
+        if not 30 <= len(secret) <= 60:
+            raise ValueError(f"{expected}; its key has {len(secret)} characters")
+        return SecretStr(token)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

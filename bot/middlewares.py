@@ -42,16 +42,16 @@ class UserMiddleware(BaseMiddleware):
         tg_user: TgUser | None = data.get("event_from_user")
         if isinstance(event, Update):
             logs.update_id.set(event.update_id)
-        logs.user_id.set(tg_user.id if tg_user else None)
-        user: User | None = None
-        if tg_user is not None and not tg_user.is_bot:
-            user = await self.accounts.by_tg_id(tg_user.id)
-            if tg_user.id in self.accounts.admin_ids and (user is None or not user.is_active):
-                user = await self.accounts.ensure_admin(profile_of(tg_user, self.default_language))
-            if user is not None and not user.is_active:
-                user = None  # a deactivated user is treated as a stranger
-            if user is not None and user.bot_blocked:
-                await self.accounts.set_blocked(user.id, False)  # he is back: remind him again
+        if tg_user is None or tg_user.is_bot:
+            return None  # a channel post, a poll, another bot: nobody to answer
+        logs.user_id.set(tg_user.id)
+        user = await self.accounts.by_tg_id(tg_user.id)
+        if tg_user.id in self.accounts.admin_ids and (user is None or not user.is_active):
+            user = await self.accounts.ensure_admin(profile_of(tg_user, self.default_language))
+        if user is not None and not user.is_active:
+            user = None  # a deactivated user is treated as a stranger
+        if user is not None and user.bot_blocked:
+            await self.accounts.set_blocked(user.id, False)  # he is back: remind him again
         data["user"] = user
         return await handler(event, data)
 

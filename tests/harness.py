@@ -14,6 +14,9 @@ from tests.fakeapi import FakeTelegram, TgUser
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 MANAGER_ID = 1001
+# A test's album arrives in one batch, as a phone's does; its confirmation need not wait
+# as long as for a slow network.
+ALBUM_QUIET = 0.1
 
 
 class BotHarness:
@@ -32,25 +35,29 @@ class BotHarness:
             "database_path": self.database,
             "admin_ids": str(MANAGER_ID),
             "timezone": "Europe/Moscow",
+            # Telegram's pacing is tested on its own (test_outbound.py); the stories run
+            # at the speed of the machine.
+            "send_rate": 1000,
+            "chat_send_rate": 1000,
             **self.overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     async def start(self) -> App:
-        self.app = await create_app(self.settings(), clock=self.clock)
+        """The app as `python -m bot` builds and runs it: updates handled concurrently."""
+        app = self.app = await create_app(self.settings(), clock=self.clock)
+        app.dispatcher.handled_listeners.append(self.api.mark_handled)
+        app.dispatcher["evidence"].quiet = ALBUM_QUIET
+        self.api.settle = app.idle
         started = asyncio.Event()
-        self.app.dispatcher.startup.register(started.set)
-        self._task = asyncio.create_task(
-            self.app.dispatcher.start_polling(
-                self.app.bot,
-                handle_as_tasks=False,  # so an update is confirmed only once it was handled
-                handle_signals=False,
-                close_bot_session=False,
-                polling_timeout=1,
-            )
-        )
-        await asyncio.wait_for(started.wait(), 10)
-        return self.app
+        app.dispatcher.startup.register(started.set)
+        self._task = asyncio.create_task(app.serve(handle_signals=False, polling_timeout=1))
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait({waiter, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if not started.is_set():
+            waiter.cancel()
+            await self._task  # raises what stopped the bot from starting
+        return app
 
     async def stop(self) -> None:
         if self.app is None:
@@ -61,6 +68,7 @@ class BotHarness:
         if self._task is not None:
             await asyncio.wait_for(self._task, 10)
         await self.app.close()
+        self.api.settle = None
         self.app = None
 
     async def restart(self) -> App:

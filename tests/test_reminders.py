@@ -141,14 +141,35 @@ async def test_429_then_500_then_ok_delivers_exactly_one(
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    harness.app.sweeper.sender.sleep = no_sleep
+    harness.app.outbound.sleep = no_sleep
     harness.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
     harness.api.fail_next("sendMessage", 500, "Internal Server Error")
     await sweep_at(harness, at(26, 12))
-    assert waits == [2.0] and not texts(head, "Корректирующее")
-    await sweep_at(harness, at(26, 12, 0))  # not yet time to retry
+    # Waited as told, then a short backoff after the Bot API's own error: sent once.
+    assert waits == [2.0, 0.5] and len(texts(head, "Корректирующее")) == 1
     await sweep_at(harness, at(26, 12, 2))
     await sweep_at(harness, at(26, 12, 5))
+    assert len(texts(head, "Корректирующее")) == 1
+
+
+async def test_a_network_outage_leaves_the_reminder_for_a_later_sweep(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    head, _ = await planned_action(harness, manager, date(2026, 11, 27))
+    assert harness.app is not None
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    harness.app.outbound.sleep = no_sleep
+    for _ in range(5):  # every try of this sweep: the Bot API says it failed
+        harness.api.fail_next("sendMessage", 502, "Bad Gateway")
+    await sweep_at(harness, at(26, 12))
+    assert waits == [0.5, 1.0, 2.0, 4.0] and not texts(head, "Корректирующее")
+    await sweep_at(harness, at(26, 12, 0))  # not yet time to retry
+    assert not texts(head, "Корректирующее")
+    await sweep_at(harness, at(26, 12, 2))
     assert len(texts(head, "Корректирующее")) == 1
 
 

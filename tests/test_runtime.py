@@ -44,6 +44,8 @@ async def test_unexpected_error_is_logged_and_user_gets_apology(
 async def test_public_and_role_commands_are_registered_per_language(
     harness: BotHarness, manager: TgUser, telegram: FakeTelegram
 ) -> None:
+    assert harness.app is not None
+    await asyncio.wait_for(harness.app.menus.synced.wait(), 10)  # set in the background
     default = '{"type": "default"}'
     assert [c["command"] for c in telegram.commands[(default, "ru")]] == ["start", "help"]
     assert telegram.commands[(default, "en")][1]["description"] == "What I can do"

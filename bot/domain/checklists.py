@@ -37,6 +37,8 @@ from bot.paths import ROOT
 TEMPLATES_DIR = ROOT / "templates"
 
 MAX_FILE_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 12  # a checklist nests 5 deep: sections, questions, options
+MAX_YAML_NODES = 50_000
 MAX_TEXT_ANSWER = 2000
 MAX_NUMBER = Decimal(10**9)
 _MAX_NUMBER_CHARS = 40
@@ -88,6 +90,7 @@ PROBLEM_KEYS: frozenset[str] = frozenset(
         "not_yaml",
         "not_yaml_line",
         "aliases",
+        "too_complex",
         "duplicate_key",
         "empty_file",
         "not_mapping",
@@ -502,17 +505,33 @@ class _AliasFound(Exception):
         self.line = line
 
 
+class _TooComplex(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no "billion laughs") and notes repeated keys."""
+    """SafeLoader that refuses aliases (no "billion laughs"), nesting deeper than any
+    checklist needs and more nodes than a big one has (a file of nested brackets would
+    otherwise keep the parser busy for seconds), and notes repeated keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.repeated_keys: list[tuple[str, int]] = []
+        self.depth = 0
+        self.nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise _AliasFound(self.peek_event().start_mark.line + 1)
-        return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.depth >= MAX_YAML_DEPTH or self.nodes > MAX_YAML_NODES:
+            raise _TooComplex(self.peek_event().start_mark.line + 1)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -532,6 +551,8 @@ def _read_yaml(text: str) -> tuple[Any, list[Problem]]:
         data = loader.get_single_data()
     except _AliasFound as found:
         return None, [Problem("aliases", {"line": str(found.line)})]
+    except _TooComplex as found:
+        return None, [Problem("too_complex", {"line": str(found.line)})]
     except Exception as error:  # PyYAML also raises ValueError (bad dates), RecursionError...
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         if mark is not None:

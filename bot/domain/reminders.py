@@ -30,6 +30,14 @@ class Kind(StrEnum):
     ESCALATION = "escalation"
     UNVERIFIED = "unverified"
     DIGEST = "digest"
+    # Events: someone acted and the next person is told. Their words are kept in the
+    # ledger (they cannot be worked out again), and they are never made obsolete.
+    NC_EVENT = "nc_event"
+    SUBMITTED = "submitted"
+    NUDGE = "nudge"
+
+
+EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE})
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

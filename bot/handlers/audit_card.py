@@ -8,7 +8,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -21,7 +20,6 @@ from bot.callbacks import (
     ReportFileAction,
     ReportFileCB,
 )
-from bot.config import Settings
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
 from bot.domain.checklists import Checklist, Question, is_nonconforming
 from bot.domain.dates import format_date
@@ -30,10 +28,10 @@ from bot.domain.nonconformities import Nonconformity
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.keyboards.pages import button, page_buttons
-from bot.notifications import tell_about_nc, tell_respondents
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService
+from bot.services.notices import Notices
 from bot.services.templates import TemplateService
 from bot.ui import send_file, show
 from bot.views.answers import format_value, shorten
@@ -184,19 +182,19 @@ async def remind(
     user: User,
     audits: AuditService,
     templates: TemplateService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     audit = await audits.get_to_run(user, callback_data.audit)
     if audit.status is not AuditStatus.OPEN:
         raise Refused("audits.not_open")
     respondents = await audits.respondents(audit.id)
     count = (await templates.checklist(audit.template_id)).question_count
-    sent = await tell_respondents(
-        bot, i18n, settings.default_language, audit, respondents, "audit.reminder", count
-    )
-    await callback.answer(_("audit.reminded").format(count=sent), show_alert=True)
+    told = await notices.nudge(audit, respondents, count)
+    waiting = sum(1 for person in respondents if person.submitted_at is None)
+    text = _("audit.reminded").format(count=told)
+    if waiting and not told:
+        text = _("audit.reminded_already")
+    await callback.answer(text, show_alert=True)
 
 
 @router.callback_query(AuditCB.filter(F.action == AuditAction.ANSWERS))
@@ -533,18 +531,15 @@ async def raise_nc(
     callback_data: FindingCB,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     nc = await ncs.raise_from_answer(user, callback_data.audit, callback_data.answer)
+    await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
     await callback.answer(_("findings.raised").format(number=nc.number))
+    assert isinstance(callback.message, Message)
     markup = open_button(nc, _("nc.open"))
-    await bot.send_message(
-        user.tg_id, _("findings.raised").format(number=nc.number), reply_markup=markup
-    )
-    await tell_about_nc(
-        bot, i18n, settings.default_language, await ncs.managers(), nc, "nc.told.reported", user
+    await callback.message.answer(
+        _("findings.raised").format(number=nc.number), reply_markup=markup
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -11,8 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import LanguageCB, MenuCB
-from bot.commands import sync_user_commands
-from bot.config import Settings
+from bot.commands import CommandMenus
 from bot.domain.language import SUPPORTED
 from bot.domain.models import User
 from bot.domain.roles import ALL_ROLES, commands_for
@@ -83,9 +82,8 @@ async def language_chosen(
     callback_data: LanguageCB,
     user: User,
     accounts: AccountService,
-    bot: Bot,
+    menus: CommandMenus,
     i18n: I18n,
-    settings: Settings,
 ) -> None:
     await accounts.set_language(user, callback_data.code)
     updated = await accounts.get(user.id)
@@ -96,4 +94,4 @@ async def language_chosen(
             _("language.set") + "\n\n" + menu_text(updated),
             menu_keyboard(updated),
         )
-    await sync_user_commands(bot, i18n, accounts, updated, settings.default_language)
+    menus.refresh(updated)

@@ -1,4 +1,7 @@
-"""The two error handlers: expected refusals become a reply; anything else is logged
+"""The error handlers: an expected refusal becomes a reply; a lost dialog brings the
+person back to the menu; a Telegram fault (the reply could not be delivered even after the
+outbound path's retries) is logged in one line and not apologised for — the apology would
+meet the same fault, and what the person did is already stored; anything else is logged
 with its context and the user gets a short apology. The bot keeps running."""
 
 from __future__ import annotations
@@ -6,14 +9,18 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
+from bot.dialogs import DialogLost
 from bot.domain.language import pick_language
 from bot.domain.models import User
+from bot.keyboards.menu import menu_keyboard
 from bot.services.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,41 @@ async def refused(
     assert isinstance(error, Refused)
     locale = _locale(settings, user, event_from_user)
     await _reply(event, i18n.gettext(f"refused.{error.key}", locale=locale).format(**error.params))
+
+
+@router.errors(ExceptionTypeFilter(DialogLost))
+async def dialog_lost(
+    event: ErrorEvent,
+    i18n: I18n,
+    settings: Settings,
+    state: FSMContext | None = None,
+    user: User | None = None,
+    event_from_user: TgUser | None = None,
+) -> None:
+    if state is not None:
+        await state.clear()
+    locale = _locale(settings, user, event_from_user)
+    log.info("update %s: the dialog's data was missing", event.update.update_id)
+    text = i18n.gettext("dialog.lost", locale=locale)
+    update = event.update
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message is not None and user is not None:
+            with i18n.use_locale(locale):
+                await update.message.answer(text, reply_markup=menu_keyboard(user))
+    except TelegramAPIError:
+        log.warning("could not tell the user his dialog was lost", exc_info=True)
+
+
+@router.errors(ExceptionTypeFilter(TelegramAPIError))
+async def telegram_fault(event: ErrorEvent, event_from_user: TgUser | None = None) -> None:
+    log.warning(
+        "update %s from user %s: a reply was not delivered: %s",
+        event.update.update_id,
+        event_from_user.id if event_from_user else None,
+        event.exception,
+    )
 
 
 @router.errors()

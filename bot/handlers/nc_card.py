@@ -15,11 +15,11 @@ from aiogram import Bot, F, Router, html
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
+from bot.dialogs import advance, dialog_data, need, set_dialog
 from bot.domain.dates import format_date, parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import (
@@ -30,14 +30,14 @@ from bot.domain.nonconformities import (
     Severity,
     may_act,
 )
+from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
-from bot.handlers.questionnaire import evidence_item
 from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button
-from bot.notifications import tell_about_nc
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, viewer_of
+from bot.services.notices import Notices
 from bot.ui import refusal_text, send_file, show
 from bot.views.nc import card_keyboard, card_text, status_text
 
@@ -81,28 +81,11 @@ async def _checked(user: User, nc_id: int, action: NcAction, ncs: NcService) -> 
     return nc
 
 
-class Notifier:
-    """Tells the next person who must act, in his language."""
-
-    def __init__(self, bot: Bot, i18n: I18n, settings: Settings, ncs: NcService) -> None:
-        self.bot, self.i18n, self.settings, self.ncs = bot, i18n, settings, ncs
-
-    async def __call__(self, nc: Nonconformity, key: str, actor: User, *to: int | None) -> None:
-        people = [p for p in [await self.ncs.person(i) for i in to] if p and p.is_active]
-        await tell_about_nc(
-            self.bot, self.i18n, self.settings.default_language, people, nc, key, actor
-        )
-
-    async def managers(self, nc: Nonconformity, key: str, actor: User) -> None:
-        await tell_about_nc(
-            self.bot,
-            self.i18n,
-            self.settings.default_language,
-            await self.ncs.managers(),
-            nc,
-            key,
-            actor,
-        )
+async def tell(
+    notices: Notices, ncs: NcService, nc: Nonconformity, key: str, actor: User, *to: int | None
+) -> None:
+    """Tells the next people who must act (by user id), in their language."""
+    await notices.about_nc(nc, key, actor, [await ncs.person(i) for i in to if i])
 
 
 # -- viewing -----------------------------------------------------------------------------
@@ -181,8 +164,7 @@ async def severity(
 async def _ask(
     callback: CallbackQuery, state: FSMContext, target: State, nc: Nonconformity, key: str
 ) -> None:
-    await state.set_state(target)
-    await state.set_data({"nc": nc.id})
+    await set_dialog(state, target, nc=nc.id)
     await callback.answer()
     await callback.message.answer(_(key).format(number=nc.number))  # type: ignore[union-attr]
 
@@ -197,7 +179,7 @@ async def ask_clause(
 
 @router.message(NcInput.clause, F.text, ~F.text.startswith("/"))
 async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
-    nc_id = int((await state.get_data())["nc"])
+    (nc_id,) = await dialog_data(state, "nc")
     try:
         nc = await ncs.classify(user, nc_id, clause=message.text or "")
     except Refused as refusal:
@@ -215,17 +197,14 @@ async def assign(
     callback_data: NcCB,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     if callback_data.arg:
         if not callback_data.arg.isdigit():
             raise Refused("stale")
         nc = await ncs.assign(user, callback_data.id, int(callback_data.arg))
+        await tell(notices, ncs, nc, "nc.told.assigned", user, nc.responsible_id)
         await show_card(callback, nc, user, ncs)
-        tell = Notifier(bot, i18n, settings, ncs)
-        await tell(nc, "nc.told.assigned", user, nc.responsible_id)
         return
     nc = await _checked(user, callback_data.id, NcAction.ASSIGN, ncs)
     head = await ncs.default_responsible(nc)
@@ -271,11 +250,9 @@ async def reason_given(
     state: FSMContext,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
-    nc_id = int((await state.get_data())["nc"])
+    (nc_id,) = await dialog_data(state, "nc")
     rejecting = await state.get_state() == NcInput.reject.state
     try:
         if rejecting:
@@ -288,12 +265,11 @@ async def reason_given(
             await state.clear()
         return
     await state.clear()
-    await show_card(message, nc, user, ncs)
-    tell = Notifier(bot, i18n, settings, ncs)
     if rejecting:
-        await tell(nc, "nc.told.rejected", user, nc.reporter_id)
+        await tell(notices, ncs, nc, "nc.told.rejected", user, nc.reporter_id)
     else:
-        await tell(nc, "nc.told.not_effective", user, nc.responsible_id)
+        await tell(notices, ncs, nc, "nc.told.not_effective", user, nc.responsible_id)
+    await show_card(message, nc, user, ncs)
 
 
 # -- verdicts and due-date decisions ----------------------------------------------------------
@@ -310,14 +286,11 @@ async def effective(
     callback_data: NcCB,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     nc = await ncs.effective(user, callback_data.id)
+    await tell(notices, ncs, nc, "nc.told.closed", user, nc.responsible_id, nc.reporter_id)
     await show_card(callback, nc, user, ncs)
-    tell = Notifier(bot, i18n, settings, ncs)
-    await tell(nc, "nc.told.closed", user, nc.responsible_id, nc.reporter_id)
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.DECIDE_DUE))
@@ -326,15 +299,13 @@ async def decide_due(
     callback_data: NcCB,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     grant = callback_data.arg == "1"
     nc = await ncs.decide_due(user, callback_data.id, grant)
-    await show_card(callback, nc, user, ncs)
     key = "nc.told.due_granted" if grant else "nc.told.due_refused"
-    await Notifier(bot, i18n, settings, ncs)(nc, key, user, nc.responsible_id)
+    await tell(notices, ncs, nc, key, user, nc.responsible_id)
+    await show_card(callback, nc, user, ncs)
 
 
 # -- a new due date: date, then reason ---------------------------------------------------------
@@ -345,8 +316,7 @@ async def ask_due(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
     nc = await _checked(user, callback_data.id, NcAction.REQUEST_DUE, ncs)
-    await state.set_state(NcInput.due_date)
-    await state.set_data({"nc": nc.id})
+    await set_dialog(state, NcInput.due_date, nc=nc.id)
     today = ncs.today()
     await callback.answer()
     await callback.message.answer(  # type: ignore[union-attr]
@@ -358,8 +328,7 @@ async def ask_due(
 @router.message(NcInput.due_date, F.text, ~F.text.startswith("/"))
 async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
     if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
-        await state.update_data(due=chosen.isoformat())
-        await state.set_state(NcInput.due_reason)
+        await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await message.answer(_("nc.ask_due_reason").format(date=format_date(chosen)))
 
 
@@ -369,8 +338,7 @@ async def due_picked(
 ) -> None:
     picked = await picked_day(callback, callback_data, ncs.today())
     if picked and (chosen := await checked_day(callback, picked, ncs.today())):
-        await state.update_data(due=chosen.isoformat())
-        await state.set_state(NcInput.due_reason)
+        await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await callback.answer()
         await callback.message.answer(  # type: ignore[union-attr]
             _("nc.ask_due_reason").format(date=format_date(chosen))
@@ -383,23 +351,19 @@ async def due_reason_given(
     state: FSMContext,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
-    data = await state.get_data()
+    nc_id, due = await dialog_data(state, "nc", "due")
     try:
-        nc = await ncs.request_due(
-            user, int(data["nc"]), date.fromisoformat(data["due"]), message.text or ""
-        )
+        nc = await ncs.request_due(user, int(nc_id), date.fromisoformat(due), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         if not refusal.key.endswith("_empty"):
             await state.clear()
         return
     await state.clear()
+    await notices.about_nc(nc, "nc.told.due_requested", user, await ncs.managers())
     await show_card(message, nc, user, ncs)
-    await Notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.due_requested", user)
 
 
 # -- done: a note and evidence -----------------------------------------------------------------
@@ -417,14 +381,11 @@ async def done(
     state: FSMContext,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     if callback_data.arg != "finish":
         nc = await _checked(user, callback_data.id, NcAction.DONE, ncs)
-        await state.set_state(NcInput.done)
-        await state.set_data({"nc": nc.id, "note": "", "evidence": []})
+        await set_dialog(state, NcInput.done, nc=nc.id, note="", evidence=[])
         await callback.answer()
         await callback.message.answer(  # type: ignore[union-attr]
             _("nc.ask_done").format(number=nc.number), reply_markup=_done_keyboard(nc.id)
@@ -438,36 +399,38 @@ async def done(
         return
     nc = await ncs.done(user, callback_data.id, data["note"], list(data.get("evidence", [])))
     await state.clear()
+    await notices.about_nc(nc, "nc.told.done", user, await ncs.managers())
     await show_card(callback, nc, user, ncs)
-    await Notifier(bot, i18n, settings, ncs).managers(nc, "nc.told.done", user)
 
 
 @router.message(NcInput.done, F.text, ~F.text.startswith("/"))
 async def done_note(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
+    (nc_id,) = await dialog_data(state, "nc")
     await state.update_data(note=(message.text or "").strip()[:2000])
-    await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(data["nc"])))
+    await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(nc_id)))
 
 
 @router.message(NcInput.done, F.photo | F.document)
-async def done_evidence(message: Message, state: FSMContext) -> None:
+async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
     data = await state.get_data()
+    (nc_id,) = need(data, "nc")
     item = evidence_item(message)
-    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
-    new_piece = item is not None and (
-        item.get("group") is None or all(e.get("group") != item.get("group") for e in evidence)
-    )
-    if item is not None:
-        evidence.append(item)
-    update: dict[str, Any] = {"evidence": evidence}
+    assert item is not None
+    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
     if message.caption and not data.get("note"):
         update["note"] = message.caption.strip()[:2000]
     await state.update_data(**update)
-    if new_piece:
+
+    async def confirm() -> None:
+        current = await state.get_data()
+        if await state.get_state() != NcInput.done.state or current.get("nc") != nc_id:
+            return  # he went on meanwhile; the files are kept with the action
+        count = len(current.get("evidence", []))
         await message.answer(
-            _("nc.done_evidence_saved").format(count=len(evidence)),
-            reply_markup=_done_keyboard(int(data["nc"])),
+            _("nc.done_evidence_saved").format(count=count), reply_markup=_done_keyboard(nc_id)
         )
+
+    await evidence.confirm(message, state.key, confirm)
 
 
 # -- plan: correction, five whys, action, due date ---------------------------------------------
@@ -478,8 +441,7 @@ async def plan_start(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
     nc = await _checked(user, callback_data.id, NcAction.PLAN, ncs)
-    await state.set_state(NcPlanning.correction)
-    await state.set_data({"nc": nc.id, "whys": []})
+    await set_dialog(state, NcPlanning.correction, nc=nc.id, whys=[])
     skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
     await callback.answer()
     await callback.message.answer(  # type: ignore[union-attr]
@@ -488,9 +450,8 @@ async def plan_start(
     )
 
 
-async def _ask_why(event: Message | CallbackQuery, state: FSMContext) -> None:
-    whys = (await state.get_data()).get("whys", [])
-    await state.set_state(NcPlanning.why)
+async def _ask_why(event: Message | CallbackQuery, state: FSMContext, **changes: Any) -> None:
+    whys = (await advance(state, NcPlanning.why, **changes)).get("whys", [])
     rows = []
     if whys:
         rows.append([button(_("nc.plan.root_found"), PlanNcCB(action=PlanNcAction.ROOT_FOUND))])
@@ -506,20 +467,18 @@ async def _ask_why(event: Message | CallbackQuery, state: FSMContext) -> None:
 
 @router.message(NcPlanning.correction, F.text, ~F.text.startswith("/"))
 async def correction_given(message: Message, state: FSMContext) -> None:
-    await state.update_data(correction=(message.text or "").strip()[:2000])
-    await _ask_why(message, state)
+    await _ask_why(message, state, correction=(message.text or "").strip()[:2000])
 
 
 @router.callback_query(
     NcPlanning.correction, PlanNcCB.filter(F.action == PlanNcAction.NO_CORRECTION)
 )
 async def no_correction(callback: CallbackQuery, state: FSMContext) -> None:
-    await state.update_data(correction=None)
-    await _ask_why(callback, state)
+    await _ask_why(callback, state, correction=None)
 
 
-async def _ask_action(event: Message | CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(NcPlanning.action)
+async def _ask_action(event: Message | CallbackQuery, state: FSMContext, **changes: Any) -> None:
+    await advance(state, NcPlanning.action, **changes)
     target = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(event, CallbackQuery):
         await event.answer()
@@ -529,11 +488,10 @@ async def _ask_action(event: Message | CallbackQuery, state: FSMContext) -> None
 @router.message(NcPlanning.why, F.text, ~F.text.startswith("/"))
 async def why_given(message: Message, state: FSMContext) -> None:
     whys = [*(await state.get_data()).get("whys", []), (message.text or "").strip()[:500]]
-    await state.update_data(whys=whys)
     if len(whys) >= MAX_WHYS:
-        await _ask_action(message, state)
+        await _ask_action(message, state, whys=whys)
     else:
-        await _ask_why(message, state)
+        await _ask_why(message, state, whys=whys)
 
 
 @router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.ROOT_FOUND))
@@ -543,8 +501,7 @@ async def root_found(callback: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(NcPlanning.action, F.text, ~F.text.startswith("/"))
 async def action_given(message: Message, state: FSMContext, ncs: NcService) -> None:
-    await state.update_data(action=(message.text or "").strip()[:2000])
-    await state.set_state(NcPlanning.due)
+    await advance(state, NcPlanning.due, action=(message.text or "").strip()[:2000])
     today = ncs.today()
     await message.answer(
         _("nc.plan.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
@@ -552,14 +509,13 @@ async def action_given(message: Message, state: FSMContext, ncs: NcService) -> N
 
 
 async def _confirm_plan(event: Message | CallbackQuery, state: FSMContext, due: date) -> None:
-    await state.update_data(due=due.isoformat())
-    await state.set_state(NcPlanning.confirm)
-    data = await state.get_data()
-    whys = "\n".join(f"  {n}. {html.quote(w)}" for n, w in enumerate(data["whys"], 1))
+    data = await advance(state, NcPlanning.confirm, due=due.isoformat())
+    found, action = need(data, "whys", "action")
+    whys = "\n".join(f"  {n}. {html.quote(w)}" for n, w in enumerate(found, 1))
     text = _("nc.plan.summary").format(
         correction=html.quote(data.get("correction") or "—"),
         whys=whys,
-        action=html.quote(data["action"]),
+        action=html.quote(action),
         due=format_date(due),
     )
     ok = button(_("nc.plan.confirm"), PlanNcCB(action=PlanNcAction.CONFIRM))
@@ -591,13 +547,9 @@ async def plan_confirm(
     callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
 ) -> None:
     data = await state.get_data()
+    nc_id, whys, action, due = need(data, "nc", "whys", "action", "due")
     nc = await ncs.plan(
-        user,
-        int(data["nc"]),
-        data.get("correction"),
-        list(data["whys"]),
-        data["action"],
-        date.fromisoformat(data["due"]),
+        user, int(nc_id), data.get("correction"), list(whys), action, date.fromisoformat(due)
     )
     await state.clear()
     await show_card(callback, nc, user, ncs)

@@ -11,29 +11,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aiogram import Bot, F, Router, html
+from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
-from bot.config import Settings
+from bot.dialogs import advance, need, set_dialog
 from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
+from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
-from bot.handlers.questionnaire import evidence_item
 from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button
-from bot.notifications import tell_about_nc
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, ReportDraft
+from bot.services.notices import Notices
 from bot.ui import show
 from bot.views.nc import open_button
 
@@ -61,10 +60,9 @@ def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 async def _begin(
     event: Message | CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
-    await state.clear()
-    await state.set_data({"source": Source.REPORT.value, "evidence": []})
+    target = Reporting.source if user.has(Role.MANAGER) else Reporting.department
+    await set_dialog(state, target, source=Source.REPORT.value, evidence=[])
     if user.has(Role.MANAGER):
-        await state.set_state(Reporting.source)
         rows = [
             [button(_(f"nc.source.{s.value}"), ReportCB(action=ReportAction.SOURCE, value=s.value))]
             for s in (Source.REPORT, *EXTERNAL)
@@ -100,11 +98,10 @@ async def source_chosen(
         source = Source(callback_data.value)
     except ValueError:
         raise Refused("stale") from None
-    await state.update_data(source=source.value)
     if source is Source.REPORT:
-        await _ask_department(callback, state, user, departments)
+        await _ask_department(callback, state, user, departments, source=source.value)
         return
-    await state.set_state(Reporting.reference)
+    await advance(state, Reporting.reference, source=source.value)
     await show(callback, _("nc_report.ask_reference"))
 
 
@@ -114,8 +111,7 @@ async def reference_given(message: Message, state: FSMContext, ncs: NcService) -
     if not text or len(text) > 200:
         await message.answer(_("nc_report.reference_bad"))
         return
-    await state.update_data(reference=text)
-    await state.set_state(Reporting.due)
+    await advance(state, Reporting.due, reference=text)
     today = ncs.today()
     await message.answer(
         _("nc_report.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
@@ -129,13 +125,11 @@ async def _due_chosen(
     user: User,
     departments: DepartmentService,
 ) -> None:
-    await state.update_data(due=chosen.isoformat())
     if isinstance(event, CallbackQuery):
         await event.answer()
         assert isinstance(event.message, Message)
-        await _ask_department(event.message, state, user, departments)
-    else:
-        await _ask_department(event, state, user, departments)
+        event = event.message
+    await _ask_department(event, state, user, departments, due=chosen.isoformat())
 
 
 @router.message(Reporting.due, F.text, ~F.text.startswith("/"))
@@ -161,9 +155,13 @@ async def due_picked(
 
 
 async def _ask_department(
-    event: Message | CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    user: User,
+    departments: DepartmentService,
+    **changes: Any,
 ) -> None:
-    await state.set_state(Reporting.department)
+    await advance(state, Reporting.department, **changes)
     items = sorted(await departments.list(), key=lambda d: (d.id != user.department_id, d.name))
     rows = [[button(d.name, ReportCB(action=ReportAction.DEPT, value=str(d.id)))] for d in items]
     rows.append(
@@ -178,46 +176,54 @@ async def department_chosen(
 ) -> None:
     if not callback_data.value.isdigit():
         raise Refused("stale")
-    await state.update_data(dept=int(callback_data.value) or None)
-    await state.set_state(Reporting.description)
+    await advance(state, Reporting.description, dept=int(callback_data.value) or None)
     await show(callback, _("nc_report.ask_description"))
 
 
 @router.message(Reporting.description, F.text, ~F.text.startswith("/"))
 @router.message(Reporting.description, F.photo | F.document)
-async def description_given(message: Message, state: FSMContext) -> None:
+async def description_given(
+    message: Message, state: FSMContext, evidence: EvidenceCollector
+) -> None:
     text = (message.text or message.caption or "").strip()
     data = await state.get_data()
-    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
+    files: list[dict[str, Any]] = list(data.get("evidence", []))
     if item := evidence_item(message):
-        evidence.append(item)
+        files.append(item)
     if not text:
-        await state.update_data(evidence=evidence)
-        await message.answer(_("nc_report.need_text"))
+        await state.update_data(evidence=files)
+
+        async def ask_text() -> None:
+            if await state.get_state() == Reporting.description.state:
+                await message.answer(_("nc_report.need_text"))
+
+        await evidence.confirm(message, state.key, ask_text)
         return
     if len(text) > 2000:
         await message.answer(_("refused.nc.too_long").format(limit=2000))
         return
-    await state.update_data(description=text, evidence=evidence)
-    await state.set_state(Reporting.evidence)
+    await advance(state, Reporting.evidence, description=text, evidence=files)
     skip = button(_("nc_report.no_more_files"), ReportCB(action=ReportAction.SKIP))
     await message.answer(_("nc_report.ask_evidence"), reply_markup=_markup([[skip]]))
 
 
 @router.message(Reporting.evidence, F.photo | F.document)
-async def evidence_given(message: Message, state: FSMContext) -> None:
+async def evidence_given(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
     data = await state.get_data()
-    evidence: list[dict[str, Any]] = list(data.get("evidence", []))
     item = evidence_item(message)
     assert item is not None
-    new_piece = item.get("group") is None or all(e.get("group") != item["group"] for e in evidence)
-    evidence.append(item)
-    await state.update_data(evidence=evidence)
-    if new_piece:
+    await state.update_data(evidence=[*data.get("evidence", []), item])
+
+    async def confirm() -> None:
+        if await state.get_state() != Reporting.evidence.state:
+            return  # he went on meanwhile; the files are kept
+        count = len((await state.get_data()).get("evidence", []))
         done = button(_("nc_report.files_done"), ReportCB(action=ReportAction.SKIP))
         await message.answer(
-            _("nc_report.file_saved").format(count=len(evidence)), reply_markup=_markup([[done]])
+            _("nc_report.file_saved").format(count=count), reply_markup=_markup([[done]])
         )
+
+    await evidence.confirm(message, state.key, confirm)
 
 
 @router.callback_query(Reporting.evidence, ReportCB.filter(F.action == ReportAction.SKIP))
@@ -238,18 +244,17 @@ async def severity_chosen(
     state: FSMContext,
     user: User,
     ncs: NcService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     data = await state.get_data()
     try:
         suggested = Severity(callback_data.value) if callback_data.value else None
     except ValueError:
         raise Refused("stale") from None
+    (description,) = need(data, "description")
     draft = ReportDraft(
         department_id=data.get("dept"),
-        description=data.get("description", ""),
+        description=description,
         evidence=list(data.get("evidence", [])),
         suggested_severity=suggested,
         source=Source(data.get("source", Source.REPORT.value)),
@@ -258,11 +263,9 @@ async def severity_chosen(
     )
     nc = await ncs.report(user, draft)
     await state.clear()
+    await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
     await show(
         callback,
         _("nc_report.done").format(number=nc.number, text=html.quote(nc.description[:200])),
         open_button(nc, _("nc.open")),
-    )
-    await tell_about_nc(
-        bot, i18n, settings.default_language, await ncs.managers(), nc, "nc.told.reported", user
     )

@@ -7,33 +7,31 @@ editable until submission) and a screen of a submitted questionnaire changes not
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from aiogram import Bot, F, Router, html
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import QCB, AuditAction, AuditCB, MenuCB, QAction
-from bot.config import Settings
+from bot.dialogs import dialog_data, need, set_dialog
 from bot.domain.checklists import AnswerType, EvidenceRule, Question
 from bot.domain.dates import format_date
 from bot.domain.models import User
+from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.keyboards.pages import button
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
+from bot.services.notices import Notices
 from bot.services.questionnaire import Questionnaire, QuestionnaireService
 from bot.ui import refusal_text, show
 from bot.views.answers import format_value, progress_bar, shorten
 
-log = logging.getLogger(__name__)
 router = Router(name=__name__)
 router.message.filter(HasRole())
 router.callback_query.filter(HasRole())
@@ -160,8 +158,7 @@ async def show_question(
         await show(event, *review_screen(q))
         return
     typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await state.set_state(Answering.question)
-    await state.set_data({"audit": q.audit.id, "q": index, "typed": typed})
+    await set_dialog(state, Answering.question, audit=q.audit.id, q=index, typed=typed)
     await show(event, question_text(q, index), question_keyboard(q, index))
 
 
@@ -344,7 +341,7 @@ async def typed_answer(
     message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
 ) -> None:
     data = await state.get_data()
-    audit_id, index = int(data["audit"]), int(data["q"])
+    audit_id, index = (int(value) for value in need(data, "audit", "q"))
     if data.get("typed") is False:
         await message.answer(_("q.use_buttons"))
         return
@@ -378,8 +375,7 @@ async def ask_comment(
     questionnaires: QuestionnaireService,
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
-    await state.set_state(Answering.comment)
-    await state.set_data({"audit": q.audit.id, "q": callback_data.q})
+    await set_dialog(state, Answering.comment, audit=q.audit.id, q=callback_data.q)
     await callback.answer()
     await callback.message.answer(  # type: ignore[union-attr]
         _("q.ask_comment").format(n=callback_data.q + 1)
@@ -390,8 +386,7 @@ async def ask_comment(
 async def comment_given(
     message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
 ) -> None:
-    data = await state.get_data()
-    audit_id, index = int(data["audit"]), int(data["q"])
+    audit_id, index = (int(value) for value in await dialog_data(state, "audit", "q"))
     try:
         q = await questionnaires.comment(user, audit_id, index, message.text or "")
     except Refused as refusal:
@@ -411,8 +406,7 @@ async def ask_evidence(
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
     typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await state.set_state(Answering.question)
-    await state.set_data({"audit": q.audit.id, "q": callback_data.q, "typed": typed})
+    await set_dialog(state, Answering.question, audit=q.audit.id, q=callback_data.q, typed=typed)
     await callback.answer()
     done = QCB(action=QAction.EVIDENCE_DONE, audit=q.audit.id, q=callback_data.q)
     await callback.message.answer(  # type: ignore[union-attr]
@@ -421,41 +415,39 @@ async def ask_evidence(
     )
 
 
-def evidence_item(message: Message) -> dict[str, Any] | None:
-    group = message.media_group_id
-    if message.photo:
-        return {"file_id": message.photo[-1].file_id, "kind": "photo", "group": group}
-    if message.document:
-        return {
-            "file_id": message.document.file_id,
-            "kind": "document",
-            "name": message.document.file_name,
-            "group": group,
-        }
-    return None
-
-
 @router.message(Answering.question, F.photo | F.document)
 @router.message(Answering.comment, F.photo | F.document)
 async def evidence_given(
-    message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
+    message: Message,
+    state: FSMContext,
+    user: User,
+    questionnaires: QuestionnaireService,
+    evidence: EvidenceCollector,
 ) -> None:
     data = await state.get_data()
-    audit_id, index = int(data["audit"]), int(data["q"])
+    audit_id, index = (int(value) for value in need(data, "audit", "q"))
     item = evidence_item(message)
     assert item is not None
-    q, new_piece = await questionnaires.add_evidence(user, audit_id, index, item)
-    if await state.get_state() == Answering.comment.state and message.caption:
-        q = await questionnaires.comment(user, audit_id, index, message.caption)
+    try:
+        await questionnaires.add_evidence(user, audit_id, index, item)
+        if await state.get_state() == Answering.comment.state and message.caption:
+            await questionnaires.comment(user, audit_id, index, message.caption)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
     await state.set_state(Answering.question)
-    if not new_piece:
-        return  # the rest of an album: one confirmation is enough
-    question = q.question(index)
-    done = QCB(action=QAction.EVIDENCE_DONE, audit=audit_id, q=index)
-    await message.answer(
-        _("q.evidence_saved").format(n=index + 1, count=q.pieces(question)),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(_("q.evidence_done"), done)]]),
-    )
+
+    async def confirm() -> None:
+        q = await questionnaires.load(user, audit_id)
+        done = QCB(action=QAction.EVIDENCE_DONE, audit=audit_id, q=index)
+        await message.answer(
+            _("q.evidence_saved").format(n=index + 1, count=q.pieces(q.question(index))),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[button(_("q.evidence_done"), done)]]
+            ),
+        )
+
+    await evidence.confirm(message, state.key, confirm)
 
 
 @router.callback_query(QCB.filter(F.action == QAction.EVIDENCE_DONE))
@@ -518,41 +510,12 @@ async def submit_sure(
     user: User,
     questionnaires: QuestionnaireService,
     accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    notices: Notices,
 ) -> None:
     q, missing = await questionnaires.submit(user, callback_data.audit)
     if missing:
         await _show_missing(callback, q, missing)
         return
     await state.clear()
+    await notices.submitted(q.audit, user, await accounts.get(q.audit.lead_auditor_id))
     await show(callback, _("q.submitted").format(number=q.audit.number))
-    await _tell_auditor(q, user, accounts, bot, i18n, settings)
-
-
-async def _tell_auditor(
-    q: Questionnaire,
-    user: User,
-    accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-) -> None:
-    auditor = await accounts.get(q.audit.lead_auditor_id)
-    if auditor is None or not auditor.is_active or auditor.id == user.id:
-        return
-    locale = auditor.language or settings.default_language
-    text = i18n.gettext("q.auditor_told", locale=locale).format(
-        name=html.quote(user.full_name), number=q.audit.number, title=html.quote(q.audit.title)
-    )
-    card = AuditCB(action=AuditAction.CARD, audit=q.audit.id)
-    label = i18n.gettext("audit.open_card", locale=locale)
-    try:
-        await bot.send_message(
-            auditor.tg_id,
-            text,
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(label, card)]]),
-        )
-    except TelegramAPIError as error:  # the submission itself has succeeded
-        log.warning("could not tell auditor %s about a submission: %s", auditor.id, error)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router, html
+from aiogram import Router, html
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import sync_user_commands
+from bot.commands import CommandMenus
 from bot.config import Settings
 from bot.domain.models import User
 from bot.keyboards.menu import menu_keyboard, menu_text
@@ -26,7 +26,7 @@ async def start(
     user: User | None,
     state: FSMContext,
     accounts: AccountService,
-    bot: Bot,
+    menus: CommandMenus,
     i18n: I18n,
     settings: Settings,
 ) -> None:
@@ -42,25 +42,17 @@ async def start(
         assert user is not None
         with i18n.use_locale(user.language or settings.default_language):
             await message.answer(_("start.joined").format(name=html.quote(user.full_name)))
-            await _greet(message, user, state, accounts, bot, i18n, settings)
+            await _greet(message, user, state, menus)
         return
     if user is None:
         await message.answer(_("stranger"))
         return
     if payload:
         await message.answer(_("start.already_member"))
-    await _greet(message, user, state, accounts, bot, i18n, settings)
+    await _greet(message, user, state, menus)
 
 
-async def _greet(
-    message: Message,
-    user: User,
-    state: FSMContext,
-    accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-) -> None:
+async def _greet(message: Message, user: User, state: FSMContext, menus: CommandMenus) -> None:
     await state.clear()
     await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
-    await sync_user_commands(bot, i18n, accounts, user, settings.default_language)
+    menus.refresh(user)

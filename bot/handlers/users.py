@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router, html
+from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MenuCB, UserAction, UserCB
-from bot.commands import sync_user_commands
-from bot.config import Settings
+from bot.commands import CommandMenus
 from bot.domain.models import User
 from bot.domain.roles import ALL_ROLES, Role
 from bot.filters import HasRole
@@ -133,13 +131,10 @@ async def _after_change(
     callback: CallbackQuery,
     person: User,
     page: int,
-    accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    menus: CommandMenus,
 ) -> None:
     await show(callback, *_card(person, page))
-    await sync_user_commands(bot, i18n, accounts, person, settings.default_language)
+    menus.refresh(person)
 
 
 @router.callback_query(UserCB.filter(F.action == UserAction.ROLE))
@@ -148,9 +143,7 @@ async def user_toggle_role(
     callback_data: UserCB,
     user: User,
     accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    menus: CommandMenus,
 ) -> None:
     try:
         role = Role(callback_data.role)
@@ -158,7 +151,7 @@ async def user_toggle_role(
         await callback.answer(_("stale.button"), show_alert=True)
         return
     person = await accounts.toggle_role(user, callback_data.user, role)
-    await _after_change(callback, person, callback_data.page, accounts, bot, i18n, settings)
+    await _after_change(callback, person, callback_data.page, menus)
 
 
 @router.callback_query(UserCB.filter(F.action == UserAction.PICK_DEPT))
@@ -206,12 +199,10 @@ async def user_set_department(
     callback_data: UserCB,
     user: User,
     accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    menus: CommandMenus,
 ) -> None:
     person = await accounts.set_department(user, callback_data.user, callback_data.dept or None)
-    await _after_change(callback, person, callback_data.page, accounts, bot, i18n, settings)
+    await _after_change(callback, person, callback_data.page, menus)
 
 
 @router.callback_query(UserCB.filter(F.action == UserAction.ASK_DEACTIVATE))
@@ -243,10 +234,8 @@ async def user_set_active(
     callback_data: UserCB,
     user: User,
     accounts: AccountService,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    menus: CommandMenus,
 ) -> None:
     active = callback_data.action == UserAction.ACTIVATE
     person = await accounts.set_active(user, callback_data.user, active)
-    await _after_change(callback, person, callback_data.page, accounts, bot, i18n, settings)
+    await _after_change(callback, person, callback_data.page, menus)

@@ -14,11 +14,11 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -67,6 +67,18 @@ def html_to_text(value: str) -> str:
     if parser.stack:
         raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
     return unescape("".join(parser.text))
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the network does to one call, as seen from the bot:
+    - "drop_before": the connection breaks before the server reads the call (nothing done);
+    - "drop_after": the call is done (a message sent), then the connection breaks;
+    - "stall_after": the call is done, then the answer comes only after `seconds`;
+    - "delay": the call waits `seconds` before it is done (a slow server)."""
+
+    kind: Literal["drop_before", "drop_after", "stall_after", "delay"]
+    seconds: float = 0.0
 
 
 @dataclass
@@ -142,7 +154,11 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._file_ids = itertools.count(1)
-        self.confirmed = 0  # every update below this id was fetched after the previous ones ran
+        self.confirmed = 0  # every update below this id was fetched by the bot
+        # Updates the bot reports handled (the harness and the sandbox connect the bot's
+        # dispatcher to mark_handled), and how to wait for what they started to settle.
+        self.handled: set[int] = set()
+        self.settle: Callable[[], Awaitable[None]] | None = None
         self._changed = asyncio.Condition()
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.log: list[tuple[str, int, int]] = []  # (kind, chat_id, message_id) in order
@@ -150,7 +166,9 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.failures: dict[str, list[ApiError]] = {}
+        self.failures: dict[str, list[ApiError | Fault]] = {}
+        # A policy asked about every call (the chaos benchmark): an error, a fault or None.
+        self.chaos: Callable[[str], ApiError | Fault | None] | None = None
         self.webhook: dict[str, Any] | None = None
         self._interrupts = 0
         self._output: dict[int, asyncio.Event] = {}
@@ -184,8 +202,13 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None):
+        """The next call of `method` gets this Bot API error."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         self.failures.setdefault(method, []).append(ApiError(code, description, parameters))
+
+    def fault_next(self, method: str, fault: Fault) -> None:
+        """The next call of `method` meets this network fault."""
+        self.failures.setdefault(method, []).append(fault)
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -193,15 +216,32 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        fault: ApiError | Fault | None = None
+        if self.failures.get(method):
+            fault = self.failures[method].pop(0)
+        elif self.chaos is not None:
+            fault = self.chaos(method)
+        if isinstance(fault, Fault) and fault.kind == "drop_before":
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response()
         params = await self._params(request)
         self.calls.append((method, params))
         try:
-            if self.failures.get(method):
-                raise self.failures[method].pop(0)
+            if isinstance(fault, ApiError):
+                raise fault
+            if isinstance(fault, Fault) and fault.kind == "delay":
+                await asyncio.sleep(fault.seconds)
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
                 raise ApiError(404, f"Not Found: method {method} is not faked")
             result = await handler(params)
+            if isinstance(fault, Fault) and fault.kind == "drop_after":
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response()
+            if isinstance(fault, Fault) and fault.kind == "stall_after":
+                await asyncio.sleep(fault.seconds)
         except ApiError as error:
             body: dict[str, Any] = {
                 "ok": False,
@@ -488,6 +528,10 @@ class FakeTelegram:
         self.chat_changed[chat_id] = self.changes
         if message_id is not None:
             self.message_changed[(chat_id, message_id)] = self.changes
+        self._wake()
+
+    def _wake(self) -> None:
+        """Wakes every `_until` waiter to check its condition again."""
         tick, self._tick = self._tick, asyncio.Event()
         tick.set()
 
@@ -551,24 +595,37 @@ class FakeTelegram:
 
     # -- what users do -----------------------------------------------------------------
     async def push(self, update: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
-        if query := update.get("callback_query"):
-            self.query_chats[str(query["id"])] = int(query["from"]["id"])
+        return (await self.push_many([update]))[0]
+
+    async def push_many(self, updates: list[dict[str, Any]]) -> list[int]:
+        """Queues updates together, so one getUpdates answer carries them all (a burst:
+        a phone back online, an album)."""
+        ids = []
         async with self._changed:
-            self.updates.append({"update_id": update_id, **update})
+            for update in updates:
+                update_id = next(self._update_ids)
+                if query := update.get("callback_query"):
+                    self.query_chats[str(query["id"])] = int(query["from"]["id"])
+                self.updates.append({"update_id": update_id, **update})
+                ids.append(update_id)
             self._changed.notify_all()
-        return update_id
+        return ids
+
+    def mark_handled(self, update_id: int) -> None:
+        self.handled.add(update_id)
+        self._wake()
 
     async def wait_processed(self, update_id: int, seconds: float = 15) -> None:
-        """The bot polls with handle_as_tasks=False in tests, so it asks for updates past
-        this one only after it has finished handling it."""
-        async with self._changed:
+        """Waits until the bot handled the update (it handles updates concurrently, as in
+        production) and what it started meanwhile settled (album confirmations, messages
+        to other people)."""
+        if not await self._until(lambda: update_id in self.handled, seconds):
+            raise AssertionError(f"the bot did not handle update {update_id}")
+        if self.settle is not None:
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.confirmed > update_id), seconds
-                )
+                await asyncio.wait_for(self.settle(), seconds)
             except TimeoutError:
-                raise AssertionError(f"the bot did not handle update {update_id}") from None
+                raise AssertionError(f"update {update_id}: the bot did not settle") from None
 
     def user_message(self, chat_id: int, sender: dict[str, Any], **body: Any) -> dict[str, Any]:
         message_id = self._new_message_id(chat_id)
@@ -620,9 +677,15 @@ class TgUser:
         return data
 
     async def _run(self, update: dict[str, Any], callback_id: str | None = None) -> Reply:
+        return await self._run_many([update], callback_id)
+
+    async def _run_many(
+        self, updates: list[dict[str, Any]], callback_id: str | None = None
+    ) -> Reply:
+        """Sends updates in one batch and returns what the bot showed in this chat."""
         mark = len(self.api.log)
-        update_id = await self.api.push(update)
-        await self.api.wait_processed(update_id)
+        for update_id in await self.api.push_many(updates):
+            await self.api.wait_processed(update_id)
         reply = Reply()
         seen: set[int] = set()
         for kind, chat_id, message_id in self.api.log[mark:]:
@@ -645,13 +708,42 @@ class TgUser:
             reply.alert = answer.get("text")
         return reply
 
-    async def send(self, text: str) -> Reply:
+    def _text_update(self, text: str) -> dict[str, Any]:
         body: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        message = self.api.user_message(self.id, self.sender, **body)
-        return await self._run({"message": message})
+        return {"message": self.api.user_message(self.id, self.sender, **body)}
+
+    async def send(self, text: str) -> Reply:
+        return await self._run(self._text_update(text))
+
+    async def send_burst(self, *texts: str) -> Reply:
+        """Several messages that reach the bot together (typed offline, sent on reconnect)."""
+        return await self._run_many([self._text_update(text) for text in texts])
+
+    def _photo_update(
+        self, content: bytes, caption: str | None, album: str | None
+    ) -> dict[str, Any]:
+        photo = self.api.new_file(content, "photo.jpg", "photo")
+        body: dict[str, Any] = {"photo": [{**photo, "width": 800, "height": 600}]}
+        if caption:
+            body["caption"] = caption
+        if album:
+            body["media_group_id"] = album
+        return {"message": self.api.user_message(self.id, self.sender, **body)}
+
+    _albums = itertools.count(1)
+
+    async def send_album(self, count: int, caption: str | None = None) -> Reply:
+        """An album of `count` photos, as a phone sends it: one message per photo sharing
+        a media_group_id, all in one batch, the caption on the first."""
+        group = f"album{self.id}-{next(self._albums)}"
+        updates = [
+            self._photo_update(f"photo {n}".encode(), caption if n == 0 else None, group)
+            for n in range(count)
+        ]
+        return await self._run_many(updates)
 
     # -- without waiting for the bot (the sandbox page shows the reply when it comes) --
     async def post_text(self, text: str) -> int:
@@ -701,14 +793,7 @@ class TgUser:
     async def send_photo(
         self, content: bytes = b"\x89PNG fake", caption: str | None = None, album: str | None = None
     ) -> Reply:
-        photo = self.api.new_file(content, "photo.jpg", "photo")
-        body: dict[str, Any] = {"photo": [{**photo, "width": 800, "height": 600}]}
-        if caption:
-            body["caption"] = caption
-        if album:
-            body["media_group_id"] = album
-        message = self.api.user_message(self.id, self.sender, **body)
-        return await self._run({"message": message})
+        return await self._run(self._photo_update(content, caption, album))
 
     async def send_document(
         self, content: bytes, file_name: str, mime_type: str = "application/octet-stream"

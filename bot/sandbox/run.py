@@ -131,38 +131,26 @@ class Sandbox:
         if await is_empty(app):
             await seed(app, self.api)
         self._scheduler = attach_scheduler(app)
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        # The page can wait until an update was handled and what it started has settled.
+        app.dispatcher.handled_listeners.append(self.api.mark_handled)
+        self.api.settle = app.idle
         started = asyncio.Event()
         app.dispatcher.startup.register(started.set)
-        self._task = asyncio.create_task(
-            app.dispatcher.start_polling(
-                app.bot,
-                # One update at a time, in order, like the tests' harness: a person's taps
-                # are handled as sent, and the page can wait until one was handled.
-                handle_as_tasks=False,
-                handle_signals=False,
-                close_bot_session=False,
-            )
-        )
+        self._task = asyncio.create_task(app.serve(handle_signals=False))
         waiter = asyncio.create_task(started.wait())
         await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if not started.is_set():
             waiter.cancel()
             await self._task  # raises what stopped the bot from starting
+        # The page shows each persona's command menu: the local server sets them at once.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(app.menus.synced.wait(), 5)
 
     async def _stop_bot(self) -> None:
-        app, task, scheduler = self.app, self._task, self._scheduler
+        app, task = self.app, self._task
         self.app, self._task, self._scheduler = None, None, None
         if app is None:
             return
-        # Let a sweep that is running finish (the scheduler sweeps at once when the bot
-        # starts) rather than be cancelled by the scheduler's shutdown.
-        if scheduler is not None and scheduler.scheduler.running:
-            scheduler.scheduler.pause()
-        for _ in range(3):
-            await asyncio.sleep(0)
-        async with app.sweeper._lock:
-            pass
         with contextlib.suppress(RuntimeError):  # polling had not started
             await app.dispatcher.stop_polling()
         await self.api.interrupt_polls()

@@ -79,6 +79,23 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], waiting=days("reminder.days", p["days"])
         )
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    elif due.kind is Kind.NC_EVENT:
+        text = t(p["key"]).format(
+            number=p["number"], name=html.quote(p["name"]), text=html.quote(p["text"])
+        )
+        rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    elif due.kind is Kind.SUBMITTED:
+        text = t("q.auditor_told").format(
+            name=html.quote(p["name"]), number=p["number"], title=html.quote(p["title"])
+        )
+        card = AuditCB(action=AuditAction.CARD, audit=due.object_id)
+        rows = [[button(t("audit.open_card"), card)]]
+    elif due.kind is Kind.NUDGE:
+        text = t("audit.reminder").format(
+            number=p["number"], title=html.quote(p["title"]), deadline=p["deadline"],
+            total=p["total"], answered=p["answered"],
+        )  # fmt: skip
+        rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

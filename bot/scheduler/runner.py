@@ -44,6 +44,8 @@ class SweepScheduler:
         )
 
     async def _run(self) -> None:
+        if (task := asyncio.current_task()) is not None:
+            self.sweeper.inflight.adopt(task)  # a stop waits for a sweep that is sending
         try:
             await self.sweeper.run_once()
         except Exception:  # a failed sweep is retried by the next one

@@ -1,5 +1,8 @@
 """One sweep: open the audits whose day has come, work out every reminder due now, record
-the new ones in the ledger, and (outside quiet time) send what is pending."""
+the new ones in the ledger, and (outside quiet time) send what is pending.
+
+Event messages (an NC step, a submission) are recorded by the handler that made the change
+and delivered at once by `kick()`, outside quiet time; a sweep sends what a kick left."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy import Connection
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.reminders import Due, Key, Kind, in_quiet_time
+from bot.inflight import InFlight
 from bot.scheduler.messages import render, render_many
 from bot.scheduler.rules import compute_due
 from bot.scheduler.sender import Outcome, Sender
@@ -59,11 +63,17 @@ class Sweeper:
     audits: AuditService
     templates: TemplateService
     sender: Sender
+    inflight: InFlight = field(default_factory=InFlight)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _kicked: bool = False
 
     async def run_once(self) -> SweepReport:
-        async with self._lock:  # the scheduler and a handler may ask at the same moment
+        async with self._lock:  # the scheduler and a kick may ask at the same moment
             return await self._sweep()
+
+    def quiet(self, now: datetime) -> bool:
+        settings = self.settings
+        return in_quiet_time(now, settings.tz, settings.quiet_range, settings.quiet_weekends)
 
     async def _sweep(self) -> SweepReport:
         await self.audits.open_due()
@@ -71,17 +81,47 @@ class Sweeper:
         current = await self.due(now)
         report = SweepReport()
         report.recorded = await self.db.run(lambda c: LedgerRepo(c).record(current.values(), now))
-        settings = self.settings
-        if in_quiet_time(now, settings.tz, settings.quiet_range, settings.quiet_weekends):
+        if self.quiet(now):
             return report
         claimed = await self.db.run(lambda c: LedgerRepo(c).claim(now, set(current), BATCH))
-        batches = group([(row, current[row.key]) for row in claimed])
+        await self._send(claimed, current, report)
+        return report
+
+    async def _send(
+        self, claimed: list[Claimed], current: dict[Key, Due], report: SweepReport
+    ) -> None:
+        batches = group([(row, current.get(row.key) or row.as_due()) for row in claimed])
         results = await asyncio.gather(*(self._deliver(batch) for batch in batches))
         for outcome, count in results:
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + count
         if claimed:
-            log.info("sweep: %s new, %s", report.recorded, report.outcomes)
-        return report
+            log.info("sent: %s new, %s", report.recorded, report.outcomes)
+
+    async def tell(self, events: list[Due]) -> int:
+        """Records event messages in the ledger and delivers them at once (outside quiet
+        time; else the first sweep after it). Returns how many were new."""
+        now = self.clock.now()
+        recorded = await self.db.run(lambda c: LedgerRepo(c).record_events(events, now))
+        if recorded:
+            self.kick()
+        return recorded
+
+    def kick(self) -> None:
+        """Delivers pending event messages soon, in the background."""
+        if not self._kicked:
+            self._kicked = True
+            self.inflight.spawn(self._deliver_events(), name="deliver-events")
+
+    async def _deliver_events(self) -> None:
+        async with self._lock:
+            self._kicked = False  # an event recorded from now on needs a new kick
+            now = self.clock.now()
+            if self.quiet(now):
+                return
+            claimed = await self.db.run(
+                lambda c: LedgerRepo(c).claim(now, None, BATCH, events_only=True)
+            )
+            await self._send(claimed, {}, SweepReport())
 
     async def due(self, now: datetime) -> dict[Key, Due]:
         return await self.db.run(lambda c: compute_due(c, now, self.settings, self.templates))
@@ -101,6 +141,9 @@ class Sweeper:
             if len(dues) == 1
             else render_many(dues, locale, self.i18n)
         )
+        began = self.clock.now()
+        ids = [row.id for row in rows]
+        await self.db.run(lambda c: LedgerRepo(c).sending(ids, began))
         outcome, error = await self.sender.send(person.tg_id, text, markup)
         if outcome is Outcome.SENT:
             await self._finish(rows, "sent")
@@ -118,6 +161,9 @@ class Sweeper:
         elif outcome is Outcome.BLOCKED:
             await self._finish(rows, "blocked", error)
             await self.accounts.set_blocked(person.id, True)
+        elif outcome is Outcome.UNKNOWN:
+            log.warning("a message to user %s may not have arrived: %s", person.id, error)
+            await self._finish(rows, "unknown", error)
         else:
             await self._finish(rows, "failed", error)
         return outcome.value, len(rows)

@@ -159,6 +159,9 @@ class AccountService:
     async def page(self, page: int, size: int) -> tuple[list[User], int]:
         return await self.db.run(lambda conn: UserRepo(conn).page(page * size, size))
 
+    async def all_with_menus(self) -> list[User]:
+        return await self.db.run(lambda conn: UserRepo(conn).with_menus())
+
     async def active(self, department_id: int | None = None) -> list[User]:
         return await self.db.run(lambda conn: UserRepo(conn).active(department_id))
 

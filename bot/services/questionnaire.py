@@ -95,7 +95,8 @@ class QuestionnaireService:
         self.templates = templates
         self._audits: dict[int, Audit] = {}  # title, dates, template: fixed once planned
         # A respondent's answers, kept after every read and write: only this service writes
-        # them, and one bot process serves the chats, so every tap need not read all 40.
+        # them, only in the database's thread, and this process is the database's only
+        # one, so every tap need not read all 40.
         self._answers: OrderedDict[tuple[int, int], dict[str, AnswerRecord]] = OrderedDict()
         self._answers_lock = threading.Lock()  # read in the database thread, kept in both
 
@@ -205,15 +206,16 @@ class QuestionnaireService:
             for name, value in values.items():
                 setattr(fresh, name, value)
             answers = {**questionnaire.answers, question.id: fresh}
+            # Kept here, on the database's thread, before the next unit of work can read
+            # it: an album's photos are written one after another, each seeing the last.
+            self._keep((audit_id, user.id), answers)
             return replace(questionnaire, answers=answers)
 
         try:
-            written = await self.db.run(work)
+            return await self.db.run(work)
         except Exception:
             self._keep((audit_id, user.id), None)  # read afresh next time
             raise
-        self._keep((audit_id, user.id), written.answers)
-        return written
 
     async def answer(
         self, user: User, audit_id: int, index: int, raw: str, *, tapped: bool = False

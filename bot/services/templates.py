@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import Connection
 
 from bot.clock import Clock
@@ -12,6 +14,8 @@ from bot.services.errors import Refused
 from bot.storage.db import Database
 from bot.storage.events import EventLog
 from bot.storage.templates import TemplateRepo
+
+PARSE_SECONDS = 10.0
 
 
 class TemplateService:
@@ -88,8 +92,15 @@ class TemplateService:
         return dump_yaml(await self.checklist(template_id))
 
     async def import_yaml(self, actor: User, source: bytes) -> TemplateInfo:
-        """Raises ChecklistError for a bad file; nothing is stored unless all of it is valid."""
-        checklist = parse_checklist(source)
+        """Raises ChecklistError for a bad file; nothing is stored unless all of it is valid.
+        The file is parsed off the event loop (the size and nesting bounds keep it short;
+        the time bound answers the person even if they did not)."""
+        try:
+            checklist = await asyncio.wait_for(
+                asyncio.to_thread(parse_checklist, source), PARSE_SECONDS
+            )
+        except TimeoutError:
+            raise Refused("templates.too_slow") from None
 
         def work(conn: Connection) -> TemplateInfo | None:
             repo = TemplateRepo(conn)

@@ -1,10 +1,16 @@
-"""The notification ledger: one row per reminder identity; sent only once Telegram accepted.
+"""The notification ledger: one row per reminder or event message identity.
 
-Statuses: pending -> sending (claimed by one sweep) -> sent; or back to pending with a
-later attempt (network error, 5xx); blocked (the user blocked the bot); obsolete (its
-reason is gone: the NC was closed, the due date moved). A claim that was never finished
-(the process died while sending) is taken again after CLAIM_TIMEOUT: a crash in the
-middle of one HTTP call may repeat that one message; nothing else is ever sent twice.
+Statuses: pending -> claimed (by one sweep) -> sending (its HTTP call began) -> sent; or
+back to pending with a later attempt when the send provably did not happen (429, no
+connection, the Bot API's own error); unknown (the request went out and its answer was
+lost, or the process died during the call: it is not sent again);
+blocked (the user blocked the bot); failed (Telegram refused it); obsolete (its reason is
+gone: the NC was closed, the due date moved).
+
+A claim whose call never began goes back to pending; one whose call began and was never
+settled becomes "unknown", like a lost answer. So a message goes out at most once per
+identity, and only a call that may have reached Telegram is left unrepeated; the next slot
+of a recurring reminder covers it.
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from bot.domain.reminders import Due, Key
+from bot.domain.reminders import EVENT_KINDS, Due, Key, Kind
 from bot.storage.schema import notifications, snoozes
 
-CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_TIMEOUT = timedelta(minutes=5)  # far longer than one HTTP call may take
 n = notifications
 
 
@@ -27,6 +33,11 @@ class Claimed:
     id: int
     key: Key
     attempts: int
+    params: dict[str, object] | None = None  # an event's words
+
+    def as_due(self) -> Due:
+        kind, object_id, recipient_id, slot = self.key
+        return Due(Kind(kind), object_id, recipient_id, slot, dict(self.params or {}))
 
 
 class LedgerRepo:
@@ -35,7 +46,9 @@ class LedgerRepo:
 
     def record(self, due: Iterable[Due], now: datetime) -> int:
         """Adds the reminders not yet in the ledger; returns how many were new."""
-        wanted = {d.key: d for d in due}
+        return self._insert({d.key: d for d in due}, now, with_params=False)
+
+    def _insert(self, wanted: dict[Key, Due], now: datetime, with_params: bool) -> int:
         if not wanted:
             return 0
         kinds = {key[0] for key in wanted}
@@ -58,35 +71,62 @@ class LedgerRepo:
                 "attempts": 0,
                 "created_at": now,
                 "next_attempt_at": now,
+                "params": due.params if with_params else None,
             }
-            for key in wanted
+            for key, due in wanted.items()
             if key not in existing
         ]
         if rows:
             self.conn.execute(insert(n), rows)
         return len(rows)
 
-    def claim(self, now: datetime, current: set[Key], limit: int) -> list[Claimed]:
-        """Takes the pending reminders that are due now and still wanted; marks the ones
-        whose reason is gone as obsolete."""
-        stale = now - CLAIM_TIMEOUT
-        rows = self.conn.execute(
-            select(n.c.id, n.c.kind, n.c.object_id, n.c.recipient_id, n.c.slot, n.c.attempts)
-            .where(
-                or_(
-                    and_(n.c.status == "pending", n.c.next_attempt_at <= now),
-                    and_(n.c.status == "sending", n.c.claimed_at < stale),
-                )
-            )
-            .order_by(n.c.id)
-            .limit(limit)
-        ).all()
+    def record_events(self, events: Iterable[Due], now: datetime) -> int:
+        """Adds event messages with their words; an identity already recorded is kept."""
+        return self._insert({d.key: d for d in events}, now, with_params=True)
+
+    def recover(self) -> tuple[int, int]:
+        """At start (this process is the database's only one): messages a dead process had
+        claimed but not begun go back to pending; those it was sending become "unknown"
+        (the HTTP call may have reached Telegram). Returns (released, unknown)."""
+        released = self.conn.execute(
+            update(n).where(n.c.status == "claimed").values(status="pending")
+        ).rowcount
+        unknown = self.conn.execute(
+            update(n)
+            .where(n.c.status == "sending")
+            .values(status="unknown", last_error="the process stopped while sending")
+        ).rowcount
+        return released, unknown
+
+    def claim(
+        self, now: datetime, current: set[Key] | None, limit: int, events_only: bool = False
+    ) -> list[Claimed]:
+        """Takes the pending messages that are due now — events always, reminders while
+        they are still wanted (`current`) — and marks the others obsolete. Claimed rows
+        belong to this sweep; `sending` marks each just before its HTTP call."""
+        stale = now - CLAIM_TIMEOUT  # a claim of a process that is gone (several processes)
+        self.conn.execute(
+            update(n)
+            .where(n.c.status == "claimed", n.c.claimed_at < stale)
+            .values(status="pending")
+        )
+        self.conn.execute(
+            update(n)
+            .where(n.c.status == "sending", n.c.claimed_at < stale)
+            .values(status="unknown", last_error="the process stopped while sending")
+        )
+        query = select(
+            n.c.id, n.c.kind, n.c.object_id, n.c.recipient_id, n.c.slot, n.c.attempts, n.c.params
+        ).where(n.c.status == "pending", n.c.next_attempt_at <= now)
+        if events_only:
+            query = query.where(n.c.kind.in_([kind.value for kind in EVENT_KINDS]))
+        rows = self.conn.execute(query.order_by(n.c.id).limit(limit)).all()
         claimed, obsolete = [], []
         for row in rows:
             key = (row.kind, row.object_id, row.recipient_id, row.slot)
-            if key in current:
-                claimed.append(Claimed(row.id, key, row.attempts))
-            else:
+            if row.kind in EVENT_KINDS or (current is not None and key in current):
+                claimed.append(Claimed(row.id, key, row.attempts, row.params))
+            elif current is not None:
                 obsolete.append(row.id)
         if obsolete:
             self.conn.execute(update(n).where(n.c.id.in_(obsolete)).values(status="obsolete"))
@@ -94,9 +134,12 @@ class LedgerRepo:
             self.conn.execute(
                 update(n)
                 .where(n.c.id.in_([c.id for c in claimed]))
-                .values(status="sending", claimed_at=now)
+                .values(status="claimed", claimed_at=now)
             )
         return claimed
+
+    def sending(self, ids: list[int], now: datetime) -> None:
+        self.conn.execute(update(n).where(n.c.id.in_(ids)).values(status="sending", claimed_at=now))
 
     def finish(
         self, notification_id: int, status: str, now: datetime, error: str | None = None
@@ -114,10 +157,19 @@ class LedgerRepo:
         )
 
     def sent_count(self, kind: str | None = None) -> int:
-        query = select(n.c.id).where(n.c.status == "sent")
+        return self.count("sent", kind)
+
+    def count(self, status: str, kind: str | None = None) -> int:
+        query = select(n.c.id).where(n.c.status == status)
         if kind:
             query = query.where(n.c.kind == kind)
         return len(self.conn.execute(query).all())
+
+    def waiting(self) -> int:
+        """Messages not yet settled (pending or being sent)."""
+        return len(
+            self.conn.execute(select(n.c.id).where(n.c.status.in_(("pending", "sending")))).all()
+        )
 
     # -- snoozes ------------------------------------------------------------------------
 

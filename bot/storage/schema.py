@@ -254,6 +254,9 @@ notifications = Table(
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("claimed_at", UTCDateTime(), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
+    # What an event's message says (an NC step, a submission): it cannot be worked out
+    # again later, unlike a reminder's. Empty for reminders.
+    Column("params", JSON(), nullable=True),
     UniqueConstraint("kind", "object_id", "recipient_id", "slot"),
     Index("ix_notifications_status", "status", "next_attempt_at"),
 )

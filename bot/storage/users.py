@@ -62,6 +62,11 @@ class UserRepo:
         ids = [row.id for row in self.conn.execute(query)]
         return self._load(users.c.id.in_(ids), order=True), int(total)
 
+    def with_menus(self) -> list[User]:
+        """People whose command menu the bot keeps: the active, and the deactivated whose
+        menu is still to be removed."""
+        return self._load(users.c.is_active.is_(True) | users.c.commands_hash.is_not(None))
+
     def active(self, department_id: int | None = None) -> list[User]:
         where = users.c.is_active.is_(True)
         if department_id is not None:

@@ -1,0 +1,50 @@
+"""Moving a dialog on, and what happens when its data is gone.
+
+`set_dialog` writes a step's state and data in one go (the FSM storage's one write), so a
+restart never finds a state without its data. A handler that needs data its dialog should
+hold asks `need()`; when the data is missing anyway (an old database, a message typed into
+a dialog cleared meanwhile) it raises `DialogLost`, and the error handler tells the person
+in one sentence and brings him back to the menu instead of apologising for a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+
+from bot.storage.fsm import SQLStorage
+
+
+class DialogLost(Exception):
+    """The dialog's data is missing: start it again."""
+
+
+async def set_dialog(state: FSMContext, target: State | None, **data: Any) -> None:
+    """The dialog's next step and its whole data, in one write."""
+    storage = state.storage
+    if isinstance(storage, SQLStorage):
+        await storage.set_dialog(state.key, target, data)
+    else:  # another aiogram storage (a test's MemoryStorage): two writes
+        await state.set_state(target)
+        await state.set_data(data)
+
+
+async def advance(state: FSMContext, target: State | None, **changes: Any) -> dict[str, Any]:
+    """The next step, keeping the dialog's data with `changes` applied; returns the data."""
+    data = {**await state.get_data(), **changes}
+    await set_dialog(state, target, **data)
+    return data
+
+
+def need(data: dict[str, Any], *keys: str) -> list[Any]:
+    """The values a step needs, or DialogLost when one is missing."""
+    try:
+        return [data[key] for key in keys]
+    except KeyError:
+        raise DialogLost from None
+
+
+async def dialog_data(state: FSMContext, *keys: str) -> list[Any]:
+    return need(await state.get_data(), *keys)
