@@ -45,9 +45,10 @@ STOP_WAIT = 10.0  # seconds a stop waits for running handlers and queued message
 
 
 def create_bot(settings: Settings, outbound: Outbound | None = None) -> Bot:
-    session = BotSession()
+    session = BotSession(timeout=settings.telegram_timeout)
     if settings.telegram_api_url != TELEGRAM_API:
-        session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        api = TelegramAPIServer.from_base(settings.telegram_api_url)
+        session = BotSession(api=api, timeout=settings.telegram_timeout)
     session.middleware(outbound or Outbound(settings.send_rate, settings.chat_send_rate))
     return Bot(
         token=settings.bot_token.get_secret_value(),

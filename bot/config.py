@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr
     telegram_api_url: str = TELEGRAM_API
+    telegram_timeout: float = Field(default=60, ge=5, le=300)  # seconds per Bot API call
     database_path: Path = Path("data/qms.sqlite3")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"

@@ -59,3 +59,8 @@ def configure(level: str, fmt: str, secret: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if logging.getLevelName(level) > logging.DEBUG:
+        # Their INFO lines (migration plugins, job bookkeeping, every request) say nothing
+        # an administrator acts on; warnings and errors still show.
+        for noisy in ("alembic.runtime.plugins", "apscheduler", "aiohttp.access"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from bot.domain.audits import Audit, AuditDraft, Objective
+from bot.domain.models import User
+from bot.domain.nonconformities import Nonconformity
+from bot.domain.roles import Role
+from bot.services.accounts import Profile
+from bot.services.nonconformities import ReportDraft
 from tests.fakeapi import TgUser
+from tests.harness import MANAGER_ID, BotHarness
 
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([\w-]+)")
 
@@ -34,3 +42,68 @@ async def make_invite(
 async def join(user: TgUser, token: str) -> str:
     reply = await user.send(f"/start {token}")
     return reply.text
+
+
+# -- a school set up directly through the services (for stories about something else) ----
+
+
+async def boss(harness: BotHarness) -> User:
+    """The quality manager (ADMIN_IDS), registered as on his first message."""
+    assert harness.app is not None
+    accounts = harness.app.dispatcher["accounts"]
+    return await accounts.ensure_admin(Profile(MANAGER_ID, "Мария Иванова", "quality", "ru"))
+
+
+async def department(harness: BotHarness, name: str) -> int:
+    assert harness.app is not None
+    return (await harness.app.dispatcher["departments"].add(await boss(harness), name)).id
+
+
+async def person(
+    harness: BotHarness,
+    tg_id: int,
+    name: str,
+    roles: set[Role],
+    department_id: int | None,
+    language: str = "ru",
+) -> tuple[TgUser, User]:
+    """Someone who joined by an invite: his phone and his record."""
+    assert harness.app is not None
+    invites, accounts = harness.app.dispatcher["invites"], harness.app.dispatcher["accounts"]
+    token, _ = await invites.create(await boss(harness), frozenset(roles), department_id, 1)
+    joined = await accounts.join(token, Profile(tg_id, name, None, language))
+    assert joined.user is not None, joined
+    return harness.user(tg_id, name, language_code=language), joined.user
+
+
+async def open_audit(
+    harness: BotHarness, template: bytes, auditor: User, respondents: list[User]
+) -> Audit:
+    """An audit of the template, open from today for two weeks."""
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    info = await dispatcher["templates"].import_yaml(await boss(harness), template)
+    today = dispatcher["audits"].today()
+    draft = AuditDraft(
+        title="Проверка",
+        template_id=info.id,
+        objectives=[Objective.LEGAL.value],
+        scope="Все",
+        criteria="ГОСТ Р ИСО 9001",
+        lead_auditor_id=auditor.id,
+        respondent_ids=[r.id for r in respondents],
+        start_date=today,
+        deadline=today + timedelta(days=14),
+    )
+    audit = await dispatcher["audits"].plan(await boss(harness), draft)
+    await dispatcher["audits"].open_due()
+    return audit
+
+
+async def assigned_nc(harness: BotHarness, head: User, department_id: int) -> Nonconformity:
+    assert harness.app is not None
+    ncs = harness.app.dispatcher["ncs"]
+    manager = await boss(harness)
+    draft = ReportDraft(department_id=department_id, description="Не работает аварийный свет")
+    nc = await ncs.report(manager, draft)
+    return await ncs.assign(manager, nc.id, head.id)

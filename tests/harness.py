@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,9 +44,12 @@ class BotHarness:
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def start(self) -> App:
-        """The app as `python -m bot` builds and runs it: updates handled concurrently."""
+    async def start(self, prepare: Callable[[App], None] | None = None) -> App:
+        """The app as `python -m bot` builds and runs it: updates handled concurrently.
+        `prepare` may adjust the app before it starts (a test's fast clock for retries)."""
         app = self.app = await create_app(self.settings(), clock=self.clock)
+        if prepare is not None:
+            prepare(app)
         app.dispatcher.handled_listeners.append(self.api.mark_handled)
         app.dispatcher["evidence"].quiet = ALBUM_QUIET
         self.api.settle = app.idle
@@ -56,7 +60,11 @@ class BotHarness:
         await asyncio.wait({waiter, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
         if not started.is_set():
             waiter.cancel()
-            await self._task  # raises what stopped the bot from starting
+            try:
+                await self._task  # raises what stopped the bot from starting
+            finally:
+                await app.close()
+                self.app = None
         return app
 
     async def stop(self) -> None:

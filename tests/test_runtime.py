@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from aiogram.exceptions import TelegramConflictError, TelegramNetworkError
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.app import WEBHOOK_PATH, create_webhook_app
+from bot.__main__ import start_failure
+from bot.app import WEBHOOK_PATH, App, create_webhook_app
 from bot.services.departments import DepartmentService
 from tests.fakeapi import FakeTelegram, TgUser
 from tests.harness import MANAGER_ID, TOKEN, BotHarness
@@ -134,47 +136,27 @@ def test_missing_or_bad_settings_stop_startup_with_one_line(tmp_path: Path) -> N
     ]
 
 
-async def test_the_real_process_serves_and_keeps_data_across_restart(
-    telegram: FakeTelegram, tmp_path: Path
+async def test_another_poller_or_no_telegram_at_start_is_one_line(
+    harness: BotHarness, telegram: FakeTelegram
 ) -> None:
-    env = _env(
-        BOT_TOKEN=TOKEN,
-        ADMIN_IDS=str(MANAGER_ID),
-        TELEGRAM_API_URL=telegram.url,
-        DATABASE_PATH=str(tmp_path / "qms.sqlite3"),
-        PYTHONPATH=str(ROOT),
+    await harness.stop()
+    telegram.fail_next("getUpdates", 409, "Conflict: terminated by other getUpdates request")
+    with pytest.raises(TelegramConflictError) as conflict:
+        await harness.start()
+    assert start_failure(conflict.value, harness.settings()) == (
+        "Another process is already getting this bot's updates (409 Conflict): stop it first."
     )
-    manager = TgUser(telegram, MANAGER_ID, "Мария")
 
-    async def run_once(text: str, expect: str) -> None:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            mark = len(telegram.log)
-            await telegram.push(manager_update(telegram, manager, text))
-            for _ in range(300):
-                sent = [
-                    telegram.messages[(c, m)]
-                    for kind, c, m in telegram.log[mark:]
-                    if kind == "sent" and c == MANAGER_ID
-                ]
-                if any(expect in m.get("text", "") for m in sent):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError(f"no {expect!r} from the bot process")
-        finally:
-            process.terminate()
-            output, _ = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode in (0, -15), output.decode()
-        assert TOKEN not in output.decode()
+    harness.overrides["telegram_api_url"] = "http://127.0.0.1:9"  # nothing listens there
 
-    await run_once("/start", "Главное меню")
-    await run_once("/departments", "Подразделения")
+    def quick_retries(app: App) -> None:
+        async def no_wait(_: float) -> None:
+            return None
 
+        app.outbound.sleep = no_wait
 
-def manager_update(telegram: FakeTelegram, user: TgUser, text: str) -> dict[str, object]:
-    body = {"text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}
-    return {"message": telegram.user_message(user.id, user.sender, **body)}
+    with pytest.raises(TelegramNetworkError) as unreachable:
+        await harness.start(prepare=quick_retries)
+    line = start_failure(unreachable.value, harness.settings())
+    assert line is not None and line.startswith("Telegram is unreachable at http://127.0.0.1:9: ")
+    assert "\n" not in line

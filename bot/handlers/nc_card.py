@@ -487,7 +487,9 @@ async def _ask_action(event: Message | CallbackQuery, state: FSMContext, **chang
 
 @router.message(NcPlanning.why, F.text, ~F.text.startswith("/"))
 async def why_given(message: Message, state: FSMContext) -> None:
-    whys = [*(await state.get_data()).get("whys", []), (message.text or "").strip()[:500]]
+    data = await state.get_data()
+    need(data, "nc")
+    whys = [*data.get("whys", []), (message.text or "").strip()[:500]]
     if len(whys) >= MAX_WHYS:
         await _ask_action(message, state, whys=whys)
     else:

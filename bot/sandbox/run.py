@@ -141,7 +141,11 @@ class Sandbox:
         await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if not started.is_set():
             waiter.cancel()
-            await self._task  # raises what stopped the bot from starting
+            try:
+                await self._task  # raises what stopped the bot from starting
+            finally:
+                self.app = None
+                await app.close()
         # The page shows each persona's command menu: the local server sets them at once.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(app.menus.synced.wait(), 5)
