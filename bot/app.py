@@ -27,6 +27,7 @@ from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.departments import DepartmentService
+from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
@@ -140,6 +141,7 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
         inflight=inflight,
     )
     menus = CommandMenus(bot, i18n, accounts, settings.default_language, inflight)
+    ncs = NcService(db, clock, settings.tz, templates, settings.severity_due_days)
     # One person's updates are handled one after another (aiogram's events isolation, a
     # lock per chat and user), everyone's in parallel: a dialog step sees the one before.
     isolation = SimpleEventIsolation()
@@ -157,7 +159,8 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
         templates=templates,
         audits=audits,
         questionnaires=QuestionnaireService(db, clock, templates),
-        ncs=NcService(db, clock, settings.tz, templates),
+        ncs=ncs,
+        findings=FindingService(db, clock, templates, ncs),
         reports=ReportService(db, clock, settings.tz, templates),
         notices=Notices(sweeper.tell, clock, settings.tz),
         sweeper=sweeper,

@@ -80,6 +80,7 @@ class CalendarCB(CallbackData, prefix="c1"):
     y: Num
     m: Num
     d: Num = 0
+    p: Num = 0  # 1: a day that has passed (shown struck through, explains itself)
 
 
 class TemplateAction(StrEnum):
@@ -166,14 +167,18 @@ class NcView(StrEnum):
     DECIDE_DUE = "dd"  # arg: "1" grant, "0" refuse
     DONE = "dn"
     VERIFY = "vf"
-    EFFECTIVE = "ef"
+    EFFECTIVE = "ef"  # arg: "" to ask the justification, "r<days>" to close after it
     NOT_EFFECTIVE = "ne"
+    RECHECK = "rc"
+    REOPEN = "ro"
+    LINK = "ln"  # arg: the id of a similar NC
 
 
 class NcCB(CallbackData, prefix="n1"):
     action: NcView
     id: Num
     arg: str = ""
+    v: Num = -1  # the card's revision; -1: a button not drawn from a card (a reminder's)
 
 
 class NcListCB(CallbackData, prefix="nl1"):
@@ -202,25 +207,32 @@ class ReportCB(CallbackData, prefix="r1"):
 class PlanNcAction(StrEnum):
     NO_CORRECTION = "nocorr"
     ROOT_FOUND = "root"
+    CAUSE = "cause"  # take the cause of a similar NC (i: its position in the suggestions)
+    DEFAULT_DUE = "due"
+    EDIT = "edit"  # field: which part of the plan to change
     CONFIRM = "ok"
 
 
 class PlanNcCB(CallbackData, prefix="pn1"):
     action: PlanNcAction
+    field: str = ""
+    i: Num = 0
 
 
 class FindingAction(StrEnum):
     LIST = "ls"
     QUESTION = "q"
-    RAISE = "rs"
+    RAISE = "rs"  # one NC for the question; n=1 names the respondents
+    NOTE = "nt"  # k: observation, improvement or strength; typed next
     DISMISS = "dm"
 
 
-class FindingCB(CallbackData, prefix="f1"):
+class FindingCB(CallbackData, prefix="f2"):
     action: FindingAction
     audit: Num
-    answer: Num = 0
-    q: Num = 0
+    q: Num = -1  # the question's index; -1: the audit as a whole
+    k: str = ""
+    n: Num = 0
 
 
 class SnoozeCB(CallbackData, prefix="z1"):

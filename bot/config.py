@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     capa_reminder_days: Annotated[tuple[int, ...], NoDecode] = (3, 1)
     escalation_days: int = Field(default=3, ge=1, le=60)
     verification_wait_days: int = Field(default=2, ge=1, le=60)
+    # Severity sets an NC's default due date and when an overdue action is escalated; a
+    # severity not listed gets no default date / is never escalated.
+    severity_due_days: Annotated[dict[str, int], NoDecode] = {"major": 14, "minor": 30}
+    severity_escalation_days: Annotated[dict[str, int], NoDecode] = {"major": 1, "minor": 3}
+    recheck_days: int = Field(default=30, ge=0, le=365)  # effectiveness re-check; 0: none
+    unassigned_days: int = Field(default=2, ge=1, le=60)  # NC left unassigned/unclassified
     digest_time: str = "mon 09:00"
     # Telegram's limits: about 30 messages a second overall (more with paid broadcasts),
     # about one a second in one chat after a short burst.
@@ -87,6 +93,23 @@ class Settings(BaseSettings):
                 raise ValueError("expected days before, separated by commas, e.g. 7,1")
             return tuple(sorted({int(p) for p in parts}, reverse=True))
         return value
+
+    @field_validator("severity_due_days", "severity_escalation_days", mode="before")
+    @classmethod
+    def _severity_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        known = ("major", "minor", "observation", "improvement")
+        found: dict[str, int] = {}
+        for part in (p for p in re.split(r"[,\s]+", value.strip()) if p):
+            name, _, days = part.partition(":")
+            if name not in known or not days.isdigit() or not 0 <= int(days) <= 365:
+                raise ValueError(
+                    "expected severity:days separated by commas, e.g. major:14,minor:30 "
+                    f"(severities: {', '.join(known)})"
+                )
+            found[name] = int(days)
+        return found
 
     @field_validator("backup_time")
     @classmethod

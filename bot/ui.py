@@ -16,9 +16,13 @@ log = logging.getLogger(__name__)
 
 
 async def show(
-    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+    event: Message | CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    alert: str | None = None,
 ) -> None:
-    """A button press edits its own message; a typed message gets a new one."""
+    """A button press edits its own message (and may say `alert` in a pop-up); a typed
+    message gets a new one."""
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
         try:
             await event.message.edit_text(text, reply_markup=markup)
@@ -27,10 +31,10 @@ async def show(
                 # Too old or deleted: show the screen as a new message instead.
                 log.info("edit failed (%s), sending a new message", error.message)
                 await event.message.answer(text, reply_markup=markup)
-        await event.answer()
+        await event.answer(alert, show_alert=alert is not None)
         return
     if isinstance(event, CallbackQuery):
-        await event.answer()
+        await event.answer(alert, show_alert=alert is not None)
         if event.from_user:
             await event.bot.send_message(event.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
         return

@@ -77,15 +77,21 @@ async def person(
 
 
 async def open_audit(
-    harness: BotHarness, template: bytes, auditor: User, respondents: list[User]
+    harness: BotHarness,
+    template: bytes,
+    auditor: User,
+    respondents: list[User],
+    department_id: int | None = None,
 ) -> Audit:
-    """An audit of the template, open from today for two weeks."""
+    """An audit of the template (of a department, or the whole school), open from today for
+    two weeks."""
     assert harness.app is not None
     dispatcher = harness.app.dispatcher
     info = await dispatcher["templates"].import_yaml(await boss(harness), template)
     today = dispatcher["audits"].today()
     draft = AuditDraft(
         title="Проверка",
+        department_id=department_id,
         template_id=info.id,
         objectives=[Objective.LEGAL.value],
         scope="Все",

@@ -256,7 +256,7 @@ async def test_done_action_waiting_for_verification_reminds_the_manager_once(
     assert harness.app is not None
     accounts, ncs = harness.app.dispatcher["accounts"], harness.app.dispatcher["ncs"]
     person = await accounts.by_tg_id(head.id)
-    await ncs.done(person, nc.id, "Сделано", [])
+    await ncs.done(person, nc.id, "Вытяжку прочистили, акт подписан", [])
     await sweep_at(harness, at(27, 12))  # one day waiting: not yet
     assert not texts(manager, "ждёт проверки")
     await sweep_at(harness, at(30, 9))  # Monday: four days

@@ -123,10 +123,7 @@ async def seed(harness: BotHarness) -> dict[str, object]:
     )
     second = await ncs.report(igor, ReportDraft(department_id=None, description="Сломан принтер"))
     await ncs.reject(manager, second.id, "Не относится к СМК")
-    igors_no = next(
-        a for a in await audits.answers(audit.id) if a.user_id == igor.id and a.question_id == "m01"
-    )
-    third = await ncs.raise_from_answer(auditor, audit.id, igors_no.id)
+    third = await d["findings"].raise_nc(auditor, audit.id, 0)  # Igor's "no" to question 1
     harness.clock.advance(timedelta(days=3))  # the first action is now 2 days overdue
     return {"ids": ids, "audit": audit, "first": first, "third": third}
 
@@ -207,7 +204,7 @@ async def test_audit_results_and_docx_report(harness: BotHarness) -> None:
     auditor = harness.user(2001, "Светлана")
     await auditor.send("/program")
     reply = await auditor.press("A-2026-001")
-    assert "⚠️ NC-2026-003 — новое" in reply.text
+    assert "⚠️ NC-2026-003 — назначено" in reply.text
     mark = len(auditor.chat())
     await auditor.press("Результаты")
     shown = auditor.chat()[mark:]

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.domain.clauses import clause_sort_key, is_clause
 from bot.paths import ROOT
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -77,8 +78,6 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
 
 _CODE_PATTERN = r"^[a-z0-9_]{2,40}$"
 _ID_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
-# ISO 9001:2015 clauses: 4..10 at the top, then up to three more levels ("7.1.5.1").
-_CLAUSE = re.compile(r"(?:[4-9]|10)(?:\.[1-9]\d?){0,3}")
 _COMPARISON = re.compile(r"\s*(<=|>=|==|!=|<|>)?\s*([+-]?\d+(?:[.,]\d+)?)\s*")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 
@@ -423,7 +422,7 @@ class Question(BaseModel):
     @classmethod
     def _clause_format(cls, value: str) -> str:
         value = value.strip()
-        if not _CLAUSE.fullmatch(value):
+        if not is_clause(value):
             raise PydanticCustomError("bad_clause", "not a clause: {value}", {"value": value})
         return value
 
@@ -833,11 +832,6 @@ class Results:
     by_section: dict[str, float | None]  # section title -> percent, template order
     by_clause: dict[str, float | None]  # clause -> percent, numeric clause order
     scored: int
-
-
-def clause_sort_key(clause: str) -> tuple[int, ...]:
-    """Numeric order of clauses: 7.1.3 < 7.1.4 < 7.2 < 10.2."""
-    return tuple(int(part) if part.isdigit() else 0 for part in clause.split("."))
 
 
 def _percent(scores: list[float]) -> float | None:

@@ -7,7 +7,7 @@ state it leads to, and who may take it. Handlers, buttons and tests all read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -42,6 +42,7 @@ class Source(StrEnum):
 class NcAction(StrEnum):
     CLASSIFY = "classify"  # severity and clause
     ASSIGN = "assign"  # choose the responsible (the department head by default)
+    REASSIGN = "reassign"  # another responsible for a planned action, with a reason
     REJECT = "reject"  # with a reason
     PLAN = "plan"  # accept: correction, root cause, corrective action, due date
     REQUEST_DUE = "request_due"  # ask for a new due date, with a reason
@@ -50,6 +51,8 @@ class NcAction(StrEnum):
     VERIFY = "verify"  # implementation checked; effectiveness judged later
     EFFECTIVE = "effective"  # effectiveness confirmed: closed
     NOT_EFFECTIVE = "not_effective"  # back to planned, with a note
+    RECHECK = "recheck"  # a closed NC's effectiveness confirmed again at its re-check
+    REOPEN = "reopen"  # a closed NC found not effective after all: back to planned
 
 
 class Actor(StrEnum):
@@ -72,9 +75,8 @@ TRANSITIONS: dict[NcAction, Transition] = {
     NcAction.CLASSIFY: Transition(
         frozenset({S.NEW, S.ASSIGNED, S.PLANNED, S.DONE, S.VERIFIED}), None, Actor.SUPERVISOR
     ),
-    NcAction.ASSIGN: Transition(
-        frozenset({S.NEW, S.ASSIGNED, S.PLANNED}), S.ASSIGNED, Actor.SUPERVISOR
-    ),
+    NcAction.ASSIGN: Transition(frozenset({S.NEW, S.ASSIGNED}), S.ASSIGNED, Actor.SUPERVISOR),
+    NcAction.REASSIGN: Transition(frozenset({S.PLANNED}), None, Actor.MANAGER),
     NcAction.REJECT: Transition(frozenset({S.NEW, S.ASSIGNED}), S.REJECTED, Actor.SUPERVISOR),
     NcAction.PLAN: Transition(frozenset({S.ASSIGNED}), S.PLANNED, Actor.RESPONSIBLE),
     NcAction.REQUEST_DUE: Transition(frozenset({S.PLANNED}), None, Actor.RESPONSIBLE),
@@ -85,11 +87,23 @@ TRANSITIONS: dict[NcAction, Transition] = {
     NcAction.NOT_EFFECTIVE: Transition(
         frozenset({S.DONE, S.VERIFIED}), S.PLANNED, Actor.SUPERVISOR
     ),
+    NcAction.RECHECK: Transition(frozenset({S.CLOSED}), None, Actor.SUPERVISOR),
+    NcAction.REOPEN: Transition(frozenset({S.CLOSED}), S.PLANNED, Actor.SUPERVISOR),
 }
 del S
 
 # A verdict on the action must come from someone other than the person who did it.
-VERDICTS = frozenset({NcAction.VERIFY, NcAction.EFFECTIVE, NcAction.NOT_EFFECTIVE})
+VERDICTS = frozenset(
+    {
+        NcAction.VERIFY,
+        NcAction.EFFECTIVE,
+        NcAction.NOT_EFFECTIVE,
+        NcAction.RECHECK,
+        NcAction.REOPEN,
+    }
+)
+# Actions that start from a closed NC only while its re-check is pending.
+RECHECKS = frozenset({NcAction.RECHECK, NcAction.REOPEN})
 OPEN_STATUSES = frozenset(
     {NcStatus.NEW, NcStatus.ASSIGNED, NcStatus.PLANNED, NcStatus.DONE, NcStatus.VERIFIED}
 )
@@ -140,6 +154,10 @@ class Nonconformity:
     rejection_reason: str | None = None
     updated_at: datetime | None = None
     closed_at: datetime | None = None
+    revision: int = 0
+    finding: dict[str, Any] | None = None  # see domain.findings.Facts
+    verdict_evidence: list[dict[str, Any]] = field(default_factory=list)
+    recheck_due: date | None = None
 
     def is_overdue(self, today: date) -> bool:
         return (
@@ -177,9 +195,19 @@ def may_see(viewer: Viewer, nc: Nonconformity) -> bool:
 
 
 def may_act(viewer: Viewer, nc: Nonconformity, action: NcAction) -> bool:
-    transition = TRANSITIONS[action]
-    if nc.status not in transition.sources:
+    if nc.status not in TRANSITIONS[action].sources or not is_actor(viewer, nc, action):
         return False
+    if action is NcAction.DECIDE_DUE:
+        return nc.requested_due_date is not None
+    if action in RECHECKS:
+        return nc.recheck_due is not None
+    return True
+
+
+def is_actor(viewer: Viewer, nc: Nonconformity, action: NcAction) -> bool:
+    """Whether the action is this person's to take on this NC, whatever its state now:
+    what tells "not yours" from "no longer possible"."""
+    transition = TRANSITIONS[action]
     if transition.actor is Actor.RESPONSIBLE:
         allowed = nc.responsible_id == viewer.user_id
     elif transition.actor is Actor.MANAGER:
@@ -188,8 +216,6 @@ def may_act(viewer: Viewer, nc: Nonconformity, action: NcAction) -> bool:
         allowed = is_supervisor(viewer)
     if allowed and action in VERDICTS:
         allowed = viewer.user_id not in (nc.done_by, nc.responsible_id)
-    if allowed and action is NcAction.DECIDE_DUE:
-        allowed = nc.requested_due_date is not None
     return allowed
 
 
@@ -209,3 +235,18 @@ class NcFilter:
     severity: Severity | None = None
     source: Source | None = None
     overdue: bool = False
+
+
+def default_due(severity: Severity | None, start: date, days: dict[str, int]) -> date | None:
+    """The due date a severity sets by default (settings), counted from `start`."""
+    if severity is None or severity.value not in days:
+        return None
+    return start + timedelta(days=days[severity.value])
+
+
+def escalation_after(severity: Severity | None, days: dict[str, int], default: int) -> int | None:
+    """Days overdue after which managers are told: per severity (settings); an
+    unclassified NC uses the general setting; a severity without an entry never escalates."""
+    if severity is None:
+        return default
+    return days.get(severity.value)

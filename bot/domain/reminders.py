@@ -29,6 +29,10 @@ class Kind(StrEnum):
     CAPA_OVERDUE = "capa_overdue"
     ESCALATION = "escalation"
     UNVERIFIED = "unverified"
+    UNASSIGNED = "unassigned"  # an NC nobody was made responsible for: managers
+    UNCLASSIFIED = "unclassified"  # an open NC without a severity: managers
+    NO_VERDICT = "no_verdict"  # verified, effectiveness not judged: the verifier
+    RECHECK = "recheck"  # a closed NC's effectiveness re-check is due: the verifier
     DIGEST = "digest"
     # Events: someone acted and the next person is told. Their words are kept in the
     # ledger (they cannot be worked out again), and they are never made obsolete.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot.domain.checklists import clause_sort_key
+from bot.domain.clauses import clause_sort_key
 
 
 class Period(StrEnum):

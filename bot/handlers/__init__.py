@@ -9,6 +9,7 @@ from bot.handlers import (
     common,
     departments,
     fallback,
+    findings,
     invites,
     nc_card,
     nc_list,
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         common.router,
         questionnaire.router,
         audit_planning.router,
+        findings.router,  # before the audit card's old findings screens
         audit_card.router,
         nc_report.router,
         nc_card.router,

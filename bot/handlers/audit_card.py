@@ -35,7 +35,7 @@ from bot.services.notices import Notices
 from bot.services.templates import TemplateService
 from bot.ui import send_file, show
 from bot.views.answers import format_value, shorten
-from bot.views.nc import open_button, status_text
+from bot.views.nc import status_text
 
 router = Router(name=__name__)
 router.message.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
@@ -269,7 +269,7 @@ async def answers_by_question(
 
 
 async def _question(
-    user: User, data: AuditCB | FindingCB, audits: AuditService, templates: TemplateService
+    user: User, data: AuditCB, audits: AuditService, templates: TemplateService
 ) -> tuple[Audit, Question, dict[int, str]]:
     """The audit this user may run, its question number `data.q` (refused when there is no
     such question), and the respondents' names by user id."""
@@ -446,106 +446,3 @@ async def program_year(
 ) -> None:
     year = callback_data.page if 2000 <= callback_data.page <= 2100 else audits.today().year
     await _program(callback, user, year, audits)
-
-
-# -- findings: NCs from answers -----------------------------------------------------------------
-
-
-@router.callback_query(FindingCB.filter(F.action == FindingAction.LIST))
-async def proposals(
-    callback: CallbackQuery, callback_data: FindingCB, user: User, ncs: NcService
-) -> None:
-    found = await ncs.proposals(user, callback_data.audit)
-    lines = [_("findings.title"), ""]
-    rows: list[list[InlineKeyboardButton]] = []
-    for proposal in found[:15]:
-        question = proposal.question
-        lines.append(
-            f"{proposal.index + 1}. [{question.clause}] {html.quote(shorten(question.text, 80))}\n"
-            f"   {html.quote(proposal.respondent)}: {format_value(question, proposal.answer.value)}"
-        )
-        label = f"{proposal.index + 1} · {shorten(proposal.respondent, 20)}"
-        rows.append(
-            [
-                button(
-                    _("findings.raise").format(label=label),
-                    FindingCB(
-                        action=FindingAction.RAISE,
-                        audit=callback_data.audit,
-                        answer=proposal.answer.id,
-                    ),
-                ),
-                button(
-                    _("findings.dismiss"),
-                    FindingCB(
-                        action=FindingAction.DISMISS,
-                        audit=callback_data.audit,
-                        answer=proposal.answer.id,
-                    ),
-                ),
-            ]
-        )
-    if not found:
-        lines.append(_("findings.empty"))
-    rows.append(
-        [
-            button(
-                _("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=callback_data.audit)
-            )
-        ]
-    )
-    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-@router.callback_query(FindingCB.filter(F.action == FindingAction.QUESTION))
-async def question_answers(
-    callback: CallbackQuery,
-    callback_data: FindingCB,
-    user: User,
-    audits: AuditService,
-    templates: TemplateService,
-) -> None:
-    audit, question, names = await _question(user, callback_data, audits, templates)
-    lines = [f"<b>{callback_data.q + 1}. [{question.clause}] {html.quote(question.text)}</b>", ""]
-    rows: list[list[InlineKeyboardButton]] = []
-    for record in await audits.answers(audit.id):
-        if record.question_id != question.id or record.value is None:
-            continue
-        name = names.get(record.user_id, "?")
-        lines.append(f"{html.quote(name)}: {format_value(question, record.value)}")
-        rows.append(
-            [
-                button(
-                    _("findings.raise").format(label=shorten(name, 30)),
-                    FindingCB(action=FindingAction.RAISE, audit=audit.id, answer=record.id),
-                )
-            ]
-        )
-    rows.append([button(_("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))])
-    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-@router.callback_query(FindingCB.filter(F.action == FindingAction.RAISE))
-async def raise_nc(
-    callback: CallbackQuery,
-    callback_data: FindingCB,
-    user: User,
-    ncs: NcService,
-    notices: Notices,
-) -> None:
-    nc = await ncs.raise_from_answer(user, callback_data.audit, callback_data.answer)
-    await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
-    await callback.answer(_("findings.raised").format(number=nc.number))
-    assert isinstance(callback.message, Message)
-    markup = open_button(nc, _("nc.open"))
-    await callback.message.answer(
-        _("findings.raised").format(number=nc.number), reply_markup=markup
-    )
-
-
-@router.callback_query(FindingCB.filter(F.action == FindingAction.DISMISS))
-async def dismiss(
-    callback: CallbackQuery, callback_data: FindingCB, user: User, ncs: NcService
-) -> None:
-    await ncs.dismiss(user, callback_data.audit, callback_data.answer)
-    await proposals(callback, callback_data, user, ncs)

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB
+from bot.domain.dates import format_date
 from bot.keyboards.calendar import calendar_keyboard
 from bot.services.errors import Refused
 
@@ -42,6 +43,11 @@ async def picked_day(callback: CallbackQuery, data: CalendarCB, earliest: date) 
         markup = calendar_keyboard(data.y, data.m, earliest)
         await callback.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
         await callback.answer()
+        return None
+    if data.p:
+        await callback.answer(
+            _("calendar.passed").format(day=format_date(earliest)), show_alert=True
+        )
         return None
     try:
         return date(data.y, data.m, data.d)

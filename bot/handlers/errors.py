@@ -20,8 +20,11 @@ from bot.config import Settings
 from bot.dialogs import DialogLost
 from bot.domain.language import pick_language
 from bot.domain.models import User
+from bot.handlers.nc_card import card_screen
 from bot.keyboards.menu import menu_keyboard
-from bot.services.errors import Refused
+from bot.services.errors import Refused, StaleCard
+from bot.services.nonconformities import NcService
+from bot.ui import show
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -44,6 +47,37 @@ def _locale(settings: Settings, user: User | None, tg_user: TgUser | None) -> st
         tg_user.language_code if tg_user else None,
         settings.default_language,
     )
+
+
+@router.errors(ExceptionTypeFilter(StaleCard))
+async def stale_card(
+    event: ErrorEvent,
+    i18n: I18n,
+    settings: Settings,
+    ncs: NcService,
+    user: User | None = None,
+    event_from_user: TgUser | None = None,
+) -> None:
+    """A button of an older card, or one its state no longer allows: nothing changed; the
+    card as it is now replaces the old one, with one sentence saying why."""
+    error = event.exception
+    assert isinstance(error, StaleCard)
+    locale = _locale(settings, user, event_from_user)
+    if user is None:
+        return
+    with i18n.use_locale(locale):
+        notice = i18n.gettext("refused.nc.stale", locale=locale)
+        try:
+            nc = await ncs.get(user, error.nc_id)
+            text, markup = card_screen(nc, user, ncs, await ncs.similar(user, nc.id))
+            update = event.update
+            if update.callback_query is not None:
+                await show(update.callback_query, text, markup, alert=notice)
+            elif update.message is not None:
+                await update.message.answer(notice)
+                await update.message.answer(text, reply_markup=markup)
+        except (Refused, TelegramAPIError):
+            await _reply(event, notice)
 
 
 @router.errors(ExceptionTypeFilter(Refused))

@@ -1,17 +1,17 @@
 """The NC card: every field, its evidence and history, and the workflow's actions.
 
-Buttons come from the workflow table for this person and this NC; every handler still
-goes through the service, which re-checks the table, so a forged or stale button is
-refused and changes nothing.
+Buttons come from the workflow table for this person and this NC and carry the card's
+revision; every handler goes through the service, which re-checks the table (and the
+revision), so a forged or stale button changes nothing and the person sees the card as it
+is now (errors.stale_card).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
-from aiogram import Bot, F, Router, html
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -30,23 +30,26 @@ from bot.domain.nonconformities import (
     Severity,
     may_act,
 )
+from bot.domain.roles import Role
+from bot.domain.texts import meaningful
 from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
 from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button
+from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, viewer_of
 from bot.services.notices import Notices
 from bot.ui import refusal_text, send_file, show
-from bot.views.nc import card_keyboard, card_text, status_text
+from bot.views import nc as views
 
-log = logging.getLogger(__name__)
 router = Router(name=__name__)
 router.message.filter(HasRole())
 router.callback_query.filter(HasRole())
 
 EVIDENCE_SENT_MAX = 10
+SEARCH_MAX = 8
 
 
 class NcInput(StatesGroup):
@@ -56,6 +59,11 @@ class NcInput(StatesGroup):
     due_date = State()
     due_reason = State()
     done = State()
+    effective = State()  # the justification (and photos), then close with or without re-check
+    recheck = State()
+    reopen = State()
+    reassign_reason = State()
+    find_person = State()
 
 
 class NcPlanning(StatesGroup):
@@ -66,19 +74,50 @@ class NcPlanning(StatesGroup):
     confirm = State()
 
 
+# -- helpers -------------------------------------------------------------------------------
+
+
+async def _ask(event: Message | CallbackQuery, text: str, markup: Any = None) -> None:
+    """A question as a new message (the card stays above it)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if isinstance(event.message, Message):
+            await event.message.answer(text, reply_markup=markup)
+        return
+    await event.answer(text, reply_markup=markup)
+
+
 async def show_card(
     event: Message | CallbackQuery, nc: Nonconformity, user: User, ncs: NcService
 ) -> None:
+    await show(event, *card_screen(nc, user, ncs, await ncs.similar(user, nc.id)))
+
+
+def card_screen(
+    nc: Nonconformity, user: User, ncs: NcService, similar: list[Any]
+) -> tuple[str, InlineKeyboardMarkup]:
     actions = [a for a in NcAction if may_act(viewer_of(user), nc, a)]
-    await show(event, card_text(nc, ncs.today()), card_keyboard(nc, actions))
+    may_link = user.has(Role.MANAGER, Role.AUDITOR) or nc.responsible_id == user.id
+    text = views.card_text(nc, ncs.today(), similar)
+    return text, views.card_keyboard(nc, actions, similar, may_link)
 
 
-async def _checked(user: User, nc_id: int, action: NcAction, ncs: NcService) -> Nonconformity:
-    """The NC, if this person may take this action on it now (before asking him to type)."""
-    nc = await ncs.get(user, nc_id)
-    if not may_act(viewer_of(user), nc, action):
-        raise Refused("nc.not_allowed")
-    return nc
+def _seen(data: NcCB) -> int | None:
+    return None if data.v < 0 else data.v
+
+
+async def _ready(user: User, data: NcCB, action: NcAction, ncs: NcService) -> Nonconformity:
+    """The NC, if the button is from its current card and this person may take this action
+    now (checked before he is asked to type); else the card as it is now is shown."""
+    return await ncs.ready(user, data.id, action, _seen(data))
+
+
+def _content(text: str | None) -> str:
+    """A typed text that says something, or a refusal with a hint (the step stays)."""
+    value = (text or "").strip()
+    if not meaningful(value):
+        raise Refused("nc.not_content")
+    return value
 
 
 async def tell(
@@ -88,7 +127,7 @@ async def tell(
     await notices.about_nc(nc, key, actor, [await ncs.person(i) for i in to if i])
 
 
-# -- viewing -----------------------------------------------------------------------------
+# -- viewing -------------------------------------------------------------------------------
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.OPEN))
@@ -107,6 +146,7 @@ async def send_evidence(
     await callback.answer()
     items = [(item, "nc.evidence_caption") for item in nc.evidence]
     items += [(item, "nc.done_evidence_caption") for item in nc.done_evidence]
+    items += [(item, "nc.verdict_evidence_caption") for item in nc.verdict_evidence]
     for item, key in items[:EVIDENCE_SENT_MAX]:
         await send_file(bot, user.tg_id, item, _(key).format(number=nc.number))
 
@@ -116,24 +156,27 @@ async def history(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, settings: Settings
 ) -> None:
     nc = await ncs.get(user, callback_data.id)
-    lines = [_("nc.history_title").format(number=nc.number), ""]
-    for entry in await ncs.history(user, nc.id):
-        event = entry.event
-        moment = event.at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
-        before, after = event.data.get("from"), event.data.get("to")
-        change = ""
-        if before and after and before != after:
-            change = f" ({status_text(NcStatus(before))} → {status_text(NcStatus(after))})"
-        elif after:
-            change = f" ({status_text(NcStatus(after))})"
-        note = f"\n   «{html.quote(str(event.data['note']))}»" if event.data.get("note") else ""
-        who = html.quote(entry.actor_name or _("nc.system"))
-        lines.append(f"{moment} · {who} · {_(f'nc.event.{event.action}')}{change}{note}")
-    back = button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))
-    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[back]]))
+    entries = [
+        (
+            entry.event.at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+            entry.actor_name or _("nc.system"),
+            entry.event.action,
+            entry.event.data,
+        )
+        for entry in await ncs.history(user, nc.id)
+    ]
+    await show(callback, *views.history_screen(nc, entries))
 
 
-# -- classification and assignment ----------------------------------------------------------
+@router.callback_query(NcCB.filter(F.action == NcView.LINK))
+async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
+    if not callback_data.arg.isdigit():
+        raise Refused("stale")
+    await ncs.link(user, callback_data.id, int(callback_data.arg))
+    await show_card(callback, await ncs.get(user, callback_data.id), user, ncs)
+
+
+# -- classification ----------------------------------------------------------------------------
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.SEVERITY))
@@ -145,36 +188,26 @@ async def severity(
             chosen = Severity(callback_data.arg)
         except ValueError:
             raise Refused("stale") from None
-        nc = await ncs.classify(user, callback_data.id, severity=chosen)
+        nc = await ncs.classify(user, callback_data.id, severity=chosen, seen=_seen(callback_data))
         await show_card(callback, nc, user, ncs)
         return
-    nc = await _checked(user, callback_data.id, NcAction.CLASSIFY, ncs)
-    rows = [
-        [button(_(f"nc.severity.{s.value}"), NcCB(action=NcView.SEVERITY, id=nc.id, arg=s.value))]
-        for s in Severity
-    ]
-    rows.append([button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))])
-    await show(
-        callback,
-        _("nc.ask_severity").format(number=nc.number),
-        InlineKeyboardMarkup(inline_keyboard=rows),
-    )
+    nc = await _ready(user, callback_data, NcAction.CLASSIFY, ncs)
+    await show(callback, *views.severity_screen(nc))
 
 
-async def _ask(
+async def _start_typing(
     callback: CallbackQuery, state: FSMContext, target: State, nc: Nonconformity, key: str
 ) -> None:
     await set_dialog(state, target, nc=nc.id)
-    await callback.answer()
-    await callback.message.answer(_(key).format(number=nc.number))  # type: ignore[union-attr]
+    await _ask(callback, _(key).format(number=nc.number))
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.CLAUSE))
 async def ask_clause(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
-    nc = await _checked(user, callback_data.id, NcAction.CLASSIFY, ncs)
-    await _ask(callback, state, NcInput.clause, nc, "nc.ask_clause")
+    nc = await _ready(user, callback_data, NcAction.CLASSIFY, ncs)
+    await _start_typing(callback, state, NcInput.clause, nc, "nc.ask_clause")
 
 
 @router.message(NcInput.clause, F.text, ~F.text.startswith("/"))
@@ -191,137 +224,288 @@ async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcS
     await show_card(message, nc, user, ncs)
 
 
+# -- the responsible: head first, by department, by a typed part of the name ----------------
+
+
 @router.callback_query(NcCB.filter(F.action == NcView.ASSIGN))
 async def assign(
     callback: CallbackQuery,
     callback_data: NcCB,
+    state: FSMContext,
     user: User,
     ncs: NcService,
+    departments: DepartmentService,
     notices: Notices,
 ) -> None:
-    if callback_data.arg:
-        if not callback_data.arg.isdigit():
-            raise Refused("stale")
-        nc = await ncs.assign(user, callback_data.id, int(callback_data.arg))
+    arg, seen = callback_data.arg, _seen(callback_data)
+    nc = await ncs.get(user, callback_data.id)
+    action = NcAction.REASSIGN if nc.status is NcStatus.PLANNED else NcAction.ASSIGN
+    nc = await _ready(user, callback_data, action, ncs)
+    head = await ncs.default_responsible(nc)
+    people = [p for p in await ncs.people() if p.is_active]
+    if arg.startswith("u") and arg[1:].isdigit():
+        chosen = next((p for p in people if p.id == int(arg[1:])), None)
+        if chosen is None:
+            raise Refused("users.not_found")
+        if chosen.id == nc.responsible_id:
+            await callback.answer(
+                _("nc.already_responsible").format(name=chosen.full_name), show_alert=True
+            )
+            return
+        if action is NcAction.REASSIGN:
+            await set_dialog(
+                state, NcInput.reassign_reason, nc=nc.id, person=chosen.id, rev=nc.revision
+            )
+            await _ask(callback, views.reassign_screen(nc, chosen))
+            return
+        nc = await ncs.assign(user, nc.id, chosen.id, seen=seen)
         await tell(notices, ncs, nc, "nc.told.assigned", user, nc.responsible_id)
         await show_card(callback, nc, user, ncs)
         return
-    nc = await _checked(user, callback_data.id, NcAction.ASSIGN, ncs)
-    head = await ncs.default_responsible(nc)
-    people = [p for p in await ncs.people() if p.is_active]
+    if arg == "D":
+        await show(callback, *views.departments_screen(nc, await departments.list()))
+        return
+    if arg == "s":
+        await set_dialog(state, NcInput.find_person, nc=nc.id, rev=nc.revision)
+        await _ask(callback, _("nc.pick.type_name"))
+        return
+    if arg.startswith("d") and arg[1:].isdigit():
+        department = await departments.get(int(arg[1:]))
+        staff = sorted(
+            (p for p in people if p.department_id == department.id),
+            key=lambda p: (p.id != department.head_user_id, p.full_name),
+        )
+        await show(
+            callback,
+            *views.responsible_screen(nc, staff, department.head_user_id, department.name),
+        )
+        return
+    page = int(arg[1:]) if arg.startswith("p") and arg[1:].isdigit() else 0
+    # Those who know the NC's department first: its head, then its staff, then the rest.
     people.sort(key=lambda p: (p.id != head, p.department_id != nc.department_id, p.full_name))
-    rows = []
-    for person in people[:20]:
-        label = ("👤 " if person.id == head else "") + person.full_name
-        if person.department_name:
-            label += f" · {person.department_name}"
-        rows.append([button(label, NcCB(action=NcView.ASSIGN, id=nc.id, arg=str(person.id)))])
-    rows.append([button(_("common.back"), NcCB(action=NcView.OPEN, id=nc.id))])
-    await show(
-        callback,
-        _("nc.ask_responsible").format(number=nc.number),
-        InlineKeyboardMarkup(inline_keyboard=rows),
-    )
+    await show(callback, *views.responsible_screen(nc, people, head, page=page))
 
 
-# -- reject, not effective: a typed reason ----------------------------------------------------
+@router.message(NcInput.find_person, F.text, ~F.text.startswith("/"))
+async def person_found(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
+    nc_id, _rev = await dialog_data(state, "nc", "rev")
+    nc = await ncs.get(user, int(nc_id))
+    typed = (message.text or "").strip().lower()
+    if len(typed) < 2:
+        await message.answer(_("nc.pick.type_more"))
+        return
+    found = [p for p in await ncs.people() if p.is_active and typed in p.full_name.lower()][
+        :SEARCH_MAX
+    ]
+    await state.clear()
+    head = await ncs.default_responsible(nc)
+    title = _("nc.pick.found").format(text=typed, count=len(found))
+    text, markup = views.responsible_screen(nc, found, head, title)
+    await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.REJECT))
-async def ask_reject(
+@router.message(NcInput.reassign_reason, F.text, ~F.text.startswith("/"))
+async def reassign_reason_given(
+    message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
+) -> None:
+    nc_id, person, rev = await dialog_data(state, "nc", "person", "rev")
+    before = await ncs.get(user, int(nc_id))
+    try:
+        nc = await ncs.reassign(user, int(nc_id), int(person), message.text or "", seen=int(rev))
+    except Refused as refusal:
+        if refusal.key in ("nc.not_content", "nc.reason_empty", "nc.too_long"):
+            await message.answer(refusal_text(refusal))
+            return
+        raise
+    await state.clear()
+    await tell(notices, ncs, nc, "nc.told.reassigned", user, nc.responsible_id)
+    await tell(notices, ncs, nc, "nc.told.reassigned_away", user, before.responsible_id)
+    await show_card(message, nc, user, ncs)
+
+
+# -- typed reasons: reject, not effective, re-check, reopen ----------------------------------
+
+
+REASONS: dict[str, tuple[NcAction, str, str | None]] = {
+    # state -> (action, question, who is told and with which words)
+    NcInput.reject.state or "": (NcAction.REJECT, "nc.ask_reject", "nc.told.rejected"),
+    NcInput.not_effective.state or "": (
+        NcAction.NOT_EFFECTIVE,
+        "nc.ask_not_effective",
+        "nc.told.not_effective",
+    ),
+    NcInput.recheck.state or "": (NcAction.RECHECK, "nc.ask_recheck", None),
+    NcInput.reopen.state or "": (NcAction.REOPEN, "nc.ask_reopen", "nc.told.reopened"),
+}
+REASON_STATES = {
+    NcView.REJECT: NcInput.reject,
+    NcView.NOT_EFFECTIVE: NcInput.not_effective,
+    NcView.RECHECK: NcInput.recheck,
+    NcView.REOPEN: NcInput.reopen,
+}
+
+
+@router.callback_query(NcCB.filter(F.action.in_(set(REASON_STATES))))
+async def ask_reason(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
-    nc = await _checked(user, callback_data.id, NcAction.REJECT, ncs)
-    await _ask(callback, state, NcInput.reject, nc, "nc.ask_reject")
-
-
-@router.callback_query(NcCB.filter(F.action == NcView.NOT_EFFECTIVE))
-async def ask_not_effective(
-    callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
-) -> None:
-    nc = await _checked(user, callback_data.id, NcAction.NOT_EFFECTIVE, ncs)
-    await _ask(callback, state, NcInput.not_effective, nc, "nc.ask_not_effective")
+    target = REASON_STATES[callback_data.action]
+    action, key, _told = REASONS[target.state or ""]
+    nc = await _ready(user, callback_data, action, ncs)
+    await _start_typing(callback, state, target, nc, key)
 
 
 @router.message(NcInput.reject, F.text, ~F.text.startswith("/"))
 @router.message(NcInput.not_effective, F.text, ~F.text.startswith("/"))
+@router.message(NcInput.recheck, F.text, ~F.text.startswith("/"))
+@router.message(NcInput.reopen, F.text, ~F.text.startswith("/"))
 async def reason_given(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    ncs: NcService,
-    notices: Notices,
+    message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
 ) -> None:
     (nc_id,) = await dialog_data(state, "nc")
-    rejecting = await state.get_state() == NcInput.reject.state
+    current = await state.get_state()
+    action, _key, told = REASONS[current or ""]
+    steps = {
+        NcAction.REJECT: ncs.reject,
+        NcAction.NOT_EFFECTIVE: ncs.not_effective,
+        NcAction.RECHECK: ncs.recheck,
+        NcAction.REOPEN: ncs.reopen,
+    }
     try:
-        if rejecting:
-            nc = await ncs.reject(user, nc_id, message.text or "")
-        else:
-            nc = await ncs.not_effective(user, nc_id, message.text or "")
+        nc = await steps[action](user, int(nc_id), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if not refusal.key.endswith("_empty"):
+        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
+            "_empty"
+        ):
             await state.clear()
         return
     await state.clear()
-    if rejecting:
-        await tell(notices, ncs, nc, "nc.told.rejected", user, nc.reporter_id)
-    else:
-        await tell(notices, ncs, nc, "nc.told.not_effective", user, nc.responsible_id)
+    if told is not None:
+        to = nc.reporter_id if action is NcAction.REJECT else nc.responsible_id
+        await tell(notices, ncs, nc, told, user, to)
     await show_card(message, nc, user, ncs)
 
 
-# -- verdicts and due-date decisions ----------------------------------------------------------
+# -- verification and effectiveness ----------------------------------------------------------
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.VERIFY))
 async def verify(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
-    await show_card(callback, await ncs.verify(user, callback_data.id), user, ncs)
+    nc = await ncs.verify(user, callback_data.id, seen=_seen(callback_data))
+    await show_card(callback, nc, user, ncs)
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.EFFECTIVE))
 async def effective(
     callback: CallbackQuery,
     callback_data: NcCB,
+    state: FSMContext,
     user: User,
     ncs: NcService,
     notices: Notices,
+    settings: Settings,
 ) -> None:
-    nc = await ncs.effective(user, callback_data.id)
+    """First the justification (text, optional photos); then close, with or without a
+    re-check of effectiveness after RECHECK_DAYS."""
+    arg = callback_data.arg
+    if not arg:
+        nc = await _ready(user, callback_data, NcAction.EFFECTIVE, ncs)
+        await set_dialog(state, NcInput.effective, nc=nc.id, note="", evidence=[])
+        await _ask(callback, _("nc.ask_effective").format(number=nc.number))
+        return
+    if not (arg.startswith("r") and arg[1:].isdigit()):
+        raise Refused("stale")
+    data = await state.get_data()
+    if await state.get_state() != NcInput.effective.state or data.get("nc") != callback_data.id:
+        raise Refused("stale")
+    note, evidence = need(data, "note", "evidence")
+    if not note:
+        await callback.answer(_("nc.effective.needs_note"), show_alert=True)
+        return
+    days = min(int(arg[1:]), settings.recheck_days)
+    nc = await ncs.effective(user, callback_data.id, note, list(evidence), days)
+    await state.clear()
     await tell(notices, ncs, nc, "nc.told.closed", user, nc.responsible_id, nc.reporter_id)
     await show_card(callback, nc, user, ncs)
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.DECIDE_DUE))
-async def decide_due(
-    callback: CallbackQuery,
-    callback_data: NcCB,
+@router.message(NcInput.effective, F.text, ~F.text.startswith("/"))
+async def effective_note(
+    message: Message, state: FSMContext, user: User, ncs: NcService, settings: Settings
+) -> None:
+    data = await state.get_data()
+    (nc_id,) = need(data, "nc")
+    try:
+        note = _content(message.text)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    data = await advance(state, NcInput.effective, note=note[:2000])
+    nc = await ncs.get(user, int(nc_id))
+    pieces = len(data.get("evidence", []))
+    text, markup = views.recheck_screen(nc, note, pieces, settings.recheck_days)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(NcInput.effective, F.photo | F.document)
+async def effective_evidence(
+    message: Message,
+    state: FSMContext,
     user: User,
     ncs: NcService,
-    notices: Notices,
+    evidence: EvidenceCollector,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    (nc_id,) = need(data, "nc")
+    item = evidence_item(message)
+    assert item is not None
+    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
+    if message.caption and not data.get("note") and meaningful(message.caption):
+        update["note"] = message.caption.strip()[:2000]
+    await state.update_data(**update)
+
+    async def confirm() -> None:
+        current = await state.get_data()
+        if await state.get_state() != NcInput.effective.state or current.get("nc") != nc_id:
+            return
+        count = len(current.get("evidence", []))
+        if not current.get("note"):
+            await message.answer(_("nc.effective.evidence_saved").format(count=count))
+            return
+        nc = await ncs.get(user, int(nc_id))
+        text, markup = views.recheck_screen(nc, current["note"], count, settings.recheck_days)
+        await message.answer(text, reply_markup=markup)
+
+    await evidence.confirm(message, state.key, confirm)
+
+
+# -- due dates -------------------------------------------------------------------------------
+
+
+@router.callback_query(NcCB.filter(F.action == NcView.DECIDE_DUE))
+async def decide_due(
+    callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, notices: Notices
 ) -> None:
     grant = callback_data.arg == "1"
-    nc = await ncs.decide_due(user, callback_data.id, grant)
+    nc = await ncs.decide_due(user, callback_data.id, grant, seen=_seen(callback_data))
     key = "nc.told.due_granted" if grant else "nc.told.due_refused"
     await tell(notices, ncs, nc, key, user, nc.responsible_id)
     await show_card(callback, nc, user, ncs)
-
-
-# -- a new due date: date, then reason ---------------------------------------------------------
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.REQUEST_DUE))
 async def ask_due(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
-    nc = await _checked(user, callback_data.id, NcAction.REQUEST_DUE, ncs)
+    nc = await _ready(user, callback_data, NcAction.REQUEST_DUE, ncs)
     await set_dialog(state, NcInput.due_date, nc=nc.id)
     today = ncs.today()
-    await callback.answer()
-    await callback.message.answer(  # type: ignore[union-attr]
+    await _ask(
+        callback,
         _("nc.ask_new_due").format(number=nc.number),
-        reply_markup=calendar_keyboard(today.year, today.month, today),
+        calendar_keyboard(today.year, today.month, today),
     )
 
 
@@ -339,26 +523,21 @@ async def due_picked(
     picked = await picked_day(callback, callback_data, ncs.today())
     if picked and (chosen := await checked_day(callback, picked, ncs.today())):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
-        await callback.answer()
-        await callback.message.answer(  # type: ignore[union-attr]
-            _("nc.ask_due_reason").format(date=format_date(chosen))
-        )
+        await _ask(callback, _("nc.ask_due_reason").format(date=format_date(chosen)))
 
 
 @router.message(NcInput.due_reason, F.text, ~F.text.startswith("/"))
 async def due_reason_given(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    ncs: NcService,
-    notices: Notices,
+    message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
 ) -> None:
     nc_id, due = await dialog_data(state, "nc", "due")
     try:
         nc = await ncs.request_due(user, int(nc_id), date.fromisoformat(due), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if not refusal.key.endswith("_empty"):
+        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
+            "_empty"
+        ):
             await state.clear()
         return
     await state.clear()
@@ -384,12 +563,9 @@ async def done(
     notices: Notices,
 ) -> None:
     if callback_data.arg != "finish":
-        nc = await _checked(user, callback_data.id, NcAction.DONE, ncs)
+        nc = await _ready(user, callback_data, NcAction.DONE, ncs)
         await set_dialog(state, NcInput.done, nc=nc.id, note="", evidence=[])
-        await callback.answer()
-        await callback.message.answer(  # type: ignore[union-attr]
-            _("nc.ask_done").format(number=nc.number), reply_markup=_done_keyboard(nc.id)
-        )
+        await _ask(callback, _("nc.ask_done").format(number=nc.number), _done_keyboard(nc.id))
         return
     data = await state.get_data()
     if await state.get_state() != NcInput.done.state or int(data.get("nc", 0)) != callback_data.id:
@@ -406,7 +582,12 @@ async def done(
 @router.message(NcInput.done, F.text, ~F.text.startswith("/"))
 async def done_note(message: Message, state: FSMContext) -> None:
     (nc_id,) = await dialog_data(state, "nc")
-    await state.update_data(note=(message.text or "").strip()[:2000])
+    try:
+        note = _content(message.text)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await state.update_data(note=note[:2000])
     await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(nc_id)))
 
 
@@ -417,7 +598,7 @@ async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceC
     item = evidence_item(message)
     assert item is not None
     update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
-    if message.caption and not data.get("note"):
+    if message.caption and not data.get("note") and meaningful(message.caption):
         update["note"] = message.caption.strip()[:2000]
     await state.update_data(**update)
 
@@ -433,106 +614,165 @@ async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceC
     await evidence.confirm(message, state.key, confirm)
 
 
-# -- plan: correction, five whys, action, due date ---------------------------------------------
+# -- plan: correction, five whys, action, due date; the summary edits any of them -----------
 
 
 @router.callback_query(NcCB.filter(F.action == NcView.PLAN))
 async def plan_start(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
-    nc = await _checked(user, callback_data.id, NcAction.PLAN, ncs)
-    await set_dialog(state, NcPlanning.correction, nc=nc.id, whys=[])
+    nc = await _ready(user, callback_data, NcAction.PLAN, ncs)
+    suggestions = await ncs.causes_of_similar(user, nc.id)
+    await set_dialog(
+        state, NcPlanning.correction, nc=nc.id, whys=[], suggestions=suggestions, editing=""
+    )
     skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
-    await callback.answer()
-    await callback.message.answer(  # type: ignore[union-attr]
+    await _ask(
+        callback,
         _("nc.plan.ask_correction").format(number=nc.number),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[skip]]),
+        InlineKeyboardMarkup(inline_keyboard=[[skip]]),
     )
 
 
-async def _ask_why(event: Message | CallbackQuery, state: FSMContext, **changes: Any) -> None:
-    whys = (await advance(state, NcPlanning.why, **changes)).get("whys", [])
-    rows = []
-    if whys:
-        rows.append([button(_("nc.plan.root_found"), PlanNcCB(action=PlanNcAction.ROOT_FOUND))])
-    key = "nc.plan.ask_first_why" if not whys else "nc.plan.ask_next_why"
-    text = _(key).format(
-        n=len(whys) + 1, total=MAX_WHYS, previous=html.quote(whys[-1]) if whys else ""
-    )
-    target = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-    await target.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))  # type: ignore[union-attr]
+async def _next_step(
+    event: Message | CallbackQuery, state: FSMContext, ncs: NcService, user: User, after: str
+) -> None:
+    """After a field: back to the summary when editing it, else the plan's next step."""
+    data = await state.get_data()
+    if data.get("editing") and data.get("due") and after != "correction":
+        await _summary(event, state)
+        return
+    if after == "correction":
+        if data.get("editing") == "correction":
+            await _summary(event, state)
+            return
+        await _ask_why(event, state)
+    elif after == "whys":
+        await advance(state, NcPlanning.action)
+        await _ask(event, _("nc.plan.ask_action"))
+    elif after == "action":
+        await _ask_due(event, state, ncs, user)
+    else:
+        await _summary(event, state)
+
+
+async def _ask_why(event: Message | CallbackQuery, state: FSMContext) -> None:
+    data = await advance(state, NcPlanning.why)
+    await _ask(event, *views.why_question(data.get("whys", []), data.get("suggestions", [])))
+
+
+async def _ask_due(
+    event: Message | CallbackQuery, state: FSMContext, ncs: NcService, user: User
+) -> None:
+    data = await advance(state, NcPlanning.due)
+    nc = await ncs.get(user, int(need(data, "nc")[0]))
+    suggested = ncs.suggested_due(nc)
+    if suggested is not None and suggested < ncs.today():
+        suggested = None
+    today = ncs.today()
+    keyboard = calendar_keyboard(today.year, today.month, today)
+    if suggested is not None:
+        label = _("nc.plan.take_due").format(date=format_date(suggested))
+        keyboard.inline_keyboard.insert(
+            0, [button(label, PlanNcCB(action=PlanNcAction.DEFAULT_DUE))]
+        )
+    await state.update_data(suggested_due=suggested.isoformat() if suggested else None)
+    await _ask(event, views.due_question(suggested), keyboard)
+
+
+async def _summary(event: Message | CallbackQuery, state: FSMContext) -> None:
+    data = await advance(state, NcPlanning.confirm, editing="")
+    need(data, "nc", "whys", "action", "due")
+    await _ask(event, *views.plan_summary(data))
 
 
 @router.message(NcPlanning.correction, F.text, ~F.text.startswith("/"))
-async def correction_given(message: Message, state: FSMContext) -> None:
-    await _ask_why(message, state, correction=(message.text or "").strip()[:2000])
+async def correction_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
+    need(await state.get_data(), "nc")
+    try:
+        text = _content(message.text)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await state.update_data(correction=text[:2000])
+    await _next_step(message, state, ncs, user, "correction")
 
 
 @router.callback_query(
     NcPlanning.correction, PlanNcCB.filter(F.action == PlanNcAction.NO_CORRECTION)
 )
-async def no_correction(callback: CallbackQuery, state: FSMContext) -> None:
-    await _ask_why(callback, state, correction=None)
-
-
-async def _ask_action(event: Message | CallbackQuery, state: FSMContext, **changes: Any) -> None:
-    await advance(state, NcPlanning.action, **changes)
-    target = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-    await target.answer(_("nc.plan.ask_action"))  # type: ignore[union-attr]
+async def no_correction(
+    callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    await state.update_data(correction=None)
+    await _next_step(callback, state, ncs, user, "correction")
 
 
 @router.message(NcPlanning.why, F.text, ~F.text.startswith("/"))
-async def why_given(message: Message, state: FSMContext) -> None:
+async def why_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
-    whys = [*data.get("whys", []), (message.text or "").strip()[:500]]
+    try:
+        why = _content(message.text)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await _add_why(message, state, ncs, user, [*data.get("whys", []), why[:500]])
+
+
+async def _add_why(
+    event: Message | CallbackQuery, state: FSMContext, ncs: NcService, user: User, whys: list[str]
+) -> None:
+    await state.update_data(whys=whys)
     if len(whys) >= MAX_WHYS:
-        await _ask_action(message, state, whys=whys)
+        await _next_step(event, state, ncs, user, "whys")
     else:
-        await _ask_why(message, state, whys=whys)
+        await _ask_why(event, state)
+
+
+@router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.CAUSE))
+async def cause_taken(
+    callback: CallbackQuery, callback_data: PlanNcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    data = await state.get_data()
+    suggestions = data.get("suggestions", [])
+    if not 0 <= callback_data.i < len(suggestions):
+        raise Refused("stale")
+    await _add_why(
+        callback, state, ncs, user, [*data.get("whys", []), suggestions[callback_data.i]]
+    )
 
 
 @router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.ROOT_FOUND))
-async def root_found(callback: CallbackQuery, state: FSMContext) -> None:
-    await _ask_action(callback, state)
+async def root_found(
+    callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    if not (await state.get_data()).get("whys"):
+        raise Refused("nc.why_empty")
+    await _next_step(callback, state, ncs, user, "whys")
 
 
 @router.message(NcPlanning.action, F.text, ~F.text.startswith("/"))
-async def action_given(message: Message, state: FSMContext, ncs: NcService) -> None:
-    await advance(state, NcPlanning.due, action=(message.text or "").strip()[:2000])
-    today = ncs.today()
-    await message.answer(
-        _("nc.plan.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
-    )
+async def action_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
+    need(await state.get_data(), "nc")
+    try:
+        text = _content(message.text)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await state.update_data(action=text[:2000])
+    await _next_step(message, state, ncs, user, "action")
 
 
-async def _confirm_plan(event: Message | CallbackQuery, state: FSMContext, due: date) -> None:
-    data = await advance(state, NcPlanning.confirm, due=due.isoformat())
-    found, action = need(data, "whys", "action")
-    whys = "\n".join(f"  {n}. {html.quote(w)}" for n, w in enumerate(found, 1))
-    text = _("nc.plan.summary").format(
-        correction=html.quote(data.get("correction") or "—"),
-        whys=whys,
-        action=html.quote(action),
-        due=format_date(due),
-    )
-    ok = button(_("nc.plan.confirm"), PlanNcCB(action=PlanNcAction.CONFIRM))
-    markup = InlineKeyboardMarkup(inline_keyboard=[[ok]])
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        await event.message.answer(text, reply_markup=markup)  # type: ignore[union-attr]
-    else:
-        await event.answer(text, reply_markup=markup)
+async def _due_chosen(event: Message | CallbackQuery, state: FSMContext, due: date) -> None:
+    await state.update_data(due=due.isoformat())
+    await _summary(event, state)
 
 
 @router.message(NcPlanning.due, F.text, ~F.text.startswith("/"))
 async def plan_due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
     if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
-        await _confirm_plan(message, state, chosen)
+        await _due_chosen(message, state, chosen)
 
 
 @router.callback_query(NcPlanning.due, CalendarCB.filter())
@@ -541,7 +781,39 @@ async def plan_due_picked(
 ) -> None:
     picked = await picked_day(callback, callback_data, ncs.today())
     if picked and (chosen := await checked_day(callback, picked, ncs.today())):
-        await _confirm_plan(callback, state, chosen)
+        await _due_chosen(callback, state, chosen)
+
+
+@router.callback_query(NcPlanning.due, PlanNcCB.filter(F.action == PlanNcAction.DEFAULT_DUE))
+async def plan_due_default(callback: CallbackQuery, state: FSMContext, ncs: NcService) -> None:
+    suggested = (await state.get_data()).get("suggested_due")
+    if not suggested:
+        raise Refused("stale")
+    if chosen := await checked_day(callback, date.fromisoformat(suggested), ncs.today()):
+        await _due_chosen(callback, state, chosen)
+
+
+@router.callback_query(NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.EDIT))
+async def plan_edit(
+    callback: CallbackQuery, callback_data: PlanNcCB, state: FSMContext, user: User, ncs: NcService
+) -> None:
+    field = callback_data.field
+    if field not in views.PLAN_FIELDS:
+        raise Refused("stale")
+    if field == "correction":
+        await advance(state, NcPlanning.correction, editing=field)
+        skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
+        markup = InlineKeyboardMarkup(inline_keyboard=[[skip]])
+        await _ask(callback, _("nc.plan.edit_ask_correction"), markup)
+    elif field == "whys":
+        await advance(state, NcPlanning.why, editing=field, whys=[])
+        await _ask_why(callback, state)
+    elif field == "action":
+        await advance(state, NcPlanning.action, editing=field)
+        await _ask(callback, _("nc.plan.ask_action"))
+    else:
+        await advance(state, NcPlanning.due, editing=field)
+        await _ask_due(callback, state, ncs, user)
 
 
 @router.callback_query(NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.CONFIRM))
@@ -555,3 +827,11 @@ async def plan_confirm(
     )
     await state.clear()
     await show_card(callback, nc, user, ncs)
+
+
+# A step that expects text got something else: the dialog is still there.
+@router.message(NcPlanning.confirm, F.text, ~F.text.startswith("/"))
+async def plan_waiting(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    need(data, "nc", "whys", "action", "due")
+    await message.answer(_("nc.plan.use_buttons"), reply_markup=views.plan_summary(data)[1])

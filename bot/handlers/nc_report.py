@@ -264,8 +264,10 @@ async def severity_chosen(
     nc = await ncs.report(user, draft)
     await state.clear()
     await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
-    await show(
-        callback,
-        _("nc_report.done").format(number=nc.number, text=html.quote(nc.description[:200])),
-        open_button(nc, _("nc.open")),
-    )
+    if nc.responsible_id is not None:  # the department's head, at once
+        head = await ncs.person(nc.responsible_id)
+        await notices.about_nc(nc, "nc.told.assigned", user, [head])
+    text = _("nc_report.done").format(number=nc.number, text=html.quote(nc.description[:200]))
+    if nc.responsible_name:
+        text += "\n" + _("nc_report.responsible").format(name=html.quote(nc.responsible_name))
+    await show(callback, text, open_button(nc, _("nc.open")))

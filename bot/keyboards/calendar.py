@@ -13,6 +13,11 @@ from bot.callbacks import CalendarCB
 NOOP = CalendarCB(y=0, m=0, d=0).pack()
 
 
+def struck(text: str) -> str:
+    """Button texts cannot be formatted: a combining long stroke crosses each character."""
+    return "".join(f"{char}\u0336" for char in text)
+
+
 def _shift(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
@@ -42,8 +47,16 @@ def calendar_keyboard(year: int, month: int, earliest: date) -> InlineKeyboardMa
     for week in calendar.Calendar(firstweekday=0).monthdayscalendar(year, month):
         row = []
         for day in week:
-            if day == 0 or date(year, month, day) < earliest:
-                row.append(InlineKeyboardButton(text=str(day) if day else "·", callback_data=NOOP))
+            if day == 0:
+                row.append(InlineKeyboardButton(text="·", callback_data=NOOP))
+            elif date(year, month, day) < earliest:
+                # Struck through, and a tap says why rather than doing nothing.
+                row.append(
+                    InlineKeyboardButton(
+                        text=struck(str(day)),
+                        callback_data=CalendarCB(y=year, m=month, d=day, p=1).pack(),
+                    )
+                )
             else:
                 row.append(
                     InlineKeyboardButton(

@@ -126,6 +126,23 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
     else:
         doc.add_paragraph(none)
 
+    doc.add_heading(gettext("report.docx.notes"), level=1)
+    if report.notes:
+        _table(
+            doc,
+            [
+                (gettext("report.docx.col.kind"), 3.6),
+                (gettext("report.docx.col.number"), 1.2),
+                (gettext("report.docx.col.note"), TEXT_WIDTH_CM - 4.8),
+            ],
+            [
+                (note.kind, str(note.question) if note.question else "—", note.text)
+                for note in report.notes
+            ],
+        )
+    else:
+        doc.add_paragraph(none)
+
     doc.add_heading(gettext("report.docx.fulfilment"), level=1)
     overall = gettext("report.docx.overall")
     _line(doc, overall, format_percent(report.overall, gettext))

@@ -8,7 +8,7 @@ the database or aiogram, so they are easy to test and to run in a worker thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 Gettext = Callable[[str], str]
@@ -38,7 +38,7 @@ class AnswerRow:
     respondent: str
     department: str
     section: str
-    question_id: str
+    question_number: int
     clause: str
     question: str
     answer: str
@@ -115,6 +115,15 @@ class AuditReport:
     findings: list[Finding]
     ncs: list[NcRow]
     conclusion: str
+    notes: list[AuditNote] = field(default_factory=list)
+    """Observations, opportunities for improvement and strengths (ISO 19011)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditNote:
+    kind: str  # as the reader reads it: "наблюдение", "strength"...
+    question: int | None  # the question's number, or None for the audit as a whole
+    text: str
 
 
 def format_percent(value: float | None, gettext: Gettext) -> str:

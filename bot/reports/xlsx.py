@@ -105,7 +105,7 @@ def build_workbook(
                 _Column(gettext("report.col.respondent"), TEXT, "respondent"),
                 _Column(gettext("report.col.department"), TEXT, "department"),
                 _Column(gettext("report.col.section"), TEXT, "section"),
-                _Column(gettext("report.col.question_id"), TEXT, "question_id"),
+                _Column(gettext("report.col.question_number"), NUMBER, "question_number"),
                 _Column(gettext("report.col.clause"), TEXT, "clause"),
                 _Column(gettext("report.col.question"), LONG, "question"),
                 _Column(gettext("report.col.answer"), LONG, "answer"),

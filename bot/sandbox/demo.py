@@ -322,8 +322,10 @@ class _Seeder:
             assert not missing, missing
 
     # -- nonconformities -------------------------------------------------------------------
-    async def report(self, tg_id: int, department: str, text: str, **extra: Any) -> int:
-        draft = ReportDraft(department_id=self.departments[department], description=text, **extra)
+    async def report(self, tg_id: int, department: str | None, text: str, **extra: Any) -> int:
+        """A report; one of a department with a head is assigned to the head at once."""
+        department_id = self.departments[department] if department else None
+        draft = ReportDraft(department_id=department_id, description=text, **extra)
         return (await self.d["ncs"].report(self.user(tg_id), draft)).id
 
     async def run(self) -> None:
@@ -427,8 +429,8 @@ class _Seeder:
                 "требованиями. Замечания: не у всех педагогов актуализированы планы "
                 "самообразования; журнал инструктажей требует внимания.",
             )
-            proposals = await ncs.proposals(auditor, closed)
-            from_audit = await ncs.raise_from_answer(auditor, closed, proposals[0].answer.id)
+            found = await self.d["findings"].overview(auditor, closed)
+            from_audit = await self.d["findings"].raise_nc(auditor, closed, found.facts[0].index)
         with self.at(18, 9, 15):
             await ncs.classify(manager, curriculum, Severity.MINOR, "8.5.1")
             await ncs.assign(manager, curriculum, head.id)
@@ -497,9 +499,9 @@ class _Seeder:
             await self.answer(7_000_007, running, checklist, {2, 4}, submit=True)
             await self.answer(7_000_008, running, checklist, {8}, upto=12)
         with self.at(1, 16, 40):
-            await self.report(
-                PERSONAS.teacher_en.tg_id, SCIENCE,
-                "The projector in the physics lab (room 305) does not turn on, so lessons "
+            await self.report(  # the whole school's: it waits for the manager to assign it
+                PERSONAS.teacher_en.tg_id, None,
+                "The projector in the assembly hall does not turn on, so school events "
                 "with presentations cannot be held.",
                 suggested_severity=Severity.MINOR, evidence=[self.photo("projector.png")],
             )  # fmt: skip

@@ -79,11 +79,21 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], waiting=days("reminder.days", p["days"])
         )
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    elif due.kind in (Kind.UNASSIGNED, Kind.UNCLASSIFIED, Kind.NO_VERDICT):
+        text = t(f"reminder.{due.kind.value}").format(
+            number=p["number"], waiting=days("reminder.days", p["days"])
+        )
+        rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+    elif due.kind is Kind.RECHECK:
+        text = t("reminder.recheck").format(number=p["number"])
+        rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
     elif due.kind is Kind.NC_EVENT:
         text = t(p["key"]).format(
             number=p["number"], name=html.quote(p["name"]), text=html.quote(p["text"])
         )
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
+        if p["key"] == "nc.told.assigned":  # the new responsible can start at once
+            rows[0].append(button(t("nc.do.plan"), NcCB(action=NcView.PLAN, id=due.object_id)))
     elif due.kind is Kind.SUBMITTED:
         text = t("q.auditor_told").format(
             name=html.quote(p["name"]), number=p["number"], title=html.quote(p["title"])

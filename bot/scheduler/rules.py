@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from bot.config import Settings
 from bot.domain.audits import AuditStatus
 from bot.domain.dates import format_date
-from bot.domain.nonconformities import NcStatus
+from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.roles import Role
 from bot.services.templates import TemplateService
@@ -76,6 +76,27 @@ def compute_due(
     overdue_by_department: Counter[str] = Counter()
     for row in reminder_rows(conn):
         base = {"number": row.number, "nc_id": row.id}
+        created = row.created_at.astimezone(zone).date()
+        # Hygiene: an NC nobody owns or nobody classified does not wait in silence.
+        if days_between(created, today) >= settings.unassigned_days:
+            age = days_between(created, today)
+            for user_id in managers:
+                if row.status is NcStatus.NEW:
+                    add(Kind.UNASSIGNED, row.id, user_id, created.isoformat(), days=age, **base)
+                elif row.severity is None and row.status is not NcStatus.CLOSED:
+                    add(Kind.UNCLASSIFIED, row.id, user_id, created.isoformat(), days=age, **base)
+        if row.status is NcStatus.CLOSED:
+            if row.recheck_due is not None and row.recheck_due <= today:
+                slot = row.recheck_due.isoformat()
+                add(Kind.RECHECK, row.id, row.verifier_id, slot, **base)
+            continue
+        if row.status is NcStatus.VERIFIED:
+            verified = row.updated_at.astimezone(zone).date()
+            waiting = days_between(verified, today)
+            if waiting >= settings.verification_wait_days:
+                slot = verified.isoformat()
+                add(Kind.NO_VERDICT, row.id, row.verifier_id, slot, days=waiting, **base)
+            continue
         if row.status is NcStatus.DONE and row.done_at is not None:
             waiting = days_between(row.done_at.astimezone(zone).date(), today)
             if waiting >= settings.verification_wait_days:
@@ -83,7 +104,7 @@ def compute_due(
                 for user_id in managers:
                     add(Kind.UNVERIFIED, row.id, user_id, slot, days=waiting, **base)
             continue
-        if row.due_date is None:
+        if row.due_date is None or row.status not in (NcStatus.ASSIGNED, NcStatus.PLANNED):
             continue
         days = days_between(today, row.due_date)
         due_text = format_date(row.due_date)
@@ -94,27 +115,30 @@ def compute_due(
                 add(
                     Kind.CAPA_DUE, row.id, row.responsible_id, slot, days=days, due=due_text, **base
                 )
-        elif days < 0:
-            late = -days
-            overdue_by_department[row.department or "—"] += 1
-            add(
-                Kind.CAPA_OVERDUE,
-                row.id,
-                row.responsible_id,
-                today.isoformat(),
-                days=late,
-                due=due_text,
-                **base,
-            )
-            if late >= settings.escalation_days:
-                responsible = people.get(row.responsible_id or 0)
-                for user_id in managers:
-                    add(
-                        Kind.ESCALATION, row.id, user_id, f"{row.due_date.isoformat()}:esc",
-                        days=late, due=due_text,
-                        responsible=responsible.full_name if responsible else "—",
-                        department=row.department or "—", **base,
-                    )  # fmt: skip
+            continue
+        late = -days
+        overdue_by_department[row.department or "—"] += 1
+        add(
+            Kind.CAPA_OVERDUE,
+            row.id,
+            row.responsible_id,
+            today.isoformat(),
+            days=late,
+            due=due_text,
+            **base,
+        )
+        threshold = escalation_after(
+            row.severity, settings.severity_escalation_days, settings.escalation_days
+        )
+        if threshold is not None and late >= threshold:
+            responsible = people.get(row.responsible_id or 0)
+            for user_id in managers:
+                add(
+                    Kind.ESCALATION, row.id, user_id, f"{row.due_date.isoformat()}:esc",
+                    days=late, due=due_text,
+                    responsible=responsible.full_name if responsible else "—",
+                    department=row.department or "—", **base,
+                )  # fmt: skip
 
     weekday, hour, minute = settings.digest_at
     slot = digest_slot(now, zone, weekday, hour, minute)

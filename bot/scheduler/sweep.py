@@ -38,6 +38,10 @@ GROUP_SIZES = {
     Kind.CAPA_OVERDUE: 8,
     Kind.ESCALATION: 10_000,
     Kind.UNVERIFIED: 10_000,
+    Kind.UNASSIGNED: 10_000,
+    Kind.UNCLASSIFIED: 10_000,
+    Kind.NO_VERDICT: 8,
+    Kind.RECHECK: 8,
 }
 
 

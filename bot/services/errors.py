@@ -8,3 +8,12 @@ class Refused(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+class StaleCard(Refused):
+    """The button came from an older revision of the card, or the NC's state no longer
+    allows it: nothing changed; the person should see the card as it is now."""
+
+    def __init__(self, nc_id: int) -> None:
+        super().__init__("nc.stale")
+        self.nc_id = nc_id

@@ -7,18 +7,16 @@ the status before and after. Refusals name what was refused; nothing is ever del
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from bot.clock import Clock
-from bot.domain.audits import AnswerRecord, AuditStatus
-from bot.domain.checklists import Question, is_nonconforming
+from bot.domain.clauses import is_clause
 from bot.domain.dates import local_today
 from bot.domain.models import Event, User
 from bot.domain.nonconformities import (
@@ -30,14 +28,15 @@ from bot.domain.nonconformities import (
     Severity,
     Source,
     Viewer,
+    default_due,
+    is_actor,
     may_act,
     may_see,
 )
 from bot.domain.roles import Role
-from bot.services.errors import Refused
+from bot.domain.texts import meaningful, similar
+from bot.services.errors import Refused, StaleCard
 from bot.services.templates import TemplateService
-from bot.storage.answers import AnswerRepo
-from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.events import EventLog
@@ -47,19 +46,22 @@ from bot.storage.users import UserRepo
 NC = "nc"
 TEXT_MAX = 2000
 REF_MAX = 200
-CLAUSE = re.compile(r"^(?:[4-9]|10)(?:\.\d{1,2}){0,3}$")
 
 
 def viewer_of(user: User) -> Viewer:
     return Viewer(user_id=user.id, roles=user.roles, department_id=user.department_id)
 
 
-def clean(raw: str, key: str, limit: int = TEXT_MAX) -> str:
+def clean(raw: str, key: str, limit: int = TEXT_MAX, content: bool = True) -> str:
+    """The text as it will be kept; refused when empty, too long, or (for what a record
+    must say) not content at all: "готово", "-", "ok"."""
     text = raw.strip()
     if not text:
         raise Refused(f"nc.{key}_empty")
     if len(text) > limit:
         raise Refused("nc.too_long", limit=limit)
+    if content and not meaningful(text):
+        raise Refused("nc.not_content")
     return text
 
 
@@ -75,27 +77,37 @@ class ReportDraft:
 
 
 @dataclass(frozen=True, slots=True)
-class Proposal:
-    """An answer that hit its question's nonconformity trigger, not yet raised or dismissed."""
-
-    answer: AnswerRecord
-    index: int
-    question: Question
-    respondent: str
-
-
-@dataclass(frozen=True, slots=True)
 class HistoryLine:
     event: Event
     actor_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SimilarNc:
+    """An earlier NC like this one, and why (ISO 9001 10.2.1 b)."""
+
+    nc: Nonconformity
+    reasons: tuple[str, ...]  # "clause", "question", "department", "words"
+    linked: bool
+
+
+SIMILAR_SHOWN = 5
+
+
 class NcService:
-    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, templates: TemplateService):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        tz: ZoneInfo,
+        templates: TemplateService,
+        due_days: dict[str, int] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.templates = templates
+        self.due_days = due_days if due_days is not None else {"major": 14, "minor": 30}
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
@@ -109,8 +121,6 @@ class NcService:
         external_ref = clean(draft.external_ref, "ref", REF_MAX) if draft.external_ref else None
         if draft.due_date is not None and draft.due_date < self.today():
             raise Refused("nc.due_in_past")
-        now = self.clock.now()
-        year = local_today(now, self.tz).year
 
         def work(conn: Connection) -> Nonconformity:
             if (
@@ -118,121 +128,60 @@ class NcService:
                 and DepartmentRepo(conn).get(draft.department_id) is None
             ):
                 raise Refused("departments.not_found")
-            repo = NcRepo(conn)
-            nc_id = repo.add(
-                year,
-                now,
+            suggested = draft.suggested_severity
+            return self.create_in(
+                conn,
+                actor,
+                "reported",
                 source=draft.source.value,
-                status=NcStatus.NEW.value,
                 description=description,
-                reporter_id=actor.id,
                 department_id=draft.department_id,
                 evidence=draft.evidence,
-                suggested_severity=draft.suggested_severity.value
-                if draft.suggested_severity
-                else None,
+                suggested_severity=suggested.value if suggested else None,
                 external_ref=external_ref,
                 due_date=draft.due_date,
             )
-            created = repo.get(nc_id)
-            assert created is not None
-            EventLog(conn).add(
-                now, actor.id, NC, nc_id, "reported", to=NcStatus.NEW.value, number=created.number,
-                source=draft.source.value,
-            )  # fmt: skip
-            return created
 
         return await self.db.run(work)
 
-    async def raise_from_answer(self, actor: User, audit_id: int, answer_id: int) -> Nonconformity:
-        """One tap on an answer: the NC is prefilled with the audit, question, clause, the
-        answer with its comment, and the respondent's evidence."""
+    def create_in(self, conn: Connection, actor: User, event: str, **values: Any) -> Nonconformity:
+        """Registers an NC inside a unit of work. The head of its department becomes the
+        responsible at once (DESIGN §2); without one the NC waits for a manager."""
         now = self.clock.now()
-
-        def work(conn: Connection) -> Nonconformity:
-            audit = self._audit_to_run(conn, actor, audit_id)
-            record = next(
-                (a for a in AnswerRepo(conn).all_for_audit(audit_id) if a.id == answer_id), None
-            )
-            if record is None:
-                raise Refused("nc.no_answer")
-            repo = NcRepo(conn)
-            if answer_id in repo.raised_answers(audit_id):
-                raise Refused("nc.already_raised")
-            checklist = self.templates.checklist_in(conn, audit.template_id)
-            index, question = next(
-                (i, q) for i, q in enumerate(checklist.questions) if q.id == record.question_id
-            )
-            respondent = UserRepo(conn).get(record.user_id)
-            department = audit.department_id or (respondent.department_id if respondent else None)
-            description = _from_answer_text(audit.number, index, question, record)
-            nc_id = repo.add(
-                local_today(now, self.tz).year,
-                now,
-                source=Source.AUDIT.value,
-                status=NcStatus.NEW.value,
-                description=description,
-                reporter_id=actor.id,
-                department_id=department,
-                audit_id=audit_id,
-                answer_id=answer_id,
-                question_id=question.id,
-                clause=question.clause,
-                evidence=list(record.evidence),
-            )
-            created = repo.get(nc_id)
-            assert created is not None
-            EventLog(conn).add(
-                now, actor.id, NC, nc_id, "raised_from_audit", to=NcStatus.NEW.value,
-                number=created.number, audit_id=audit_id, answer_id=answer_id,
+        repo = NcRepo(conn)
+        head = self._head_of(conn, values.get("department_id"))
+        status = NcStatus.ASSIGNED if head is not None else NcStatus.NEW
+        nc_id = repo.add(
+            local_today(now, self.tz).year,
+            now,
+            reporter_id=actor.id,
+            status=status.value,
+            responsible_id=head,
+            **values,
+        )
+        created = repo.get(nc_id)
+        assert created is not None
+        log = EventLog(conn)
+        log.add(
+            now, actor.id, NC, nc_id, event, to=NcStatus.NEW.value, number=created.number,
+            source=values.get("source"),
+        )  # fmt: skip
+        if head is not None:  # the bot assigned the head: the history says so, not the reporter
+            log.add(
+                now, None, NC, nc_id, NcAction.ASSIGN.value, to=status.value,
+                responsible_id=head, default=True,
             )  # fmt: skip
-            return created
+        return created
 
-        return await self.db.run(work)
-
-    def _audit_to_run(self, conn: Connection, actor: User, audit_id: int) -> Any:
-        audit = AuditRepo(conn).get(audit_id)
-        if audit is None:
-            raise Refused("audits.not_found")
-        if not (actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id):
-            raise Refused("audits.not_yours")
-        if audit.status is AuditStatus.CANCELLED:
-            raise Refused("audits.not_active")
-        return audit
-
-    async def proposals(self, actor: User, audit_id: int) -> list[Proposal]:
-        def work(conn: Connection) -> list[Proposal]:
-            audit = self._audit_to_run(conn, actor, audit_id)
-            checklist = self.templates.checklist_in(conn, audit.template_id)
-            by_id = {q.id: (i, q) for i, q in enumerate(checklist.questions)}
-            records = AnswerRepo(conn).all_for_audit(audit_id)
-            repo = NcRepo(conn)
-            handled = repo.raised_answers(audit_id) | repo.dismissed_answers(
-                [r.id for r in records]
-            )
-            names = {r.user_id: r.full_name for r in AuditRepo(conn).respondents(audit_id)}
-            found = []
-            for record in records:
-                if record.id in handled or record.value is None or record.question_id not in by_id:
-                    continue
-                index, question = by_id[record.question_id]
-                if is_nonconforming(question, record.value):
-                    found.append(Proposal(record, index, question, names.get(record.user_id, "?")))
-            return sorted(found, key=lambda p: (p.index, p.respondent))
-
-        return await self.db.run(work)
-
-    async def dismiss(self, actor: User, audit_id: int, answer_id: int) -> None:
-        now = self.clock.now()
-
-        def work(conn: Connection) -> None:
-            self._audit_to_run(conn, actor, audit_id)
-            if not any(a.id == answer_id for a in AnswerRepo(conn).all_for_audit(audit_id)):
-                raise Refused("nc.no_answer")
-            if NcRepo(conn).dismiss(answer_id, actor.id, now):
-                EventLog(conn).add(now, actor.id, "answer", answer_id, "finding_dismissed")
-
-        await self.db.run(work)
+    @staticmethod
+    def _head_of(conn: Connection, department_id: int | None) -> int | None:
+        if department_id is None:
+            return None
+        department = DepartmentRepo(conn).get(department_id)
+        if department is None or department.head_user_id is None:
+            return None
+        head = UserRepo(conn).get(department.head_user_id)
+        return head.id if head is not None and head.is_active else None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -294,14 +243,35 @@ class NcService:
 
     # -- the workflow --------------------------------------------------------------------
 
+    @staticmethod
+    def check_step(viewer: Viewer, nc: Nonconformity, action: NcAction, seen: int | None) -> None:
+        """Refuses a step that is not this person's; calls stale a button from an older card
+        or one this state no longer allows (a reminder's "done" after it was done)."""
+        if not is_actor(viewer, nc, action):
+            raise Refused("nc.not_allowed")
+        if (seen is not None and seen != nc.revision) or not may_act(viewer, nc, action):
+            raise StaleCard(nc.id)
+
+    async def ready(
+        self, user: User, nc_id: int, action: NcAction, seen: int | None
+    ) -> Nonconformity:
+        """The NC, when this step is possible now: checked before the person is asked to type."""
+        nc = await self.get(user, nc_id)
+        self.check_step(viewer_of(user), nc, action, seen)
+        return nc
+
     async def _act(
         self,
         user: User,
         nc_id: int,
         action: NcAction,
-        change: Callable[[Connection, Nonconformity], dict[str, Any]],
+        change: Callable[[Connection, Nonconformity], dict[str, Any] | None],
+        seen: int | None = None,
         **details: Any,
     ) -> Nonconformity:
+        """One workflow step: re-read, check the state (and the revision of the card the
+        button came from, when it says), change, log. A change that turns out to change
+        nothing (`change` returns None) is no step at all."""
         now = self.clock.now()
         viewer = viewer_of(user)
 
@@ -310,9 +280,10 @@ class NcService:
             current = repo.get(nc_id)
             if current is None or not may_see(viewer, current):
                 raise Refused("nc.not_found")
-            if not may_act(viewer, current, action):
-                raise Refused("nc.not_allowed")
+            self.check_step(viewer, current, action, seen)
             values = change(conn, current)
+            if values is None:
+                return current
             repo.update(nc_id, now, **values)
             fresh = repo.get(nc_id)
             assert fresh is not None
@@ -325,35 +296,87 @@ class NcService:
         return await self.db.run(work)
 
     async def classify(
-        self, user: User, nc_id: int, severity: Severity | None = None, clause: str | None = None
+        self,
+        user: User,
+        nc_id: int,
+        severity: Severity | None = None,
+        clause: str | None = None,
+        seen: int | None = None,
     ) -> Nonconformity:
+        """Severity and clause. A severity also sets the default due date of an action not
+        planned yet (settings: SEVERITY_DUE_DAYS)."""
         values: dict[str, Any] = {}
         if severity is not None:
             values["severity"] = severity.value
         if clause is not None:
             clause = clause.strip()
-            if not CLAUSE.match(clause):
+            if not is_clause(clause):
                 raise Refused("nc.bad_clause")
             values["clause"] = clause
-        return await self._act(user, nc_id, NcAction.CLASSIFY, lambda _c, _n: values, **values)
 
-    async def assign(self, user: User, nc_id: int, responsible_id: int) -> Nonconformity:
-        def change(conn: Connection, _: Nonconformity) -> dict[str, Any]:
+        def change(_: Connection, current: Nonconformity) -> dict[str, Any] | None:
+            if all(getattr(current, k) == v for k, v in values.items()):
+                return None  # the same severity tapped twice
+            update = dict(values)
+            planned = current.status not in (NcStatus.NEW, NcStatus.ASSIGNED)
+            if severity is not None and not planned and current.due_date is None:
+                due = default_due(severity, self.today(), self.due_days)
+                if due is not None:
+                    update["due_date"] = due
+            return update
+
+        return await self._act(user, nc_id, NcAction.CLASSIFY, change, seen, **values)
+
+    def suggested_due(self, nc: Nonconformity) -> date | None:
+        """The date the plan step proposes: the NC's due date, else its severity's."""
+        return nc.due_date or default_due(nc.severity, self.today(), self.due_days)
+
+    async def assign(
+        self, user: User, nc_id: int, responsible_id: int, seen: int | None = None
+    ) -> Nonconformity:
+        """The responsible of an NC not yet planned; the same person again changes nothing."""
+
+        def change(conn: Connection, current: Nonconformity) -> dict[str, Any] | None:
+            if current.responsible_id == responsible_id and current.status is NcStatus.ASSIGNED:
+                return None
             person = UserRepo(conn).get(responsible_id)
             if person is None or not person.is_active:
                 raise Refused("users.not_found")
             return {"status": NcStatus.ASSIGNED.value, "responsible_id": responsible_id}
 
-        return await self._act(user, nc_id, NcAction.ASSIGN, change, responsible_id=responsible_id)
+        return await self._act(
+            user, nc_id, NcAction.ASSIGN, change, seen, responsible_id=responsible_id
+        )
 
-    async def reject(self, user: User, nc_id: int, reason: str) -> Nonconformity:
+    async def reassign(
+        self, user: User, nc_id: int, responsible_id: int, reason: str, seen: int | None = None
+    ) -> Nonconformity:
+        """Another responsible for a planned action (its plan stays), with a reason."""
+        text = clean(reason, "reason")
+
+        def change(conn: Connection, current: Nonconformity) -> dict[str, Any] | None:
+            if current.responsible_id == responsible_id:
+                return None
+            person = UserRepo(conn).get(responsible_id)
+            if person is None or not person.is_active:
+                raise Refused("users.not_found")
+            return {"responsible_id": responsible_id}
+
+        return await self._act(
+            user, nc_id, NcAction.REASSIGN, change, seen,
+            responsible_id=responsible_id, note=text,
+        )  # fmt: skip
+
+    async def reject(
+        self, user: User, nc_id: int, reason: str, seen: int | None = None
+    ) -> Nonconformity:
         text = clean(reason, "reason")
         values = {
             "status": NcStatus.REJECTED.value,
             "rejection_reason": text,
             "closed_at": self.clock.now(),
         }
-        return await self._act(user, nc_id, NcAction.REJECT, lambda _c, _n: values, note=text)
+        return await self._act(user, nc_id, NcAction.REJECT, lambda _c, _n: values, seen, note=text)
 
     async def plan(
         self,
@@ -363,6 +386,7 @@ class NcService:
         whys: list[str],
         action: str,
         due: date,
+        seen: int | None = None,
     ) -> Nonconformity:
         causes = [clean(why, "why") for why in whys][:MAX_WHYS]
         if not causes:
@@ -381,30 +405,39 @@ class NcService:
             "due_request_reason": None,
         }
         return await self._act(
-            user, nc_id, NcAction.PLAN, lambda _c, _n: values, due_date=due.isoformat()
+            user, nc_id, NcAction.PLAN, lambda _c, _n: values, seen, due_date=due.isoformat()
         )
 
-    async def request_due(self, user: User, nc_id: int, due: date, reason: str) -> Nonconformity:
+    async def request_due(
+        self, user: User, nc_id: int, due: date, reason: str, seen: int | None = None
+    ) -> Nonconformity:
         text = clean(reason, "reason")
         if due < self.today():
             raise Refused("nc.due_in_past")
         values = {"requested_due_date": due, "due_request_reason": text}
         return await self._act(
-            user, nc_id, NcAction.REQUEST_DUE, lambda _c, _n: values,
+            user, nc_id, NcAction.REQUEST_DUE, lambda _c, _n: values, seen,
             requested=due.isoformat(), note=text,
         )  # fmt: skip
 
-    async def decide_due(self, user: User, nc_id: int, grant: bool) -> Nonconformity:
+    async def decide_due(
+        self, user: User, nc_id: int, grant: bool, seen: int | None = None
+    ) -> Nonconformity:
         def change(_: Connection, current: Nonconformity) -> dict[str, Any]:
             values: dict[str, Any] = {"requested_due_date": None, "due_request_reason": None}
             if grant:
                 values["due_date"] = current.requested_due_date
             return values
 
-        return await self._act(user, nc_id, NcAction.DECIDE_DUE, change, granted=grant)
+        return await self._act(user, nc_id, NcAction.DECIDE_DUE, change, seen, granted=grant)
 
     async def done(
-        self, user: User, nc_id: int, note: str, evidence: list[dict[str, Any]]
+        self,
+        user: User,
+        nc_id: int,
+        note: str,
+        evidence: list[dict[str, Any]],
+        seen: int | None = None,
     ) -> Nonconformity:
         text = clean(note, "done_note")
         values = {
@@ -415,25 +448,44 @@ class NcService:
             "done_at": self.clock.now(),
         }
         return await self._act(
-            user, nc_id, NcAction.DONE, lambda _c, _n: values, note=text, evidence=len(evidence)
-        )
+            user, nc_id, NcAction.DONE, lambda _c, _n: values, seen,
+            note=text, evidence=len(evidence),
+        )  # fmt: skip
 
-    async def verify(self, user: User, nc_id: int) -> Nonconformity:
+    async def verify(self, user: User, nc_id: int, seen: int | None = None) -> Nonconformity:
         values = {"status": NcStatus.VERIFIED.value, "verifier_id": user.id}
-        return await self._act(user, nc_id, NcAction.VERIFY, lambda _c, _n: values)
+        return await self._act(user, nc_id, NcAction.VERIFY, lambda _c, _n: values, seen)
 
-    async def effective(self, user: User, nc_id: int, note: str | None = None) -> Nonconformity:
-        text = clean(note, "note") if note else None
+    async def effective(
+        self,
+        user: User,
+        nc_id: int,
+        note: str,
+        evidence: list[dict[str, Any]] | None = None,
+        recheck_days: int = 0,
+        seen: int | None = None,
+    ) -> Nonconformity:
+        """Closed as effective, with what shows it (ISO 9001 10.2.1 d) and, when asked, a
+        re-check after `recheck_days` that reminds the verifier and may reopen it."""
+        text = clean(note, "note")
+        recheck = self.today() + timedelta(days=recheck_days) if recheck_days > 0 else None
         values = {
             "status": NcStatus.CLOSED.value,
             "verifier_id": user.id,
             "effective": True,
             "verification_note": text,
+            "verdict_evidence": list(evidence or []),
             "closed_at": self.clock.now(),
+            "recheck_due": recheck,
         }
-        return await self._act(user, nc_id, NcAction.EFFECTIVE, lambda _c, _n: values, note=text)
+        return await self._act(
+            user, nc_id, NcAction.EFFECTIVE, lambda _c, _n: values, seen, note=text,
+            evidence=len(evidence or []), recheck=recheck.isoformat() if recheck else None,
+        )  # fmt: skip
 
-    async def not_effective(self, user: User, nc_id: int, note: str) -> Nonconformity:
+    async def not_effective(
+        self, user: User, nc_id: int, note: str, seen: int | None = None
+    ) -> Nonconformity:
         text = clean(note, "note")
         values = {
             "status": NcStatus.PLANNED.value,
@@ -444,13 +496,94 @@ class NcService:
             "done_at": None,
         }
         return await self._act(
-            user, nc_id, NcAction.NOT_EFFECTIVE, lambda _c, _n: values, note=text
+            user, nc_id, NcAction.NOT_EFFECTIVE, lambda _c, _n: values, seen, note=text
         )
 
+    async def recheck(
+        self, user: User, nc_id: int, note: str, seen: int | None = None
+    ) -> Nonconformity:
+        """At the re-check: still effective; the NC stays closed, the re-check is done."""
+        text = clean(note, "note")
+        values = {"recheck_due": None}
+        return await self._act(
+            user, nc_id, NcAction.RECHECK, lambda _c, _n: values, seen, note=text
+        )
 
-def _from_answer_text(number: str, index: int, question: Question, record: AnswerRecord) -> str:
-    """Language-neutral facts; the card shows them in the reader's language."""
-    lines = [f"{number} · Q{index + 1} [{question.clause}] {question.text}", f"→ {record.value}"]
-    if record.comment:
-        lines.append(f"💬 {record.comment}")
-    return "\n".join(lines)
+    async def reopen(
+        self, user: User, nc_id: int, reason: str, seen: int | None = None
+    ) -> Nonconformity:
+        """At the re-check: the problem came back; the action is planned again."""
+        text = clean(reason, "note")
+        values = {
+            "status": NcStatus.PLANNED.value,
+            "effective": False,
+            "verification_note": text,
+            "recheck_due": None,
+            "closed_at": None,
+            "done_by": None,
+            "done_at": None,
+        }
+        return await self._act(user, nc_id, NcAction.REOPEN, lambda _c, _n: values, seen, note=text)
+
+    # -- similar nonconformities (ISO 9001 10.2.1 b) -------------------------------------
+
+    async def similar(self, user: User, nc_id: int) -> list[SimilarNc]:
+        """Earlier NCs with the same clause, question or department, or similar words:
+        linked ones first, then by how many reasons they share."""
+        current = await self.get(user, nc_id)
+        viewer = viewer_of(user)
+
+        def work(conn: Connection) -> list[SimilarNc]:
+            repo = NcRepo(conn)
+            linked = set(repo.linked(nc_id))
+            found = []
+            for other in repo.earlier(current):
+                if not may_see(viewer, other):
+                    continue
+                reasons = _shared(current, other)
+                if reasons or other.id in linked:
+                    found.append(SimilarNc(other, reasons, other.id in linked))
+            found.sort(key=lambda s: (not s.linked, -len(s.reasons), -s.nc.id))
+            return found[:SIMILAR_SHOWN]
+
+        return await self.db.run(work)
+
+    async def link(self, user: User, nc_id: int, similar_id: int) -> Nonconformity:
+        """Notes that an earlier NC is the same problem again (the head or a supervisor)."""
+        current = await self.get(user, nc_id)
+        await self.get(user, similar_id)
+        if similar_id == nc_id:
+            raise Refused("stale")
+        if not (user.has(Role.MANAGER, Role.AUDITOR) or current.responsible_id == user.id):
+            raise Refused("nc.not_allowed")
+        now = self.clock.now()
+
+        def work(conn: Connection) -> None:
+            if NcRepo(conn).link(nc_id, similar_id, user.id, now):
+                EventLog(conn).add(now, user.id, NC, nc_id, "linked", similar_id=similar_id)
+
+        await self.db.run(work)
+        return current
+
+    async def causes_of_similar(self, user: User, nc_id: int) -> list[str]:
+        """Root causes found for similar NCs, for the root-cause step to offer."""
+        causes: list[str] = []
+        for other in await self.similar(user, nc_id):
+            for cause in other.nc.root_cause[-1:]:  # the root, not the first "why"
+                if cause not in causes:
+                    causes.append(cause)
+        return causes
+
+
+def _shared(current: Nonconformity, other: Nonconformity) -> tuple[str, ...]:
+    reasons = []
+    if current.clause and other.clause == current.clause:
+        reasons.append("clause")
+    if current.question_id and other.question_id == current.question_id:
+        reasons.append("question")
+    if current.department_id and other.department_id == current.department_id:
+        reasons.append("department")
+    if similar(current.description, other.description):
+        reasons.append("words")
+    # The same department alone is too common to call two problems similar.
+    return tuple(reasons) if reasons and reasons != ["department"] else ()

@@ -17,16 +17,26 @@ from bot.clock import Clock
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
 from bot.domain.checklists import Checklist, is_nonconforming, score
 from bot.domain.dates import local_today
+from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
 from bot.domain.nonconformities import NcFilter, NcStatus, Nonconformity, Viewer
 from bot.domain.roles import Role
 from bot.domain.summaries import Period, Summary, period_bounds, previous_bounds, summarize
-from bot.reports.model import ActionRow, AnswerRow, AuditReport, AuditRow, Finding, NcRow
+from bot.reports.model import (
+    ActionRow,
+    AnswerRow,
+    AuditNote,
+    AuditReport,
+    AuditRow,
+    Finding,
+    NcRow,
+)
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
+from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
 from bot.storage.summaries import (
     answered_at,
@@ -40,6 +50,9 @@ from bot.storage.summaries import (
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
 EXPORT_LIMIT = 1_000_000
+
+
+NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
 
 
 class ReportService:
@@ -164,7 +177,7 @@ class ReportService:
             severity=translate("severity", nc.severity.value) if nc.severity else "",
             department=nc.department_name or "",
             clause=nc.clause or "",
-            description=nc.description,
+            description=plain_description(nc.description, nc.finding, nc.audit_number, gettext),
             reporter=nc.reporter_name or "",
             responsible=nc.responsible_name or "",
             created_at=nc.created_at.astimezone(self.tz),
@@ -215,6 +228,16 @@ class ReportService:
                 )
             raised = NcRepo(conn).of_audit(audit.id)
             results = audit.results or {}
+            numbers = {q.id: n for n, q in enumerate(checklist.questions, 1)}
+            notes = [
+                AuditNote(
+                    kind=gettext(f"findings.kind.{f.kind.value}"),
+                    question=numbers.get(f.question_id or ""),
+                    text=f.text or "",
+                )
+                for f in FindingRepo(conn).of_audit(audit.id)
+                if f.kind in NOTE_KINDS
+            ]
             return AuditReport(
                 number=audit.number,
                 title=audit.title,
@@ -235,6 +258,7 @@ class ReportService:
                 findings=findings,
                 ncs=[self._nc_row(nc, today, gettext, translate) for nc in raised],
                 conclusion=audit.conclusion or "",
+                notes=notes,
             )
 
         report = await self.db.run(work)
@@ -253,7 +277,8 @@ def nc_status_series(
     return series
 
 
-Fact = tuple[str, str, str, str, float | None, bool]  # section, clause, question, answer, score, NC
+# section, question number, clause, question, answer, score, NC
+Fact = tuple[str, int, str, str, str, float | None, bool]
 
 
 def _answer_rows(
@@ -271,14 +296,16 @@ def _answer_rows(
         if key not in facts:
             found = checklist(conn, template_id)
             facts[key] = None
+            number = 0
             for section in found.sections:
                 for question in section.questions:
+                    number += 1
                     if question.id == question_id:
                         shown = value
                         if value in ("yes", "no", "na"):
                             shown = translate("answer", value)
                         facts[key] = (
-                            section.title, question.clause, question.text, shown,
+                            section.title, number, question.clause, question.text, shown,
                             score(question, value), is_nonconforming(question, value),
                         )  # fmt: skip
         return facts[key]
@@ -289,14 +316,14 @@ def _answer_rows(
         known = fact(template_id, question_id, value) if value is not None else None
         if known is None:
             continue
-        section, clause, text, shown, points, flagged = known
+        section, position, clause, text, shown, points, flagged = known
         rows.append(
             AnswerRow(
                 audit_number=number,
                 respondent=name,
                 department=department or "",
                 section=section,
-                question_id=question_id,
+                question_number=position,
                 clause=clause,
                 question=text,
                 answer=shown,

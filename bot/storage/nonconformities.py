@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, true, update
 
 from bot.domain.nonconformities import (
+    OPEN_STATUSES,
     NcFilter,
     NcStatus,
     Nonconformity,
@@ -17,7 +18,13 @@ from bot.domain.nonconformities import (
     nc_number,
 )
 from bot.domain.roles import Role
-from bot.storage.schema import audits, departments, dismissed_findings, nonconformities, users
+from bot.storage.schema import (
+    audits,
+    departments,
+    nc_links,
+    nonconformities,
+    users,
+)
 
 nc = nonconformities
 _reporter = users.alias("reporter")
@@ -55,6 +62,7 @@ def _record(row: Any) -> Nonconformity:
     data["evidence"] = list(data["evidence"] or [])
     data["done_evidence"] = list(data["done_evidence"] or [])
     data["root_cause"] = list(data["root_cause"] or [])
+    data["verdict_evidence"] = list(data["verdict_evidence"] or [])
     return Nonconformity(**data)
 
 
@@ -117,7 +125,38 @@ class NcRepo:
         return _record(row) if row else None
 
     def update(self, nc_id: int, now: datetime, **values: Any) -> None:
-        self.conn.execute(update(nc).where(nc.c.id == nc_id).values(updated_at=now, **values))
+        """Every change makes a new revision of the card."""
+        self.conn.execute(
+            update(nc)
+            .where(nc.c.id == nc_id)
+            .values(updated_at=now, revision=nc.c.revision + 1, **values)
+        )
+
+    def earlier(self, current: Nonconformity, limit: int = 300) -> list[Nonconformity]:
+        """NCs registered before this one, newest first (candidates for "similar")."""
+        query = _select().where(nc.c.id < current.id).order_by(nc.c.id.desc()).limit(limit)
+        return [_record(row) for row in self.conn.execute(query)]
+
+    def link(self, nc_id: int, similar_id: int, user_id: int, now: datetime) -> bool:
+        exists = self.conn.execute(
+            select(nc_links.c.nc_id).where(
+                nc_links.c.nc_id == nc_id, nc_links.c.similar_id == similar_id
+            )
+        ).first()
+        if exists:
+            return False
+        self.conn.execute(
+            insert(nc_links).values(
+                nc_id=nc_id, similar_id=similar_id, linked_by=user_id, linked_at=now
+            )
+        )
+        return True
+
+    def linked(self, nc_id: int) -> list[int]:
+        rows = self.conn.execute(
+            select(nc_links.c.similar_id).where(nc_links.c.nc_id == nc_id)
+        ).all()
+        return [row.similar_id for row in rows]
 
     def page(
         self, viewer: Viewer, where: NcFilter, today: date, offset: int, limit: int
@@ -159,63 +198,53 @@ class NcRepo:
         query = _select().where(nc.c.audit_id == audit_id).order_by(nc.c.seq)
         return [_record(row) for row in self.conn.execute(query)]
 
-    def raised_answers(self, audit_id: int) -> set[int]:
-        rows = self.conn.execute(
-            select(nc.c.answer_id).where(nc.c.audit_id == audit_id, nc.c.answer_id.is_not(None))
-        )
-        return {row.answer_id for row in rows}
-
-    def dismissed_answers(self, answer_ids: list[int]) -> set[int]:
-        if not answer_ids:
-            return set()
-        rows = self.conn.execute(
-            select(dismissed_findings.c.answer_id).where(
-                dismissed_findings.c.answer_id.in_(answer_ids)
-            )
-        )
-        return {row.answer_id for row in rows}
-
-    def dismiss(self, answer_id: int, user_id: int, now: datetime) -> bool:
-        if self.dismissed_answers([answer_id]):
-            return False
-        self.conn.execute(
-            insert(dismissed_findings).values(
-                answer_id=answer_id, dismissed_by=user_id, dismissed_at=now
-            )
-        )
-        return True
-
 
 class ReminderRow:
     """The few fields reminders need, for thousands of open actions at once."""
 
-    __slots__ = ("department", "done_at", "due_date", "id", "number", "responsible_id", "status")
+    __slots__ = (
+        "created_at", "department", "done_at", "due_date", "id", "number", "recheck_due",
+        "responsible_id", "severity", "status", "updated_at", "verifier_id",
+    )  # fmt: skip
 
     def __init__(self, row: Any) -> None:
         self.id: int = row.id
         self.number: str = row.number
         self.status = NcStatus(row.status)
+        self.severity = Severity(row.severity) if row.severity else None
         self.due_date: date | None = row.due_date
         self.responsible_id: int | None = row.responsible_id
+        self.verifier_id: int | None = row.verifier_id
         self.done_at: datetime | None = row.done_at
+        self.created_at: datetime = row.created_at
+        self.updated_at: datetime = row.updated_at
+        self.recheck_due: date | None = row.recheck_due
         self.department: str | None = row.department
 
 
 def reminder_rows(conn: Connection) -> list[ReminderRow]:
-    """Open NCs with a due date or waiting for verification."""
+    """Open NCs, and closed ones whose effectiveness re-check is pending."""
     query = (
         select(
             nc.c.id,
             nc.c.number,
             nc.c.status,
+            nc.c.severity,
             nc.c.due_date,
             nc.c.responsible_id,
+            nc.c.verifier_id,
             nc.c.done_at,
+            nc.c.created_at,
+            nc.c.updated_at,
+            nc.c.recheck_due,
             departments.c.name.label("department"),
         )
         .outerjoin(departments, departments.c.id == nc.c.department_id)
         .where(
-            nc.c.status.in_([NcStatus.ASSIGNED.value, NcStatus.PLANNED.value, NcStatus.DONE.value])
+            or_(
+                nc.c.status.in_([s.value for s in OPEN_STATUSES]),
+                and_(nc.c.status == NcStatus.CLOSED.value, nc.c.recheck_due.is_not(None)),
+            )
         )
     )
     return [ReminderRow(row) for row in conn.execute(query)]

@@ -225,6 +225,14 @@ nonconformities = Table(
     Column("verification_note", Text, nullable=True),
     Column("rejection_reason", Text, nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
+    # Each change adds one: a button carries the revision of the card it was drawn on, so a
+    # stale card's tap is recognised and changes nothing.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # An NC raised from an audit question: the facts (question number, how many gave which
+    # answer), rendered in each reader's language; never a stored sentence.
+    Column("finding", JSON, nullable=True),
+    Column("verdict_evidence", JSON, nullable=True),
+    Column("recheck_due", Date, nullable=True),  # effectiveness to be confirmed again then
     UniqueConstraint("year", "seq"),
     Index("ix_nonconformities_status", "status"),
     Index("ix_nonconformities_department_id", "department_id"),
@@ -237,6 +245,30 @@ dismissed_findings = Table(
     Column("answer_id", Integer, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True),
     Column("dismissed_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("dismissed_at", UTCDateTime(), nullable=False),
+)
+
+audit_findings = Table(
+    "audit_findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id"), nullable=False),
+    Column("question_id", String(20), nullable=True),  # none: a finding of the whole audit
+    Column("kind", String(16), nullable=False),  # see domain.findings.FindingKind
+    Column("text", Text, nullable=True),
+    Column("facts", JSON, nullable=True),  # counts of answers, as for an NC
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), nullable=True),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_audit_findings_audit_id", "audit_id"),
+)
+
+nc_links = Table(
+    "nc_links",
+    metadata,
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), primary_key=True),
+    Column("similar_id", Integer, ForeignKey("nonconformities.id"), primary_key=True),
+    Column("linked_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("linked_at", UTCDateTime(), nullable=False),
 )
 
 notifications = Table(

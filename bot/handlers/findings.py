@@ -1,0 +1,126 @@
+"""The auditor's findings by question: one NC per question (from submitted questionnaires
+only, respondents unnamed unless he chooses), observations, opportunities for improvement,
+strengths, or "nothing to record"."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import FindingAction, FindingCB
+from bot.dialogs import dialog_data, set_dialog
+from bot.domain.findings import FindingKind
+from bot.domain.models import User
+from bot.filters import HasRole
+from bot.services.errors import Refused
+from bot.services.findings import FindingService
+from bot.services.nonconformities import NcService
+from bot.services.notices import Notices
+from bot.ui import refusal_text, show
+from bot.views import findings as views
+
+router = Router(name=__name__)
+router.message.filter(HasRole())
+router.callback_query.filter(HasRole())
+
+
+class FindingNote(StatesGroup):
+    text = State()
+
+
+def _question(data: FindingCB) -> int | None:
+    return None if data.q < 0 else data.q
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.LIST))
+async def overview(
+    callback: CallbackQuery,
+    callback_data: FindingCB,
+    state: FSMContext,
+    user: User,
+    findings: FindingService,
+) -> None:
+    await state.clear()
+    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.QUESTION))
+async def question(
+    callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
+) -> None:
+    of = await findings.overview(user, callback_data.audit)
+    await show(callback, *views.question_screen(of, callback_data.q))
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.RAISE))
+async def raise_nc(
+    callback: CallbackQuery,
+    callback_data: FindingCB,
+    user: User,
+    findings: FindingService,
+    ncs: NcService,
+    notices: Notices,
+) -> None:
+    nc = await findings.raise_nc(user, callback_data.audit, callback_data.q, callback_data.n == 1)
+    await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
+    if nc.responsible_id is not None:
+        await notices.about_nc(nc, "nc.told.assigned", user, [await ncs.person(nc.responsible_id)])
+    text = _("findings.raised_nc").format(number=nc.number)
+    if nc.responsible_name:
+        text += " " + _("findings.raised_to").format(name=nc.responsible_name)
+    of = await findings.overview(user, callback_data.audit)
+    await show(callback, *views.question_screen(of, callback_data.q), alert=text)
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.DISMISS))
+async def dismiss(
+    callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
+) -> None:
+    await findings.record(user, callback_data.audit, FindingKind.DISMISSED, None, callback_data.q)
+    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+
+
+@router.callback_query(FindingCB.filter(F.action == FindingAction.NOTE))
+async def ask_note(
+    callback: CallbackQuery,
+    callback_data: FindingCB,
+    state: FSMContext,
+    user: User,
+    findings: FindingService,
+) -> None:
+    try:
+        kind = FindingKind(callback_data.k)
+    except ValueError:
+        raise Refused("stale") from None
+    if kind not in views.NOTES:
+        raise Refused("stale")
+    of = await findings.overview(user, callback_data.audit)  # may he? refuses if not
+    index = _question(callback_data)
+    if index is not None:
+        of.question(index)
+    await set_dialog(state, FindingNote.text, audit=of.audit.id, q=index, kind=kind.value)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(views.note_question(kind, index))
+
+
+@router.message(FindingNote.text, F.text, ~F.text.startswith("/"))
+async def note_given(
+    message: Message, state: FSMContext, user: User, findings: FindingService
+) -> None:
+    audit_id, index, kind = await dialog_data(state, "audit", "q", "kind")
+    try:
+        await findings.record(user, int(audit_id), FindingKind(kind), message.text or "", index)
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))
+        if refusal.key not in ("nc.not_content", "nc.too_long", "nc.finding_empty"):
+            await state.clear()
+        return
+    await state.clear()
+    of = await findings.overview(user, int(audit_id))
+    screen = views.question_screen(of, index) if index is not None else views.overview_screen(of)
+    await message.answer(_("findings.saved"))
+    await message.answer(screen[0], reply_markup=screen[1])
