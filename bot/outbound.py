@@ -24,6 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,9 @@ SENDS = frozenset(
 )  # fmt: skip
 PACED = SENDS | {"setMyCommands", "deleteMyCommands"}
 UNTOUCHED = frozenset({"getUpdates"})  # aiogram's polling loop has its own backoff
+# Awaited right before a send goes on the wire (after any pacing wait): the ledger marks a
+# message "sending" only then, so a crash while it still waits its turn leaves it retriable.
+ON_WIRE: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("on_wire", default=None)
 CHAT_BURST = 3  # a reply and a screen at once; then `chat_rate` a second
 CHAT_LIMITERS_MAX = 2000
 
@@ -141,6 +145,9 @@ class Outbound(BaseRequestMiddleware):
             attempt += 1
             if name in PACED:
                 await self._pace(method)
+            on_wire = ON_WIRE.get()
+            if on_wire is not None and name in SENDS:
+                await on_wire()
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
-from bot.outbound import DeliveryUnknown, Outbound, RetryPolicy
+from bot.outbound import CHAT_BURST, ON_WIRE, DeliveryUnknown, Outbound, RetryPolicy
 from bot.session import RequestNotSent
 from tests.harness import TOKEN
 
@@ -127,3 +128,35 @@ async def test_polling_keeps_its_own_backoff(outbound: Outbound, waits: list[flo
     with pytest.raises(RequestNotSent):
         await call(outbound, telegram, updates)
     assert telegram.calls == 1 and waits == []
+
+
+async def test_a_send_is_on_the_wire_only_after_its_wait(waits: list[float]) -> None:
+    """The ledger marks a reminder "sending" from the ON_WIRE hook: a message still waiting
+    its turn in the per-chat bucket has not been marked, so a crash then leaves it pending."""
+    events: list[str] = []
+    outbound = Outbound(rate=1000, chat_rate=1, policy=RetryPolicy())
+
+    async def on_wire() -> None:
+        events.append("on wire")
+
+    class Recording(Telegram):
+        async def __call__(self, bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
+            events.append("request")
+            return await super().__call__(bot, method)
+
+    telegram = Recording(*[True] * (CHAT_BURST + 1))
+    token = ON_WIRE.set(on_wire)
+    try:
+        for _ in range(CHAT_BURST):  # the burst leaves at once
+            await call(outbound, telegram, SEND)
+        assert events == ["on wire", "request"] * CHAT_BURST
+        late = asyncio.create_task(call(outbound, telegram, SEND))
+        await asyncio.sleep(0.2)  # the 4th waits about a second for the chat's bucket
+        assert len(events) == 2 * CHAT_BURST, "marked sending while still waiting"
+        await late
+        assert events[-2:] == ["on wire", "request"]
+        events.clear()
+        await call(outbound, Recording(True), EDIT)  # an edit is no ledger message
+        assert events == ["request"]
+    finally:
+        ON_WIRE.reset(token)

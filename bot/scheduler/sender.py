@@ -7,6 +7,7 @@ rate, so a fan-out never makes a person's reply wait behind it, and sorts the fi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from aiogram import Bot
@@ -20,7 +21,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from aiolimiter import AsyncLimiter
 
-from bot.outbound import DeliveryUnknown
+from bot.outbound import ON_WIRE, DeliveryUnknown
 
 SHARE_OF_RATE = 0.8  # the rest is left for replies to people's own actions
 
@@ -39,9 +40,15 @@ class Sender:
         self.pace = AsyncLimiter(1, 1 / (rate * SHARE_OF_RATE))
 
     async def send(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        on_wire: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[Outcome, str | None]:
+        """`on_wire` is awaited when the request is about to leave, after every wait."""
         async with self.pace:
+            token = ON_WIRE.set(on_wire)
             try:
                 await self.bot.send_message(chat_id, text, reply_markup=markup)
                 return Outcome.SENT, None
@@ -53,3 +60,5 @@ class Sender:
                 return Outcome.RETRY, error.message
             except TelegramAPIError as error:  # 400 and the like: sending again will not help
                 return Outcome.FAILED, error.message
+            finally:
+                ON_WIRE.reset(token)

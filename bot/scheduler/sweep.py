@@ -145,10 +145,13 @@ class Sweeper:
             if len(dues) == 1
             else render_many(dues, locale, self.i18n)
         )
-        began = self.clock.now()
         ids = [row.id for row in rows]
-        await self.db.run(lambda c: LedgerRepo(c).sending(ids, began))
-        outcome, error = await self.sender.send(person.tg_id, text, markup)
+
+        async def on_wire() -> None:
+            began = self.clock.now()
+            await self.db.run(lambda c: LedgerRepo(c).sending(ids, began))
+
+        outcome, error = await self.sender.send(person.tg_id, text, markup, on_wire)
         if outcome is Outcome.SENT:
             await self._finish(rows, "sent")
         elif outcome is Outcome.RETRY:
