@@ -66,7 +66,7 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     assert "вопрос 1/6" in reply.text and "п. 8.5.1" in reply.text
     reply = await olga.press("Да")
     assert "Подписан ли журнал инструктажей" in reply.text
-    assert "Для этого вопроса нужно фото или файл" in reply.text
+    assert "Для ответа нужно фото или файл (кроме «Неприменимо»)" in reply.text
     reply = await olga.press("Нет")
     assert "Теперь приложите фото или файл" in reply.text
     reply = await olga.press("Пропустить")
@@ -101,7 +101,9 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     # Igor stops halfway; the bot restarts; he continues where he stopped.
     await igor.press("Начать анкету")
     await igor.press("Нет")
-    await igor.press("Неприменимо")
+    reply = await igor.press("Неприменимо")  # moves on: nothing to show for N/A
+    assert "Насколько удобен электронный журнал" in reply.text
+    await igor.press("Назад")  # he attaches the scan anyway: evidence stays possible
     await igor.press("Фото/файл")
     await igor.send_document(b"%PDF-1.4 scan", "journal.pdf", "application/pdf")
     await harness.restart()
@@ -152,6 +154,49 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
 
     reply = await igor.press_data("q1:a:1:0:yes")
     assert reply.alert and "закрыт" in reply.alert
+
+
+async def test_not_applicable_never_asks_for_a_photo_and_evidence_follows_the_answer(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, igor, _ = await school(harness, manager)
+    # Version 2 of the mini checklist: question 2 needs a photo only for "yes" (unquoted, as
+    # a teacher writing YAML would type it).
+    only_yes = MINI.replace(b"version: 1", b"version: 2").replace(
+        b"evidence: required\n", b"evidence: required\n        evidence_for: [yes]\n"
+    )
+    reply = await manager.send_document(only_yes, "mini.yaml")
+    assert "версия 2" in reply.text, reply.text
+    await plan_audit(manager, "26.11.2026", "04.12.2026", "Мини-проверка уроков")
+
+    # Olga: N/A on the evidence question moves straight on, and she submits without a photo.
+    await olga.press("Начать анкету")
+    await olga.press("Да")
+    reply = await olga.press("Неприменимо")
+    assert "Насколько удобен электронный журнал" in reply.text
+    await olga.press("4")
+    await olga.press("По плану")
+    await olga.send("1")
+    reply = await olga.press("Пропустить")
+    assert "Отвечено 5 из 6" in reply.text and "⚠️" not in reply.text
+    await olga.press("Отправить анкету")
+    reply = await olga.press("Да, отправить")
+    assert "Анкета аудита A-2026-001 отправлена" in reply.text
+
+    # Igor: "no" needs nothing; "yes" asks for the photo, and skipping is refused until then.
+    reply = await igor.press("Начать анкету")
+    reply = await igor.press("Да")
+    assert "Для ответа «✅ Да» нужно фото или файл; для других — по желанию." in reply.text
+    reply = await igor.press("Нет")
+    assert "Насколько удобен электронный журнал" in reply.text
+    await igor.press("Назад")
+    reply = await igor.press("Да")
+    assert "Теперь приложите фото или файл" in reply.text
+    reply = await igor.press("Пропустить")
+    assert reply.alert and "Сначала приложите фото или файл" in reply.alert
+    await igor.press("Фото/файл")
+    reply = await igor.send_photo()
+    assert "Доказательств: 1" in reply.text
 
 
 async def test_planning_refuses_bad_dates_and_own_department_auditor(
@@ -232,7 +277,7 @@ async def test_bad_template_file_is_refused_whole(harness: BotHarness, manager: 
     assert "файлы .yaml или .yml" in reply.text
     reply = await manager.send("/templates")
     assert "Мини-проверка" not in reply.text
-    assert "Учебный процесс (ru) — версия 1" in reply.text
+    assert "Учебный процесс (ru) — версия 2" in reply.text
 
     await manager.send_document(MINI, "mini.yaml")
     reply = await manager.send_document(MINI, "mini.yaml")

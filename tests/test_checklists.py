@@ -26,6 +26,7 @@ from bot.domain.checklists import (
     compute_results,
     describe,
     dump_yaml,
+    evidence_required,
     is_nonconforming,
     load_shipped,
     normalize_answer,
@@ -303,6 +304,11 @@ BAD_CASES: list[tuple[tuple[Any, ...], Any, str, int | None, int | None, str | N
     ((*R, 0, "nc_trigger"), "about 5", "trigger_not_comparison", 2, 1, "nc_trigger"),
     ((*R, 0, "nc_trigger"), "=>5", "trigger_not_comparison", 2, 1, "nc_trigger"),
     ((*R, 2, "nc_trigger"), "anything", "trigger_forbidden", 2, 3, "nc_trigger"),
+    ((*R, 1, "evidence_for"), ["na"], "evidence_for_na", 2, 2, "evidence_for"),
+    ((*R, 1, "evidence_for"), "maybe", "bad_value", 2, 2, "evidence_for"),
+    ((*R, 1, "evidence_for"), [], "empty", 2, 2, "evidence_for"),
+    ((*Q, 0, "evidence_for"), ["yes"], "evidence_for_not_required", 1, 1, "evidence_for"),
+    ((*Q, 1, "evidence_for"), ["5"], "evidence_for_forbidden", 1, 2, "evidence_for"),
 ]
 
 
@@ -330,6 +336,25 @@ def test_each_rule_is_reported_where_it_is_broken(
     for locale in ("ru", "en"):
         line = describe(problem, fake_gettext(locale))
         assert "{" not in line and "?" not in line.replace("«?»", "")
+
+
+def test_evidence_depends_on_the_answer_and_never_on_not_applicable() -> None:
+    always = question(type="yes_no_na", evidence="required")
+    assert [evidence_required(always, v) for v in ("yes", "no", "na", None)] == [
+        True, True, False, False,
+    ]  # fmt: skip
+    # Unquoted in YAML, `yes` arrives as a boolean: it means the answer "yes".
+    only_yes = parse_checklist(changed((*R, 1, "evidence_for"), [True]))
+    q5 = only_yes.questions[4]
+    assert q5.evidence_for == ["yes"]
+    assert [evidence_required(q5, v) for v in ("yes", "no", "na")] == [True, False, False]
+    choice = question(
+        type="choice", options=["Paper", "Electronic"], evidence="required",
+        evidence_for=["Paper"],
+    )  # fmt: skip
+    assert evidence_required(choice, "Paper") and not evidence_required(choice, "Electronic")
+    optional = question(type="yes_no", evidence="optional")
+    assert not evidence_required(optional, "yes")
 
 
 def test_accepted_triggers() -> None:

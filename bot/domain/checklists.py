@@ -120,6 +120,9 @@ PROBLEM_KEYS: frozenset[str] = frozenset(
         "trigger_not_comparison",
         "trigger_out_of_scale",
         "trigger_not_option",
+        "evidence_for_forbidden",
+        "evidence_for_not_required",
+        "evidence_for_na",
         "language_mismatch",
         "invalid",
     }
@@ -207,6 +210,21 @@ def _coerce_trigger(value: Any) -> str | list[str] | None:
             items.append(item.strip())
         return items
     raise PydanticCustomError("expected_trigger", "must be a string or strings")
+
+
+def _coerce_answers(value: Any) -> list[str] | None:
+    """`evidence_for` as a list of answers; one answer alone, and YAML's unquoted yes/no
+    (booleans, also inside the list), are taken as meant."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    answers = []
+    for item in items:
+        answer = _coerce_trigger(item)
+        if not isinstance(answer, str):
+            raise PydanticCustomError("expected_trigger", "must be a string or strings")
+        answers.append(answer)
+    return answers
 
 
 def _clean_options(value: Any) -> list[str] | None:
@@ -315,6 +333,14 @@ def _question_rules(question: Mapping[str, Any]) -> list[tuple[str, dict[str, st
                 reported.add(option)
             seen.add(option)
     try:
+        evidence_for = _coerce_answers(question.get("evidence_for"))
+    except PydanticCustomError:
+        evidence_for = None  # reported by validation
+    if evidence_for is not None:
+        rule = question.get("evidence")
+        for key, params in _evidence_for_problems(kind, rule, evidence_for, options):
+            found.append((key, params, "evidence_for"))
+    try:
         trigger = _coerce_trigger(question.get("nc_trigger"))
     except PydanticCustomError:
         return found  # reported by validation
@@ -322,6 +348,39 @@ def _question_rules(question: Mapping[str, Any]) -> list[tuple[str, dict[str, st
         for key, params in _trigger_problems(kind, trigger, options):
             found.append((key, params, "nc_trigger"))
     return found
+
+
+def _evidence_for_problems(
+    kind: AnswerType, rule: Any, items: list[str], options: list[str] | None
+) -> list[tuple[str, dict[str, str]]]:
+    """`evidence_for` names answers of a yes/no or choice question, under `evidence: required`;
+    "na" is never one of them: what does not apply cannot be shown."""
+    if kind not in _YES_NO_VALUES and kind is not AnswerType.CHOICE:
+        return [("evidence_for_forbidden", {"type": kind.value})]
+    if rule != EvidenceRule.REQUIRED.value:
+        return [("evidence_for_not_required", {})]
+    if not items:
+        return [("empty", {})]
+    if kind in _YES_NO_VALUES:
+        if "na" in items:
+            return [("evidence_for_na", {})]
+        allowed = ("yes", "no")
+        return [
+            ("bad_value", {"value": _show(item), "allowed": ", ".join(allowed)})
+            for item in items
+            if item not in allowed
+        ]
+    if options is None:
+        return []
+    return [("trigger_not_option", {"value": _show(item)}) for item in items if item not in options]
+
+
+def evidence_required(question: Question, value: str | None) -> bool:
+    """Whether this answer must come with evidence: under `evidence: required`, any answer
+    but "not applicable", or only the answers `evidence_for` names."""
+    if question.evidence is not EvidenceRule.REQUIRED or value is None or value == "na":
+        return False
+    return question.evidence_for is None or value in question.evidence_for
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -408,6 +467,8 @@ class Question(BaseModel):
     options: Annotated[list[OptionText], Field(min_length=2, max_length=10)] | None = None
     hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     evidence: EvidenceRule = EvidenceRule.NONE
+    # With `evidence: required`: only these answers require it, the others may have it.
+    evidence_for: list[str] | None = None
     nc_trigger: str | list[str] | None = None
     required: Annotated[bool, Field(strict=True)] = True
 
@@ -435,6 +496,11 @@ class Question(BaseModel):
     @classmethod
     def _trigger_as_text(cls, value: Any) -> str | list[str] | None:
         return _coerce_trigger(value)
+
+    @field_validator("evidence_for", mode="before")
+    @classmethod
+    def _evidence_answers_as_text(cls, value: Any) -> list[str] | None:
+        return _coerce_answers(value)
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Question:

@@ -65,7 +65,7 @@ def question_text(q: Questionnaire, index: int) -> str:
     if question.hint:
         lines.append(f"<i>💡 {html.quote(question.hint)}</i>")
     if question.evidence is EvidenceRule.REQUIRED:
-        lines.append(_("q.evidence_required"))
+        lines.append(evidence_rule_text(question))
     if question.type in (AnswerType.NUMBER, AnswerType.TEXT):
         lines.append(_(f"q.type_{question.type.value}"))
     record = q.record(question)
@@ -78,6 +78,16 @@ def question_text(q: Questionnaire, index: int) -> str:
     if q.value(question) is not None and q.needs_evidence(question):
         lines += ["", _("q.attach_now")]
     return "\n".join(lines)
+
+
+def evidence_rule_text(question: Question) -> str:
+    """What must be shown, said before the answer: for which answers, never for N/A."""
+    if question.evidence_for is not None:
+        answers = ", ".join(f"«{format_value(question, v)}»" for v in question.evidence_for)
+        return _("q.evidence_required_for").format(answers=answers)
+    if question.type is AnswerType.YES_NO_NA:
+        return _("q.evidence_required_but_na")
+    return _("q.evidence_required")
 
 
 def _answer_buttons(q: Questionnaire, index: int, question: Question) -> list[list[Any]]:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from bot.domain.audits import AuditDraft, Objective
-from bot.domain.checklists import AnswerType, Checklist, EvidenceRule, Question, is_nonconforming
+from bot.domain.checklists import (
+    AnswerType,
+    Checklist,
+    Question,
+    evidence_required,
+    is_nonconforming,
+)
 from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
@@ -315,7 +321,7 @@ class _Seeder:
             await service.answer(person, audit_id, index, value)
             if index in bad:
                 await service.comment(person, audit_id, index, "Исправим до конца четверти")
-            if question.evidence is EvidenceRule.REQUIRED:
+            if evidence_required(question, value):
                 await service.add_evidence(person, audit_id, index, self.photo(f"q{index + 1}.png"))
         if submit:
             _, missing = await service.submit(person, audit_id)

@@ -17,7 +17,13 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
-from bot.domain.checklists import AnswerType, Checklist, EvidenceRule, Question, normalize_answer
+from bot.domain.checklists import (
+    AnswerType,
+    Checklist,
+    Question,
+    evidence_required,
+    normalize_answer,
+)
 from bot.domain.models import User
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
@@ -71,7 +77,8 @@ class Questionnaire:
         return evidence_pieces(record.evidence) if record else 0
 
     def needs_evidence(self, question: Question) -> bool:
-        return question.evidence is EvidenceRule.REQUIRED and self.pieces(question) == 0
+        """The answer given asks for evidence that is not attached yet."""
+        return evidence_required(question, self.value(question)) and self.pieces(question) == 0
 
     def first_unanswered(self) -> int | None:
         for index, question in enumerate(self.checklist.questions):
