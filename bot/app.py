@@ -19,7 +19,7 @@ from bot.evidence import EvidenceCollector
 from bot.handlers import errors, get_routers
 from bot.i18n import PoI18n, create_i18n
 from bot.inflight import InFlight, TrackingDispatcher
-from bot.middlewares import LanguageMiddleware, UserMiddleware
+from bot.middlewares import LanguageMiddleware, RedeliveryMiddleware, UserMiddleware
 from bot.outbound import Outbound
 from bot.scheduler.runner import SweepScheduler
 from bot.scheduler.sender import Sender
@@ -32,6 +32,7 @@ from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.services.questionnaire import QuestionnaireService
+from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
@@ -169,6 +170,8 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
+    # Outermost of ours: a redelivered update is skipped before anything reads or writes.
+    dispatcher.update.outer_middleware(RedeliveryMiddleware(HandledLog(db, clock)))
     dispatcher.update.outer_middleware(UserMiddleware(accounts, settings.default_language))
     LanguageMiddleware(i18n, settings.default_language).setup(dispatcher)
     dispatcher.include_router(errors.router)

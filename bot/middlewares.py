@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +16,9 @@ from bot import logs
 from bot.domain.language import pick_language
 from bot.domain.models import User
 from bot.services.accounts import AccountService, Profile
+from bot.services.redelivery import HandledLog
+
+log = logging.getLogger(__name__)
 
 
 def profile_of(tg_user: TgUser, default_language: str) -> Profile:
@@ -69,3 +74,34 @@ class LanguageMiddleware(I18nMiddleware):
             tg_user.language_code if tg_user else None,
             self.default_language,
         )
+
+
+class RedeliveryMiddleware(BaseMiddleware):
+    """Skips an update handled before (see `bot.services.redelivery`). It is recorded once
+    its handling ended, an error handled included; a stop that cancels it leaves it to be
+    handled again."""
+
+    def __init__(self, handled: HandledLog) -> None:
+        self.handled = handled
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        if await self.handled.already_handled(event.update_id):
+            log.info("update %s was handled before: skipped", event.update_id)
+            return None
+        try:
+            return await handler(event, data)
+        finally:
+            if not _cancelled():
+                await self.handled.record(event.update_id)
+
+
+def _cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -322,6 +322,30 @@ async def test_two_writers_of_one_dialog_never_collide(tmp_path: Path) -> None:
     await db.close()
 
 
+async def test_a_why_delivered_again_after_a_crash_is_not_stored_twice(
+    harness: BotHarness,
+) -> None:
+    head, nc_id = await head_with_nc(harness)
+    await open_card(head, nc_id)
+    await head.press("Принять и спланировать")
+    await head.send("Заменили лампу")
+    reply = await head.send("Лампа перегорела")
+    assert "(2/5)" in reply.text
+    handled_why = max(harness.api.delivered)
+    # The bot died before it confirmed the offset: Telegram delivers the why again.
+    await harness.restart()
+    mark = len(head.chat())
+    await harness.api.redeliver(handled_why)
+    assert head.chat()[mark:] == []  # no "(3/5)"
+    reply = await head.send("Нет графика проверки")
+    assert "(3/5)" in reply.text
+    assert harness.app is not None
+    bot_id = int(TOKEN.split(":")[0])
+    key = StorageKey(bot_id=bot_id, chat_id=head.id, user_id=head.id)
+    data = await harness.app.dispatcher.storage.get_data(key)
+    assert data["whys"] == ["Лампа перегорела", "Нет графика проверки"]
+
+
 # -- start-up ------------------------------------------------------------------------------
 
 

@@ -158,6 +158,7 @@ class FakeTelegram:
         # Updates the bot reports handled (the harness and the sandbox connect the bot's
         # dispatcher to mark_handled), and how to wait for what they started to settle.
         self.handled: set[int] = set()
+        self.delivered: dict[int, dict[str, Any]] = {}  # every update, to deliver one again
         self.settle: Callable[[], Awaitable[None]] | None = None
         self._changed = asyncio.Condition()
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -607,9 +608,19 @@ class FakeTelegram:
                 if query := update.get("callback_query"):
                     self.query_chats[str(query["id"])] = int(query["from"]["id"])
                 self.updates.append({"update_id": update_id, **update})
+                self.delivered[update_id] = self.updates[-1]
                 ids.append(update_id)
             self._changed.notify_all()
         return ids
+
+    async def redeliver(self, update_id: int) -> None:
+        """Delivers an update again, as Telegram does when the bot died before its offset
+        was confirmed, and waits until the bot dealt with it."""
+        self.handled.discard(update_id)
+        async with self._changed:
+            self.updates.append(self.delivered[update_id])
+            self._changed.notify_all()
+        await self.wait_processed(update_id)
 
     def mark_handled(self, update_id: int) -> None:
         self.handled.add(update_id)

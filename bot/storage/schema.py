@@ -122,6 +122,15 @@ fsm_states = Table(
     Column("data", Text, nullable=False, default="{}"),
 )
 
+# Updates already handled, so one Telegram delivers again (its offset was not confirmed
+# before a crash; a webhook answer was lost) changes nothing twice.
+handled_updates = Table(
+    "handled_updates",
+    metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("handled_at", UTCDateTime(), nullable=False),
+)
+
 checklist_templates = Table(
     "checklist_templates",
     metadata,

@@ -1,0 +1,32 @@
+"""Ids of the updates this bot has handled (see `RedeliveryMiddleware`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.storage.schema import handled_updates as h
+
+
+class HandledUpdates:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def newest(self) -> int:
+        return self.conn.execute(select(func.max(h.c.update_id))).scalar() or 0
+
+    def seen(self, update_id: int) -> bool:
+        found = self.conn.execute(select(h.c.update_id).where(h.c.update_id == update_id))
+        return found.first() is not None
+
+    def add(self, update_id: int, at: datetime) -> None:
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(h).values(update_id=update_id, handled_at=at)
+        self.conn.execute(statement.on_conflict_do_nothing(index_elements=[h.c.update_id]))
+
+    def forget_before(self, at: datetime) -> int:
+        """Telegram keeps an unconfirmed update for 24 hours; older ids can never return."""
+        return self.conn.execute(delete(h).where(h.c.handled_at < at)).rowcount
