@@ -97,16 +97,6 @@ class App:
         await self.db.close()
         if self.lock is not None:
             self.lock.release()
-        release_routers(self.dispatcher)
-
-
-def release_routers(dispatcher: TrackingDispatcher) -> None:
-    """Routers are module-level (decorators need them at import) and aiogram lets a
-    router join one parent only. Releasing them when an app closes lets the same
-    process build the app again: the tests restart the bot on the same database."""
-    for router in dispatcher.sub_routers:
-        router._parent_router = None
-    dispatcher.sub_routers.clear()
 
 
 async def create_app(settings: Settings, clock: Clock | None = None) -> App:
@@ -174,7 +164,7 @@ async def create_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher.update.outer_middleware(RedeliveryMiddleware(HandledLog(db, clock)))
     dispatcher.update.outer_middleware(UserMiddleware(accounts, settings.default_language))
     LanguageMiddleware(i18n, settings.default_language).setup(dispatcher)
-    dispatcher.include_router(errors.router)
+    dispatcher.include_router(errors.make_router())
     dispatcher.include_routers(*get_routers())
 
     async def on_startup() -> None:

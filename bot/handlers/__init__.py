@@ -1,4 +1,4 @@
-"""One router per feature; the catch-all router comes last."""
+"""One router per feature, built fresh for each app; the catch-all router comes last."""
 
 from aiogram import Router
 
@@ -25,21 +25,21 @@ from bot.handlers import (
 
 def get_routers() -> list[Router]:
     return [
-        start.router,
-        common.router,
-        questionnaire.router,
-        audit_planning.router,
-        findings.router,  # before the audit card's old findings screens
-        audit_card.router,
-        nc_report.router,
-        nc_card.router,
-        nc_list.router,
-        reminders.router,
-        summaries.router,
-        backups.router,
-        templates.router,
-        departments.router,
-        invites.router,
-        users.router,
-        fallback.router,
+        start.make_router(),
+        common.make_router(),
+        questionnaire.make_router(),
+        audit_planning.make_router(),
+        findings.make_router(),
+        audit_card.make_router(),
+        nc_report.make_router(),
+        nc_card.make_router(),
+        nc_list.make_router(),
+        reminders.make_router(),
+        summaries.make_router(),
+        backups.make_router(),
+        templates.make_router(),
+        departments.make_router(),
+        invites.make_router(),
+        users.make_router(),
+        fallback.make_router(),
     ]

@@ -37,10 +37,6 @@ from bot.ui import send_file, show
 from bot.views.answers import format_value, shorten
 from bot.views.nc import status_text
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
-router.callback_query.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
-
 QUESTIONS_PER_PAGE = 5
 EVIDENCE_SENT_MAX = 10
 
@@ -161,7 +157,6 @@ async def _card(
     )
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.CARD))
 async def open_card(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -175,7 +170,6 @@ async def open_card(
     await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.REMIND))
 async def remind(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -197,7 +191,6 @@ async def remind(
     await callback.answer(text, show_alert=True)
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.ANSWERS))
 async def answers_by_question(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -281,7 +274,6 @@ async def _question(
     return audit, checklist.questions[data.q], names
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.EVIDENCE))
 async def send_evidence(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -306,7 +298,6 @@ async def send_evidence(
             sent += 1
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.CONCLUDE))
 async def ask_conclusion(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -329,7 +320,6 @@ async def ask_conclusion(
     )
 
 
-@router.message(Concluding.text, F.text, ~F.text.startswith("/"))
 async def conclusion_given(
     message: Message, state: FSMContext, user: User, audits: AuditService
 ) -> None:
@@ -347,7 +337,6 @@ async def conclusion_given(
     )
 
 
-@router.callback_query(Concluding.text, AuditCB.filter(F.action == AuditAction.CLOSE))
 async def close_audit(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -365,7 +354,6 @@ async def close_audit(
     await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.CANCEL))
 async def ask_cancel(
     callback: CallbackQuery, callback_data: AuditCB, user: User, audits: AuditService
 ) -> None:
@@ -378,7 +366,6 @@ async def ask_cancel(
     await show(callback, text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.CANCEL_SURE))
 async def cancel_audit(
     callback: CallbackQuery,
     callback_data: AuditCB,
@@ -430,19 +417,42 @@ async def _program(
     await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.message(Command("program"))
 async def program_command(message: Message, user: User, audits: AuditService) -> None:
     await _program(message, user, audits.today().year, audits)
 
 
-@router.callback_query(MenuCB.filter(F.command == "program"))
 async def program_menu(callback: CallbackQuery, user: User, audits: AuditService) -> None:
     await _program(callback, user, audits.today().year, audits)
 
 
-@router.callback_query(AuditCB.filter(F.action == AuditAction.PROGRAM))
 async def program_year(
     callback: CallbackQuery, callback_data: AuditCB, user: User, audits: AuditService
 ) -> None:
     year = callback_data.page if 2000 <= callback_data.page <= 2100 else audits.today().year
     await _program(callback, user, year, audits)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
+    router.callback_query.filter(HasRole(Role.MANAGER, Role.AUDITOR, Role.HEAD, Role.OBSERVER))
+    router.callback_query.register(open_card, AuditCB.filter(F.action == AuditAction.CARD))
+    router.callback_query.register(remind, AuditCB.filter(F.action == AuditAction.REMIND))
+    router.callback_query.register(
+        answers_by_question, AuditCB.filter(F.action == AuditAction.ANSWERS)
+    )
+    router.callback_query.register(send_evidence, AuditCB.filter(F.action == AuditAction.EVIDENCE))
+    router.callback_query.register(ask_conclusion, AuditCB.filter(F.action == AuditAction.CONCLUDE))
+    router.message.register(conclusion_given, Concluding.text, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        close_audit, Concluding.text, AuditCB.filter(F.action == AuditAction.CLOSE)
+    )
+    router.callback_query.register(ask_cancel, AuditCB.filter(F.action == AuditAction.CANCEL))
+    router.callback_query.register(
+        cancel_audit, AuditCB.filter(F.action == AuditAction.CANCEL_SURE)
+    )
+    router.message.register(program_command, Command("program"))
+    router.callback_query.register(program_menu, MenuCB.filter(F.command == "program"))
+    router.callback_query.register(program_year, AuditCB.filter(F.action == AuditAction.PROGRAM))
+    return router

@@ -35,10 +35,6 @@ from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.ui import refusal_text, show
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 PEOPLE_PAGE = 8
 STEPS = 10
 
@@ -74,17 +70,14 @@ async def _begin(event: Message | CallbackQuery, state: FSMContext) -> None:
     await show(event, _("plan.intro") + "\n\n" + _step(1, "plan.ask_title"))
 
 
-@router.message(Command("newaudit"))
 async def newaudit_command(message: Message, state: FSMContext) -> None:
     await _begin(message, state)
 
 
-@router.callback_query(MenuCB.filter(F.command == "newaudit"))
 async def newaudit_menu(callback: CallbackQuery, state: FSMContext) -> None:
     await _begin(callback, state)
 
 
-@router.message(Planning.title, F.text, ~F.text.startswith("/"))
 async def title_given(message: Message, state: FSMContext, departments: DepartmentService) -> None:
     try:
         title = clean_text(message.text or "", TITLE_MAX, "audits.title")
@@ -109,7 +102,6 @@ async def _ask_department(
     await show(event, _step(2, "plan.ask_department"), _markup(rows))
 
 
-@router.callback_query(Planning.department, PlanCB.filter(F.action == PlanAction.DEPT))
 async def department_chosen(
     callback: CallbackQuery,
     callback_data: PlanCB,
@@ -158,7 +150,6 @@ def _objectives_screen(chosen: list[str]) -> tuple[str, InlineKeyboardMarkup]:
     return _step(4, "plan.ask_objectives"), _markup(rows)
 
 
-@router.callback_query(Planning.template, PlanCB.filter(F.action == PlanAction.TEMPLATE))
 async def template_chosen(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, templates: TemplateService
 ) -> None:
@@ -168,7 +159,6 @@ async def template_chosen(
     await show(callback, *_objectives_screen([]))
 
 
-@router.callback_query(Planning.objectives, PlanCB.filter(F.action == PlanAction.OBJECTIVE))
 async def objective_toggled(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext
 ) -> None:
@@ -181,7 +171,6 @@ async def objective_toggled(
     await show(callback, *_objectives_screen(ordered))
 
 
-@router.callback_query(Planning.objectives, PlanCB.filter(F.action == PlanAction.NEXT))
 async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
     data = await state.get_data()
     if not data.get("objectives"):
@@ -206,7 +195,6 @@ async def _ask_criteria(event: Message | CallbackQuery, state: FSMContext) -> No
     await show(event, text, _markup(rows))
 
 
-@router.message(Planning.scope, F.text, ~F.text.startswith("/"))
 async def scope_typed(message: Message, state: FSMContext) -> None:
     try:
         scope = clean_text(message.text or "", 2000, "audits.scope")
@@ -217,7 +205,6 @@ async def scope_typed(message: Message, state: FSMContext) -> None:
     await _ask_criteria(message, state)
 
 
-@router.callback_query(Planning.scope, PlanCB.filter(F.action == PlanAction.DEFAULT))
 async def scope_default(callback: CallbackQuery, state: FSMContext) -> None:
     await state.update_data(scope=(await state.get_data())["default_scope"])
     await _ask_criteria(callback, state)
@@ -232,7 +219,6 @@ async def _ask_auditor(
     await show(event, _step(7, "plan.ask_auditor"), _markup(rows))
 
 
-@router.message(Planning.criteria, F.text, ~F.text.startswith("/"))
 async def criteria_typed(message: Message, state: FSMContext, accounts: AccountService) -> None:
     try:
         criteria = clean_text(message.text or "", 2000, "audits.criteria")
@@ -243,7 +229,6 @@ async def criteria_typed(message: Message, state: FSMContext, accounts: AccountS
     await _ask_auditor(message, state, accounts)
 
 
-@router.callback_query(Planning.criteria, PlanCB.filter(F.action == PlanAction.DEFAULT))
 async def criteria_default(
     callback: CallbackQuery, state: FSMContext, accounts: AccountService
 ) -> None:
@@ -254,7 +239,6 @@ async def criteria_default(
 # -- 7. lead auditor, 8. respondents ---------------------------------------------------------
 
 
-@router.callback_query(Planning.auditor, PlanCB.filter(F.action == PlanAction.AUDITOR))
 async def auditor_chosen(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
 ) -> None:
@@ -306,7 +290,6 @@ async def _people_screen(
     await show(event, _step(8, "plan.pick_people_title"), builder.as_markup())
 
 
-@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.ALL_STAFF))
 async def all_staff(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
     staff = (await state.get_data()).get("staff", [])
     if not staff:
@@ -316,20 +299,17 @@ async def all_staff(callback: CallbackQuery, state: FSMContext, audits: AuditSer
     await _ask_start(callback, state, audits.today())
 
 
-@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PICK))
 async def pick_people(callback: CallbackQuery, state: FSMContext, accounts: AccountService) -> None:
     await state.update_data(respondents=[])
     await _people_screen(callback, state, accounts, 0)
 
 
-@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PAGE))
 async def people_page(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
 ) -> None:
     await _people_screen(callback, state, accounts, max(0, callback_data.id))
 
 
-@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.PERSON))
 async def person_toggled(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
 ) -> None:
@@ -340,7 +320,6 @@ async def person_toggled(
     await _people_screen(callback, state, accounts, page)
 
 
-@router.callback_query(Planning.respondents, PlanCB.filter(F.action == PlanAction.NEXT))
 async def people_done(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
     if not (await state.get_data()).get("respondents"):
         await callback.answer(_("refused.audits.no_respondents"), show_alert=True)
@@ -409,8 +388,6 @@ async def _date_given(
         await refuse(f"refused.{refusal.key}")
 
 
-@router.message(Planning.start, F.text, ~F.text.startswith("/"))
-@router.message(Planning.deadline, F.text, ~F.text.startswith("/"))
 async def date_typed(
     message: Message,
     state: FSMContext,
@@ -421,8 +398,6 @@ async def date_typed(
     await _date_given(message, state, parse_date(message.text or ""), audits, user, templates)
 
 
-@router.callback_query(Planning.start, CalendarCB.filter())
-@router.callback_query(Planning.deadline, CalendarCB.filter())
 async def date_picked(
     callback: CallbackQuery,
     callback_data: CalendarCB,
@@ -480,7 +455,6 @@ async def _confirm(
     await show(event, text, _markup(rows))
 
 
-@router.callback_query(Planning.confirm, PlanCB.filter(F.action == PlanAction.CONFIRM))
 async def create(
     callback: CallbackQuery,
     state: FSMContext,
@@ -498,3 +472,59 @@ async def create(
         )
     card = button(_("audit.open_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))
     await show(callback, text, _markup([[card]]))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(newaudit_command, Command("newaudit"))
+    router.callback_query.register(newaudit_menu, MenuCB.filter(F.command == "newaudit"))
+    router.message.register(title_given, Planning.title, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        department_chosen, Planning.department, PlanCB.filter(F.action == PlanAction.DEPT)
+    )
+    router.callback_query.register(
+        template_chosen, Planning.template, PlanCB.filter(F.action == PlanAction.TEMPLATE)
+    )
+    router.callback_query.register(
+        objective_toggled, Planning.objectives, PlanCB.filter(F.action == PlanAction.OBJECTIVE)
+    )
+    router.callback_query.register(
+        objectives_done, Planning.objectives, PlanCB.filter(F.action == PlanAction.NEXT)
+    )
+    router.message.register(scope_typed, Planning.scope, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        scope_default, Planning.scope, PlanCB.filter(F.action == PlanAction.DEFAULT)
+    )
+    router.message.register(criteria_typed, Planning.criteria, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        criteria_default, Planning.criteria, PlanCB.filter(F.action == PlanAction.DEFAULT)
+    )
+    router.callback_query.register(
+        auditor_chosen, Planning.auditor, PlanCB.filter(F.action == PlanAction.AUDITOR)
+    )
+    router.callback_query.register(
+        all_staff, Planning.respondents, PlanCB.filter(F.action == PlanAction.ALL_STAFF)
+    )
+    router.callback_query.register(
+        pick_people, Planning.respondents, PlanCB.filter(F.action == PlanAction.PICK)
+    )
+    router.callback_query.register(
+        people_page, Planning.respondents, PlanCB.filter(F.action == PlanAction.PAGE)
+    )
+    router.callback_query.register(
+        person_toggled, Planning.respondents, PlanCB.filter(F.action == PlanAction.PERSON)
+    )
+    router.callback_query.register(
+        people_done, Planning.respondents, PlanCB.filter(F.action == PlanAction.NEXT)
+    )
+    router.message.register(date_typed, Planning.deadline, F.text, ~F.text.startswith("/"))
+    router.message.register(date_typed, Planning.start, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(date_picked, Planning.deadline, CalendarCB.filter())
+    router.callback_query.register(date_picked, Planning.start, CalendarCB.filter())
+    router.callback_query.register(
+        create, Planning.confirm, PlanCB.filter(F.action == PlanAction.CONFIRM)
+    )
+    return router

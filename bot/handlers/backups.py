@@ -19,10 +19,6 @@ from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.storage.backup import backup_to
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 
 async def _send(user: User, bot: Bot, settings: Settings) -> None:
     waiting = await bot.send_message(user.tg_id, _("backup.preparing"))
@@ -34,12 +30,20 @@ async def _send(user: User, bot: Bot, settings: Settings) -> None:
     await waiting.delete()
 
 
-@router.message(Command("backup"))
 async def backup_command(message: Message, user: User, bot: Bot, settings: Settings) -> None:
     await _send(user, bot, settings)
 
 
-@router.callback_query(MenuCB.filter(F.command == "backup"))
 async def backup_menu(callback: CallbackQuery, user: User, bot: Bot, settings: Settings) -> None:
     await callback.answer()
     await _send(user, bot, settings)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(backup_command, Command("backup"))
+    router.callback_query.register(backup_menu, MenuCB.filter(F.command == "backup"))
+    return router

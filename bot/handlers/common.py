@@ -20,12 +20,7 @@ from bot.keyboards.menu import menu_keyboard, menu_text
 from bot.services.accounts import AccountService
 from bot.ui import show
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
 
-
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
     if await state.get_state() is None:
         await message.answer(_("cancel.nothing"), reply_markup=menu_keyboard(user))
@@ -34,7 +29,6 @@ async def cancel(message: Message, state: FSMContext, user: User) -> None:
     await message.answer(_("cancel.done"), reply_markup=menu_keyboard(user))
 
 
-@router.message(Command("menu"))
 async def menu(message: Message, state: FSMContext, user: User) -> None:
     await state.clear()
     await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
@@ -49,12 +43,10 @@ def help_text(user: User) -> str:
     return "\n".join(lines)
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, user: User) -> None:
     await message.answer(help_text(user))
 
 
-@router.callback_query(MenuCB.filter(F.command == "help"))
 async def help_button(callback: CallbackQuery, user: User) -> None:
     await show(callback, help_text(user), menu_keyboard(user))
 
@@ -66,17 +58,14 @@ def language_keyboard() -> object:
     return builder.as_markup()
 
 
-@router.message(Command("language"))
 async def language_command(message: Message) -> None:
     await message.answer(_("language.choose"), reply_markup=language_keyboard())  # type: ignore[arg-type]
 
 
-@router.callback_query(MenuCB.filter(F.command == "language"))
 async def language_button(callback: CallbackQuery) -> None:
     await show(callback, _("language.choose"), language_keyboard())  # type: ignore[arg-type]
 
 
-@router.callback_query(LanguageCB.filter())
 async def language_chosen(
     callback: CallbackQuery,
     callback_data: LanguageCB,
@@ -95,3 +84,18 @@ async def language_chosen(
             menu_keyboard(updated),
         )
     menus.refresh(updated)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(menu, Command("menu"))
+    router.message.register(help_command, Command("help"))
+    router.callback_query.register(help_button, MenuCB.filter(F.command == "help"))
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_button, MenuCB.filter(F.command == "language"))
+    router.callback_query.register(language_chosen, LanguageCB.filter())
+    return router

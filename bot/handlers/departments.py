@@ -20,10 +20,6 @@ from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.ui import refusal_text, show
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 HEAD_PAGE = 8
 
 
@@ -73,7 +69,6 @@ def _card(department: Department) -> tuple[str, InlineKeyboardMarkup]:
     return text, builder.as_markup()
 
 
-@router.message(Command("departments"))
 async def departments_command(
     message: Message, state: FSMContext, departments: DepartmentService
 ) -> None:
@@ -81,8 +76,6 @@ async def departments_command(
     await show(message, *await _list_screen(departments))
 
 
-@router.callback_query(MenuCB.filter(F.command == "departments"))
-@router.callback_query(DeptCB.filter(F.action == DeptAction.LIST))
 async def departments_list(
     callback: CallbackQuery, state: FSMContext, departments: DepartmentService
 ) -> None:
@@ -90,21 +83,18 @@ async def departments_list(
     await show(callback, *await _list_screen(departments))
 
 
-@router.callback_query(DeptCB.filter(F.action == DeptAction.OPEN))
 async def department_open(
     callback: CallbackQuery, callback_data: DeptCB, departments: DepartmentService
 ) -> None:
     await show(callback, *_card(await departments.get(callback_data.dept)))
 
 
-@router.callback_query(DeptCB.filter(F.action == DeptAction.ADD))
 async def department_add(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(DeptStates.adding)
     await callback.answer()
     await callback.message.answer(_("departments.ask_name"))  # type: ignore[union-attr]
 
 
-@router.callback_query(DeptCB.filter(F.action == DeptAction.RENAME))
 async def department_rename(
     callback: CallbackQuery,
     callback_data: DeptCB,
@@ -120,7 +110,6 @@ async def department_rename(
     )
 
 
-@router.message(DeptStates.adding, F.text, ~F.text.startswith("/"))
 async def department_name_given(
     message: Message, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
@@ -134,7 +123,6 @@ async def department_name_given(
     await show(message, *_card(department))
 
 
-@router.message(DeptStates.renaming, F.text, ~F.text.startswith("/"))
 async def department_new_name_given(
     message: Message, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
@@ -151,7 +139,6 @@ async def department_new_name_given(
     await show(message, *_card(department))
 
 
-@router.callback_query(DeptCB.filter(F.action == DeptAction.PICK_HEAD))
 async def department_pick_head(
     callback: CallbackQuery,
     callback_data: DeptCB,
@@ -188,7 +175,6 @@ async def department_pick_head(
     await show(callback, text, builder.as_markup())
 
 
-@router.callback_query(DeptCB.filter(F.action == DeptAction.SET_HEAD))
 async def department_set_head(
     callback: CallbackQuery,
     callback_data: DeptCB,
@@ -197,3 +183,29 @@ async def department_set_head(
 ) -> None:
     department = await departments.set_head(user, callback_data.dept, callback_data.user or None)
     await show(callback, *_card(department))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(departments_command, Command("departments"))
+    router.callback_query.register(departments_list, DeptCB.filter(F.action == DeptAction.LIST))
+    router.callback_query.register(departments_list, MenuCB.filter(F.command == "departments"))
+    router.callback_query.register(department_open, DeptCB.filter(F.action == DeptAction.OPEN))
+    router.callback_query.register(department_add, DeptCB.filter(F.action == DeptAction.ADD))
+    router.callback_query.register(department_rename, DeptCB.filter(F.action == DeptAction.RENAME))
+    router.message.register(
+        department_name_given, DeptStates.adding, F.text, ~F.text.startswith("/")
+    )
+    router.message.register(
+        department_new_name_given, DeptStates.renaming, F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(
+        department_pick_head, DeptCB.filter(F.action == DeptAction.PICK_HEAD)
+    )
+    router.callback_query.register(
+        department_set_head, DeptCB.filter(F.action == DeptAction.SET_HEAD)
+    )
+    return router

@@ -27,7 +27,6 @@ from bot.services.nonconformities import NcService
 from bot.ui import show
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
 
 
 async def _reply(event: ErrorEvent, text: str) -> None:
@@ -49,7 +48,6 @@ def _locale(settings: Settings, user: User | None, tg_user: TgUser | None) -> st
     )
 
 
-@router.errors(ExceptionTypeFilter(StaleCard))
 async def stale_card(
     event: ErrorEvent,
     i18n: I18n,
@@ -80,7 +78,6 @@ async def stale_card(
             await _reply(event, notice)
 
 
-@router.errors(ExceptionTypeFilter(Refused))
 async def refused(
     event: ErrorEvent,
     i18n: I18n,
@@ -94,7 +91,6 @@ async def refused(
     await _reply(event, i18n.gettext(f"refused.{error.key}", locale=locale).format(**error.params))
 
 
-@router.errors(ExceptionTypeFilter(DialogLost))
 async def dialog_lost(
     event: ErrorEvent,
     i18n: I18n,
@@ -119,7 +115,6 @@ async def dialog_lost(
         log.warning("could not tell the user his dialog was lost", exc_info=True)
 
 
-@router.errors(ExceptionTypeFilter(TelegramAPIError))
 async def telegram_fault(event: ErrorEvent, event_from_user: TgUser | None = None) -> None:
     log.warning(
         "update %s from user %s: a reply was not delivered: %s",
@@ -129,7 +124,6 @@ async def telegram_fault(event: ErrorEvent, event_from_user: TgUser | None = Non
     )
 
 
-@router.errors()
 async def unexpected(
     event: ErrorEvent,
     i18n: I18n,
@@ -146,3 +140,14 @@ async def unexpected(
     )
     locale = _locale(settings, user, event_from_user)
     await _reply(event, i18n.gettext("error.sorry", locale=locale))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.errors.register(stale_card, ExceptionTypeFilter(StaleCard))
+    router.errors.register(refused, ExceptionTypeFilter(Refused))
+    router.errors.register(dialog_lost, ExceptionTypeFilter(DialogLost))
+    router.errors.register(telegram_fault, ExceptionTypeFilter(TelegramAPIError))
+    router.errors.register(unexpected)
+    return router

@@ -12,8 +12,6 @@ from bot.domain.models import User
 from bot.domain.roles import COMMAND_ROLES, PUBLIC_COMMANDS
 from bot.keyboards.menu import menu_keyboard, role_names
 
-router = Router(name=__name__)
-
 
 def _command_name(text: str) -> str | None:
     if not text.startswith("/"):
@@ -25,7 +23,6 @@ def _refusal(command: str) -> str:
     return _("refused.command").format(roles=role_names(COMMAND_ROLES[command]))
 
 
-@router.message()
 async def anything(message: Message, user: User | None, state: FSMContext) -> None:
     if user is None:
         await message.answer(_("stranger"))
@@ -41,7 +38,6 @@ async def anything(message: Message, user: User | None, state: FSMContext) -> No
         await message.answer(_("unknown.text"), reply_markup=menu_keyboard(user))
 
 
-@router.callback_query(MenuCB.filter(F.command.in_(COMMAND_ROLES)))
 async def menu_not_allowed(
     callback: CallbackQuery, callback_data: MenuCB, user: User | None
 ) -> None:
@@ -49,6 +45,14 @@ async def menu_not_allowed(
     await callback.answer(text, show_alert=True)
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery, user: User | None) -> None:
     await callback.answer(_("stranger") if user is None else _("stale.button"), show_alert=True)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.register(anything)
+    router.callback_query.register(menu_not_allowed, MenuCB.filter(F.command.in_(COMMAND_ROLES)))
+    router.callback_query.register(stale_button)
+    return router

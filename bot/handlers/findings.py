@@ -22,10 +22,6 @@ from bot.services.notices import Notices
 from bot.ui import refusal_text, show
 from bot.views import findings as views
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
-
 
 class FindingNote(StatesGroup):
     text = State()
@@ -35,7 +31,6 @@ def _question(data: FindingCB) -> int | None:
     return None if data.q < 0 else data.q
 
 
-@router.callback_query(FindingCB.filter(F.action == FindingAction.LIST))
 async def overview(
     callback: CallbackQuery,
     callback_data: FindingCB,
@@ -47,7 +42,6 @@ async def overview(
     await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
 
 
-@router.callback_query(FindingCB.filter(F.action == FindingAction.QUESTION))
 async def question(
     callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
 ) -> None:
@@ -55,7 +49,6 @@ async def question(
     await show(callback, *views.question_screen(of, callback_data.q))
 
 
-@router.callback_query(FindingCB.filter(F.action == FindingAction.RAISE))
 async def raise_nc(
     callback: CallbackQuery,
     callback_data: FindingCB,
@@ -75,7 +68,6 @@ async def raise_nc(
     await show(callback, *views.question_screen(of, callback_data.q), alert=text)
 
 
-@router.callback_query(FindingCB.filter(F.action == FindingAction.DISMISS))
 async def dismiss(
     callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
 ) -> None:
@@ -83,7 +75,6 @@ async def dismiss(
     await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
 
 
-@router.callback_query(FindingCB.filter(F.action == FindingAction.NOTE))
 async def ask_note(
     callback: CallbackQuery,
     callback_data: FindingCB,
@@ -107,7 +98,6 @@ async def ask_note(
         await callback.message.answer(views.note_question(kind, index))
 
 
-@router.message(FindingNote.text, F.text, ~F.text.startswith("/"))
 async def note_given(
     message: Message, state: FSMContext, user: User, findings: FindingService
 ) -> None:
@@ -124,3 +114,17 @@ async def note_given(
     screen = views.question_screen(of, index) if index is not None else views.overview_screen(of)
     await message.answer(_("findings.saved"))
     await message.answer(screen[0], reply_markup=screen[1])
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.callback_query.register(overview, FindingCB.filter(F.action == FindingAction.LIST))
+    router.callback_query.register(question, FindingCB.filter(F.action == FindingAction.QUESTION))
+    router.callback_query.register(raise_nc, FindingCB.filter(F.action == FindingAction.RAISE))
+    router.callback_query.register(dismiss, FindingCB.filter(F.action == FindingAction.DISMISS))
+    router.callback_query.register(ask_note, FindingCB.filter(F.action == FindingAction.NOTE))
+    router.message.register(note_given, FindingNote.text, F.text, ~F.text.startswith("/"))
+    return router

@@ -25,10 +25,6 @@ from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
 from bot.ui import show
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 
 class InviteStates(StatesGroup):
     roles = State()
@@ -60,18 +56,14 @@ async def _start(event: Message | CallbackQuery, state: FSMContext, invites: Inv
     await show(event, *_roles_screen(set(), len(await invites.usable())))
 
 
-@router.message(Command("invite"))
 async def invite_command(message: Message, state: FSMContext, invites: InviteService) -> None:
     await _start(message, state, invites)
 
 
-@router.callback_query(MenuCB.filter(F.command == "invite"))
-@router.callback_query(InviteCB.filter(F.action == InviteAction.NEW))
 async def invite_button(callback: CallbackQuery, state: FSMContext, invites: InviteService) -> None:
     await _start(callback, state, invites)
 
 
-@router.callback_query(InviteStates.roles, InviteCB.filter(F.action == InviteAction.ROLE))
 async def invite_toggle_role(
     callback: CallbackQuery, callback_data: InviteCB, state: FSMContext, invites: InviteService
 ) -> None:
@@ -84,7 +76,6 @@ async def invite_toggle_role(
     await show(callback, *_roles_screen(chosen, len(await invites.usable())))
 
 
-@router.callback_query(InviteStates.roles, InviteCB.filter(F.action == InviteAction.NEXT))
 async def invite_pick_department(
     callback: CallbackQuery, state: FSMContext, departments: DepartmentService
 ) -> None:
@@ -99,7 +90,6 @@ async def invite_pick_department(
     await show(callback, _("invite.step_department"), builder.as_markup())
 
 
-@router.callback_query(InviteStates.department, InviteCB.filter(F.action == InviteAction.DEPT))
 async def invite_pick_uses(
     callback: CallbackQuery, callback_data: InviteCB, state: FSMContext
 ) -> None:
@@ -114,7 +104,6 @@ async def invite_pick_uses(
     await show(callback, _("invite.step_uses"), builder.as_markup())
 
 
-@router.callback_query(InviteStates.uses, InviteCB.filter(F.action == InviteAction.USES))
 async def invite_create(
     callback: CallbackQuery,
     callback_data: InviteCB,
@@ -149,7 +138,6 @@ def _invite_line(invite: Invite, settings: Settings) -> str:
     )
 
 
-@router.callback_query(InviteCB.filter(F.action == InviteAction.LIST))
 async def invite_list(
     callback: CallbackQuery, state: FSMContext, invites: InviteService, settings: Settings
 ) -> None:
@@ -173,7 +161,6 @@ async def _show_list(callback: CallbackQuery, invites: InviteService, settings: 
     await show(callback, "\n".join(lines), builder.as_markup())
 
 
-@router.callback_query(InviteCB.filter(F.action == InviteAction.REVOKE))
 async def invite_revoke(
     callback: CallbackQuery,
     callback_data: InviteCB,
@@ -183,3 +170,28 @@ async def invite_revoke(
 ) -> None:
     await invites.revoke(user, callback_data.id)
     await _show_list(callback, invites, settings)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(invite_command, Command("invite"))
+    router.callback_query.register(invite_button, InviteCB.filter(F.action == InviteAction.NEW))
+    router.callback_query.register(invite_button, MenuCB.filter(F.command == "invite"))
+    router.callback_query.register(
+        invite_toggle_role, InviteStates.roles, InviteCB.filter(F.action == InviteAction.ROLE)
+    )
+    router.callback_query.register(
+        invite_pick_department, InviteStates.roles, InviteCB.filter(F.action == InviteAction.NEXT)
+    )
+    router.callback_query.register(
+        invite_pick_uses, InviteStates.department, InviteCB.filter(F.action == InviteAction.DEPT)
+    )
+    router.callback_query.register(
+        invite_create, InviteStates.uses, InviteCB.filter(F.action == InviteAction.USES)
+    )
+    router.callback_query.register(invite_list, InviteCB.filter(F.action == InviteAction.LIST))
+    router.callback_query.register(invite_revoke, InviteCB.filter(F.action == InviteAction.REVOKE))
+    return router

@@ -44,10 +44,6 @@ from bot.services.notices import Notices
 from bot.ui import refusal_text, send_file, show
 from bot.views import nc as views
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
-
 EVIDENCE_SENT_MAX = 10
 SEARCH_MAX = 8
 
@@ -130,7 +126,6 @@ async def tell(
 # -- viewing -------------------------------------------------------------------------------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.OPEN))
 async def open_card(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -138,7 +133,6 @@ async def open_card(
     await show_card(callback, await ncs.get(user, callback_data.id), user, ncs)
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.EVIDENCE))
 async def send_evidence(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, bot: Bot
 ) -> None:
@@ -151,7 +145,6 @@ async def send_evidence(
         await send_file(bot, user.tg_id, item, _(key).format(number=nc.number))
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.HISTORY))
 async def history(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, settings: Settings
 ) -> None:
@@ -168,7 +161,6 @@ async def history(
     await show(callback, *views.history_screen(nc, entries))
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.LINK))
 async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
     if not callback_data.arg.isdigit():
         raise Refused("stale")
@@ -179,7 +171,6 @@ async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: Nc
 # -- classification ----------------------------------------------------------------------------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.SEVERITY))
 async def severity(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService
 ) -> None:
@@ -202,7 +193,6 @@ async def _start_typing(
     await _ask(callback, _(key).format(number=nc.number))
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.CLAUSE))
 async def ask_clause(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -210,7 +200,6 @@ async def ask_clause(
     await _start_typing(callback, state, NcInput.clause, nc, "nc.ask_clause")
 
 
-@router.message(NcInput.clause, F.text, ~F.text.startswith("/"))
 async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     (nc_id,) = await dialog_data(state, "nc")
     try:
@@ -227,7 +216,6 @@ async def clause_given(message: Message, state: FSMContext, user: User, ncs: NcS
 # -- the responsible: head first, by department, by a typed part of the name ----------------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.ASSIGN))
 async def assign(
     callback: CallbackQuery,
     callback_data: NcCB,
@@ -286,7 +274,6 @@ async def assign(
     await show(callback, *views.responsible_screen(nc, people, head, page=page))
 
 
-@router.message(NcInput.find_person, F.text, ~F.text.startswith("/"))
 async def person_found(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     nc_id, _rev = await dialog_data(state, "nc", "rev")
     nc = await ncs.get(user, int(nc_id))
@@ -304,7 +291,6 @@ async def person_found(message: Message, state: FSMContext, user: User, ncs: NcS
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(NcInput.reassign_reason, F.text, ~F.text.startswith("/"))
 async def reassign_reason_given(
     message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
 ) -> None:
@@ -345,7 +331,6 @@ REASON_STATES = {
 }
 
 
-@router.callback_query(NcCB.filter(F.action.in_(set(REASON_STATES))))
 async def ask_reason(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -355,10 +340,6 @@ async def ask_reason(
     await _start_typing(callback, state, target, nc, key)
 
 
-@router.message(NcInput.reject, F.text, ~F.text.startswith("/"))
-@router.message(NcInput.not_effective, F.text, ~F.text.startswith("/"))
-@router.message(NcInput.recheck, F.text, ~F.text.startswith("/"))
-@router.message(NcInput.reopen, F.text, ~F.text.startswith("/"))
 async def reason_given(
     message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
 ) -> None:
@@ -390,13 +371,11 @@ async def reason_given(
 # -- verification and effectiveness ----------------------------------------------------------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.VERIFY))
 async def verify(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
     nc = await ncs.verify(user, callback_data.id, seen=_seen(callback_data))
     await show_card(callback, nc, user, ncs)
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.EFFECTIVE))
 async def effective(
     callback: CallbackQuery,
     callback_data: NcCB,
@@ -430,7 +409,6 @@ async def effective(
     await show_card(callback, nc, user, ncs)
 
 
-@router.message(NcInput.effective, F.text, ~F.text.startswith("/"))
 async def effective_note(
     message: Message, state: FSMContext, user: User, ncs: NcService, settings: Settings
 ) -> None:
@@ -448,7 +426,6 @@ async def effective_note(
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(NcInput.effective, F.photo | F.document)
 async def effective_evidence(
     message: Message,
     state: FSMContext,
@@ -484,7 +461,6 @@ async def effective_evidence(
 # -- due dates -------------------------------------------------------------------------------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.DECIDE_DUE))
 async def decide_due(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, notices: Notices
 ) -> None:
@@ -495,7 +471,6 @@ async def decide_due(
     await show_card(callback, nc, user, ncs)
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.REQUEST_DUE))
 async def ask_due(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -509,14 +484,12 @@ async def ask_due(
     )
 
 
-@router.message(NcInput.due_date, F.text, ~F.text.startswith("/"))
 async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
     if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await message.answer(_("nc.ask_due_reason").format(date=format_date(chosen)))
 
 
-@router.callback_query(NcInput.due_date, CalendarCB.filter())
 async def due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
@@ -526,7 +499,6 @@ async def due_picked(
         await _ask(callback, _("nc.ask_due_reason").format(date=format_date(chosen)))
 
 
-@router.message(NcInput.due_reason, F.text, ~F.text.startswith("/"))
 async def due_reason_given(
     message: Message, state: FSMContext, user: User, ncs: NcService, notices: Notices
 ) -> None:
@@ -553,7 +525,6 @@ def _done_keyboard(nc_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[finish]])
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.DONE))
 async def done(
     callback: CallbackQuery,
     callback_data: NcCB,
@@ -579,7 +550,6 @@ async def done(
     await show_card(callback, nc, user, ncs)
 
 
-@router.message(NcInput.done, F.text, ~F.text.startswith("/"))
 async def done_note(message: Message, state: FSMContext) -> None:
     (nc_id,) = await dialog_data(state, "nc")
     try:
@@ -591,7 +561,6 @@ async def done_note(message: Message, state: FSMContext) -> None:
     await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(nc_id)))
 
 
-@router.message(NcInput.done, F.photo | F.document)
 async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
     data = await state.get_data()
     (nc_id,) = need(data, "nc")
@@ -617,7 +586,6 @@ async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceC
 # -- plan: correction, five whys, action, due date; the summary edits any of them -----------
 
 
-@router.callback_query(NcCB.filter(F.action == NcView.PLAN))
 async def plan_start(
     callback: CallbackQuery, callback_data: NcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -686,7 +654,6 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext) -> None:
     await _ask(event, *views.plan_summary(data))
 
 
-@router.message(NcPlanning.correction, F.text, ~F.text.startswith("/"))
 async def correction_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     need(await state.get_data(), "nc")
     try:
@@ -698,9 +665,6 @@ async def correction_given(message: Message, state: FSMContext, user: User, ncs:
     await _next_step(message, state, ncs, user, "correction")
 
 
-@router.callback_query(
-    NcPlanning.correction, PlanNcCB.filter(F.action == PlanNcAction.NO_CORRECTION)
-)
 async def no_correction(
     callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -708,7 +672,6 @@ async def no_correction(
     await _next_step(callback, state, ncs, user, "correction")
 
 
-@router.message(NcPlanning.why, F.text, ~F.text.startswith("/"))
 async def why_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
@@ -730,7 +693,6 @@ async def _add_why(
         await _ask_why(event, state)
 
 
-@router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.CAUSE))
 async def cause_taken(
     callback: CallbackQuery, callback_data: PlanNcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -743,7 +705,6 @@ async def cause_taken(
     )
 
 
-@router.callback_query(NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.ROOT_FOUND))
 async def root_found(
     callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -752,7 +713,6 @@ async def root_found(
     await _next_step(callback, state, ncs, user, "whys")
 
 
-@router.message(NcPlanning.action, F.text, ~F.text.startswith("/"))
 async def action_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     need(await state.get_data(), "nc")
     try:
@@ -769,13 +729,11 @@ async def _due_chosen(event: Message | CallbackQuery, state: FSMContext, due: da
     await _summary(event, state)
 
 
-@router.message(NcPlanning.due, F.text, ~F.text.startswith("/"))
 async def plan_due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
     if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
         await _due_chosen(message, state, chosen)
 
 
-@router.callback_query(NcPlanning.due, CalendarCB.filter())
 async def plan_due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
@@ -784,7 +742,6 @@ async def plan_due_picked(
         await _due_chosen(callback, state, chosen)
 
 
-@router.callback_query(NcPlanning.due, PlanNcCB.filter(F.action == PlanNcAction.DEFAULT_DUE))
 async def plan_due_default(callback: CallbackQuery, state: FSMContext, ncs: NcService) -> None:
     suggested = (await state.get_data()).get("suggested_due")
     if not suggested:
@@ -793,7 +750,6 @@ async def plan_due_default(callback: CallbackQuery, state: FSMContext, ncs: NcSe
         await _due_chosen(callback, state, chosen)
 
 
-@router.callback_query(NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.EDIT))
 async def plan_edit(
     callback: CallbackQuery, callback_data: PlanNcCB, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -816,7 +772,6 @@ async def plan_edit(
         await _ask_due(callback, state, ncs, user)
 
 
-@router.callback_query(NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.CONFIRM))
 async def plan_confirm(
     callback: CallbackQuery, state: FSMContext, user: User, ncs: NcService
 ) -> None:
@@ -830,8 +785,73 @@ async def plan_confirm(
 
 
 # A step that expects text got something else: the dialog is still there.
-@router.message(NcPlanning.confirm, F.text, ~F.text.startswith("/"))
 async def plan_waiting(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     need(data, "nc", "whys", "action", "due")
     await message.answer(_("nc.plan.use_buttons"), reply_markup=views.plan_summary(data)[1])
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.callback_query.register(open_card, NcCB.filter(F.action == NcView.OPEN))
+    router.callback_query.register(send_evidence, NcCB.filter(F.action == NcView.EVIDENCE))
+    router.callback_query.register(history, NcCB.filter(F.action == NcView.HISTORY))
+    router.callback_query.register(link, NcCB.filter(F.action == NcView.LINK))
+    router.callback_query.register(severity, NcCB.filter(F.action == NcView.SEVERITY))
+    router.callback_query.register(ask_clause, NcCB.filter(F.action == NcView.CLAUSE))
+    router.message.register(clause_given, NcInput.clause, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(assign, NcCB.filter(F.action == NcView.ASSIGN))
+    router.message.register(person_found, NcInput.find_person, F.text, ~F.text.startswith("/"))
+    router.message.register(
+        reassign_reason_given, NcInput.reassign_reason, F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(ask_reason, NcCB.filter(F.action.in_(set(REASON_STATES))))
+    router.message.register(reason_given, NcInput.reopen, F.text, ~F.text.startswith("/"))
+    router.message.register(reason_given, NcInput.recheck, F.text, ~F.text.startswith("/"))
+    router.message.register(reason_given, NcInput.not_effective, F.text, ~F.text.startswith("/"))
+    router.message.register(reason_given, NcInput.reject, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(verify, NcCB.filter(F.action == NcView.VERIFY))
+    router.callback_query.register(effective, NcCB.filter(F.action == NcView.EFFECTIVE))
+    router.message.register(effective_note, NcInput.effective, F.text, ~F.text.startswith("/"))
+    router.message.register(effective_evidence, NcInput.effective, F.photo | F.document)
+    router.callback_query.register(decide_due, NcCB.filter(F.action == NcView.DECIDE_DUE))
+    router.callback_query.register(ask_due, NcCB.filter(F.action == NcView.REQUEST_DUE))
+    router.message.register(due_typed, NcInput.due_date, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(due_picked, NcInput.due_date, CalendarCB.filter())
+    router.message.register(due_reason_given, NcInput.due_reason, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(done, NcCB.filter(F.action == NcView.DONE))
+    router.message.register(done_note, NcInput.done, F.text, ~F.text.startswith("/"))
+    router.message.register(done_evidence, NcInput.done, F.photo | F.document)
+    router.callback_query.register(plan_start, NcCB.filter(F.action == NcView.PLAN))
+    router.message.register(
+        correction_given, NcPlanning.correction, F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(
+        no_correction,
+        NcPlanning.correction,
+        PlanNcCB.filter(F.action == PlanNcAction.NO_CORRECTION),
+    )
+    router.message.register(why_given, NcPlanning.why, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        cause_taken, NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.CAUSE)
+    )
+    router.callback_query.register(
+        root_found, NcPlanning.why, PlanNcCB.filter(F.action == PlanNcAction.ROOT_FOUND)
+    )
+    router.message.register(action_given, NcPlanning.action, F.text, ~F.text.startswith("/"))
+    router.message.register(plan_due_typed, NcPlanning.due, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(plan_due_picked, NcPlanning.due, CalendarCB.filter())
+    router.callback_query.register(
+        plan_due_default, NcPlanning.due, PlanNcCB.filter(F.action == PlanNcAction.DEFAULT_DUE)
+    )
+    router.callback_query.register(
+        plan_edit, NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.EDIT)
+    )
+    router.callback_query.register(
+        plan_confirm, NcPlanning.confirm, PlanNcCB.filter(F.action == PlanNcAction.CONFIRM)
+    )
+    router.message.register(plan_waiting, NcPlanning.confirm, F.text, ~F.text.startswith("/"))
+    return router

@@ -19,10 +19,6 @@ from bot.services.nonconformities import NcService
 from bot.ui import show
 from bot.views.nc import line
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
-
 PAGE = 8
 
 
@@ -39,13 +35,11 @@ async def _actions(event: Message | CallbackQuery, user: User, ncs: NcService) -
     await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.message(Command("actions"))
 async def actions_command(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     await state.clear()
     await _actions(message, user, ncs)
 
 
-@router.callback_query(MenuCB.filter(F.command == "actions"))
 async def actions_menu(callback: CallbackQuery, user: User, ncs: NcService) -> None:
     await _actions(callback, user, ncs)
 
@@ -122,7 +116,6 @@ async def _list(
     await show(event, "\n".join(lines), builder.as_markup())
 
 
-@router.message(Command("ncr"))
 async def ncr_command(
     message: Message, state: FSMContext, user: User, ncs: NcService, departments: DepartmentService
 ) -> None:
@@ -130,14 +123,12 @@ async def ncr_command(
     await _list(message, user, NcListCB(), ncs, departments)
 
 
-@router.callback_query(MenuCB.filter(F.command == "ncr"))
 async def ncr_menu(
     callback: CallbackQuery, user: User, ncs: NcService, departments: DepartmentService
 ) -> None:
     await _list(callback, user, NcListCB(), ncs, departments)
 
 
-@router.callback_query(NcListCB.filter())
 async def ncr_page(
     callback: CallbackQuery,
     callback_data: NcListCB,
@@ -146,3 +137,16 @@ async def ncr_page(
     departments: DepartmentService,
 ) -> None:
     await _list(callback, user, callback_data, ncs, departments)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.message.register(actions_command, Command("actions"))
+    router.callback_query.register(actions_menu, MenuCB.filter(F.command == "actions"))
+    router.message.register(ncr_command, Command("ncr"))
+    router.callback_query.register(ncr_menu, MenuCB.filter(F.command == "ncr"))
+    router.callback_query.register(ncr_page, NcListCB.filter())
+    return router

@@ -36,10 +36,6 @@ from bot.services.notices import Notices
 from bot.ui import show
 from bot.views.nc import open_button
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
-
 EXTERNAL = (Source.SUPERVISORY_ORDER, Source.COMPLAINT, Source.OTHER)
 
 
@@ -72,21 +68,18 @@ async def _begin(
     await _ask_department(event, state, user, departments)
 
 
-@router.message(Command("report"))
 async def report_command(
     message: Message, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
     await _begin(message, state, user, departments)
 
 
-@router.callback_query(MenuCB.filter(F.command == "report"))
 async def report_menu(
     callback: CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
     await _begin(callback, state, user, departments)
 
 
-@router.callback_query(Reporting.source, ReportCB.filter(F.action == ReportAction.SOURCE))
 async def source_chosen(
     callback: CallbackQuery,
     callback_data: ReportCB,
@@ -105,7 +98,6 @@ async def source_chosen(
     await show(callback, _("nc_report.ask_reference"))
 
 
-@router.message(Reporting.reference, F.text, ~F.text.startswith("/"))
 async def reference_given(message: Message, state: FSMContext, ncs: NcService) -> None:
     text = (message.text or "").strip()
     if not text or len(text) > 200:
@@ -132,7 +124,6 @@ async def _due_chosen(
     await _ask_department(event, state, user, departments, due=chosen.isoformat())
 
 
-@router.message(Reporting.due, F.text, ~F.text.startswith("/"))
 async def due_typed(
     message: Message, state: FSMContext, user: User, ncs: NcService, departments: DepartmentService
 ) -> None:
@@ -140,7 +131,6 @@ async def due_typed(
         await _due_chosen(message, state, chosen, user, departments)
 
 
-@router.callback_query(Reporting.due, CalendarCB.filter())
 async def due_picked(
     callback: CallbackQuery,
     callback_data: CalendarCB,
@@ -170,7 +160,6 @@ async def _ask_department(
     await show(event, _("nc_report.ask_department"), _markup(rows))
 
 
-@router.callback_query(Reporting.department, ReportCB.filter(F.action == ReportAction.DEPT))
 async def department_chosen(
     callback: CallbackQuery, callback_data: ReportCB, state: FSMContext
 ) -> None:
@@ -180,8 +169,6 @@ async def department_chosen(
     await show(callback, _("nc_report.ask_description"))
 
 
-@router.message(Reporting.description, F.text, ~F.text.startswith("/"))
-@router.message(Reporting.description, F.photo | F.document)
 async def description_given(
     message: Message, state: FSMContext, evidence: EvidenceCollector
 ) -> None:
@@ -207,7 +194,6 @@ async def description_given(
     await message.answer(_("nc_report.ask_evidence"), reply_markup=_markup([[skip]]))
 
 
-@router.message(Reporting.evidence, F.photo | F.document)
 async def evidence_given(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
     data = await state.get_data()
     item = evidence_item(message)
@@ -226,7 +212,6 @@ async def evidence_given(message: Message, state: FSMContext, evidence: Evidence
     await evidence.confirm(message, state.key, confirm)
 
 
-@router.callback_query(Reporting.evidence, ReportCB.filter(F.action == ReportAction.SKIP))
 async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Reporting.severity)
     rows = [
@@ -237,7 +222,6 @@ async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:
     await show(callback, _("nc_report.ask_severity"), _markup(rows))
 
 
-@router.callback_query(Reporting.severity, ReportCB.filter(F.action == ReportAction.SEVERITY))
 async def severity_chosen(
     callback: CallbackQuery,
     callback_data: ReportCB,
@@ -271,3 +255,33 @@ async def severity_chosen(
     if nc.responsible_name:
         text += "\n" + _("nc_report.responsible").format(name=html.quote(nc.responsible_name))
     await show(callback, text, open_button(nc, _("nc.open")))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.message.register(report_command, Command("report"))
+    router.callback_query.register(report_menu, MenuCB.filter(F.command == "report"))
+    router.callback_query.register(
+        source_chosen, Reporting.source, ReportCB.filter(F.action == ReportAction.SOURCE)
+    )
+    router.message.register(reference_given, Reporting.reference, F.text, ~F.text.startswith("/"))
+    router.message.register(due_typed, Reporting.due, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(due_picked, Reporting.due, CalendarCB.filter())
+    router.callback_query.register(
+        department_chosen, Reporting.department, ReportCB.filter(F.action == ReportAction.DEPT)
+    )
+    router.message.register(description_given, Reporting.description, F.photo | F.document)
+    router.message.register(
+        description_given, Reporting.description, F.text, ~F.text.startswith("/")
+    )
+    router.message.register(evidence_given, Reporting.evidence, F.photo | F.document)
+    router.callback_query.register(
+        ask_severity, Reporting.evidence, ReportCB.filter(F.action == ReportAction.SKIP)
+    )
+    router.callback_query.register(
+        severity_chosen, Reporting.severity, ReportCB.filter(F.action == ReportAction.SEVERITY)
+    )
+    return router

@@ -32,10 +32,6 @@ from bot.services.questionnaire import Questionnaire, QuestionnaireService
 from bot.ui import refusal_text, show
 from bot.views.answers import format_value, progress_bar, shorten
 
-router = Router(name=__name__)
-router.message.filter(HasRole())
-router.callback_query.filter(HasRole())
-
 REVIEW_ROW = 8
 
 
@@ -185,7 +181,6 @@ async def show_next(
 
 # The busiest handler goes first: aiogram tries handlers in order, unpacking the
 # callback data for each.
-@router.callback_query(QCB.filter(F.action == QAction.ANSWER))
 async def answer_button(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -248,7 +243,6 @@ async def _list(
     await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.message(Command("audits"))
 async def audits_command(
     message: Message,
     state: FSMContext,
@@ -260,7 +254,6 @@ async def audits_command(
     await _list(message, user, questionnaires, audits)
 
 
-@router.callback_query(MenuCB.filter(F.command == "audits"))
 async def audits_menu(
     callback: CallbackQuery,
     user: User,
@@ -273,7 +266,6 @@ async def audits_menu(
 # -- moving around ---------------------------------------------------------------------
 
 
-@router.callback_query(QCB.filter(F.action == QAction.OPEN))
 async def open_questionnaire(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -290,7 +282,6 @@ async def open_questionnaire(
         await show_question(callback, state, q, index)
 
 
-@router.callback_query(QCB.filter(F.action == QAction.SHOW))
 async def show_one(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -303,7 +294,6 @@ async def show_one(
     await show_question(callback, state, q, callback_data.q)
 
 
-@router.callback_query(QCB.filter(F.action == QAction.BACK))
 async def back(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -315,7 +305,6 @@ async def back(
     await show_question(callback, state, q, max(0, min(callback_data.q - 1, q.total - 1)))
 
 
-@router.callback_query(QCB.filter(F.action == QAction.SKIP))
 async def skip(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -331,7 +320,6 @@ async def skip(
     await show_next(callback, state, q, callback_data.q)
 
 
-@router.callback_query(QCB.filter(F.action == QAction.REVIEW))
 async def review(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -346,7 +334,6 @@ async def review(
 # -- answering -------------------------------------------------------------------------
 
 
-@router.message(Answering.question, F.text, ~F.text.startswith("/"))
 async def typed_answer(
     message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
 ) -> None:
@@ -376,7 +363,6 @@ async def _editable(user: User, data: QCB, questionnaires: QuestionnaireService)
     return q
 
 
-@router.callback_query(QCB.filter(F.action == QAction.COMMENT))
 async def ask_comment(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -392,7 +378,6 @@ async def ask_comment(
     )
 
 
-@router.message(Answering.comment, F.text, ~F.text.startswith("/"))
 async def comment_given(
     message: Message, state: FSMContext, user: User, questionnaires: QuestionnaireService
 ) -> None:
@@ -406,7 +391,6 @@ async def comment_given(
     await show_question(message, state, q, index)
 
 
-@router.callback_query(QCB.filter(F.action == QAction.EVIDENCE))
 async def ask_evidence(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -425,8 +409,6 @@ async def ask_evidence(
     )
 
 
-@router.message(Answering.question, F.photo | F.document)
-@router.message(Answering.comment, F.photo | F.document)
 async def evidence_given(
     message: Message,
     state: FSMContext,
@@ -460,7 +442,6 @@ async def evidence_given(
     await evidence.confirm(message, state.key, confirm)
 
 
-@router.callback_query(QCB.filter(F.action == QAction.EVIDENCE_DONE))
 async def evidence_done(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -479,7 +460,6 @@ async def evidence_done(
 # -- submitting ------------------------------------------------------------------------
 
 
-@router.callback_query(QCB.filter(F.action == QAction.SUBMIT))
 async def submit(
     callback: CallbackQuery, callback_data: QCB, user: User, questionnaires: QuestionnaireService
 ) -> None:
@@ -512,7 +492,6 @@ async def _show_missing(callback: CallbackQuery, q: Questionnaire, missing: list
     await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.callback_query(QCB.filter(F.action == QAction.SUBMIT_SURE))
 async def submit_sure(
     callback: CallbackQuery,
     callback_data: QCB,
@@ -529,3 +508,28 @@ async def submit_sure(
     await state.clear()
     await notices.submitted(q.audit, user, await accounts.get(q.audit.lead_auditor_id))
     await show(callback, _("q.submitted").format(number=q.audit.number))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+    router.callback_query.register(answer_button, QCB.filter(F.action == QAction.ANSWER))
+    router.message.register(audits_command, Command("audits"))
+    router.callback_query.register(audits_menu, MenuCB.filter(F.command == "audits"))
+    router.callback_query.register(open_questionnaire, QCB.filter(F.action == QAction.OPEN))
+    router.callback_query.register(show_one, QCB.filter(F.action == QAction.SHOW))
+    router.callback_query.register(back, QCB.filter(F.action == QAction.BACK))
+    router.callback_query.register(skip, QCB.filter(F.action == QAction.SKIP))
+    router.callback_query.register(review, QCB.filter(F.action == QAction.REVIEW))
+    router.message.register(typed_answer, Answering.question, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(ask_comment, QCB.filter(F.action == QAction.COMMENT))
+    router.message.register(comment_given, Answering.comment, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(ask_evidence, QCB.filter(F.action == QAction.EVIDENCE))
+    router.message.register(evidence_given, Answering.comment, F.photo | F.document)
+    router.message.register(evidence_given, Answering.question, F.photo | F.document)
+    router.callback_query.register(evidence_done, QCB.filter(F.action == QAction.EVIDENCE_DONE))
+    router.callback_query.register(submit, QCB.filter(F.action == QAction.SUBMIT))
+    router.callback_query.register(submit_sure, QCB.filter(F.action == QAction.SUBMIT_SURE))
+    return router

@@ -14,11 +14,7 @@ from bot.filters import HasRole
 from bot.scheduler.sweep import Sweeper
 from bot.services.errors import Refused
 
-router = Router(name=__name__)
-router.callback_query.filter(HasRole())
 
-
-@router.callback_query(SnoozeCB.filter())
 async def snooze(
     callback: CallbackQuery,
     callback_data: SnoozeCB,
@@ -33,3 +29,11 @@ async def snooze(
     until = await sweeper.snooze(user.id, kind, callback_data.id)
     moment = until.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
     await callback.answer(_("reminder.snoozed").format(until=moment), show_alert=True)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.callback_query.filter(HasRole())
+    router.callback_query.register(snooze, SnoozeCB.filter())
+    return router

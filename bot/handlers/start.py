@@ -16,10 +16,7 @@ from bot.keyboards.menu import menu_keyboard, menu_text
 from bot.middlewares import profile_of
 from bot.services.accounts import AccountService
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -56,3 +53,10 @@ async def _greet(message: Message, user: User, state: FSMContext, menus: Command
     await state.clear()
     await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
     menus.refresh(user)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    return router

@@ -26,9 +26,6 @@ from bot.views.common import plural
 from bot.views.nc import status_text
 from bot.views.reports import gettext, translate
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER, Role.OBSERVER, Role.HEAD, Role.AUDITOR))
-router.callback_query.filter(HasRole(Role.MANAGER, Role.OBSERVER, Role.HEAD, Role.AUDITOR))
 SUMMARY_READERS = HasRole(Role.MANAGER, Role.OBSERVER)
 OVERDUE_READERS = HasRole(Role.MANAGER, Role.HEAD)
 EXPORTERS = HasRole(Role.MANAGER)
@@ -114,7 +111,6 @@ def summary_keyboard(period: Period) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[periods, [chart]])
 
 
-@router.message(Command("summary"), SUMMARY_READERS)
 async def summary_command(message: Message, reports: ReportService) -> None:
     summary = await reports.summary(Period.MONTH)
     await message.answer(
@@ -122,13 +118,11 @@ async def summary_command(message: Message, reports: ReportService) -> None:
     )
 
 
-@router.callback_query(MenuCB.filter(F.command == "summary"), SUMMARY_READERS)
 async def summary_menu(callback: CallbackQuery, reports: ReportService) -> None:
     summary = await reports.summary(Period.MONTH)
     await show(callback, summary_text(summary, Period.MONTH), summary_keyboard(Period.MONTH))
 
 
-@router.callback_query(SummaryCB.filter(), SUMMARY_READERS)
 async def summary_period(
     callback: CallbackQuery, callback_data: SummaryCB, reports: ReportService, bot: Bot, user: User
 ) -> None:
@@ -165,12 +159,10 @@ async def summary_period(
 # -- /overdue ------------------------------------------------------------------------------
 
 
-@router.message(Command("overdue"), OVERDUE_READERS)
 async def overdue_command(message: Message, user: User, reports: ReportService) -> None:
     await _overdue(message, user, reports)
 
 
-@router.callback_query(MenuCB.filter(F.command == "overdue"), OVERDUE_READERS)
 async def overdue_menu(callback: CallbackQuery, user: User, reports: ReportService) -> None:
     await _overdue(callback, user, reports)
 
@@ -199,12 +191,10 @@ async def _overdue(event: Message | CallbackQuery, user: User, reports: ReportSe
 # -- /export, audit results and DOCX -------------------------------------------------------------
 
 
-@router.message(Command("export"), EXPORTERS)
 async def export_command(message: Message, user: User, reports: ReportService, bot: Bot) -> None:
     await _export(user, reports, bot)
 
 
-@router.callback_query(MenuCB.filter(F.command == "export"), EXPORTERS)
 async def export_menu(
     callback: CallbackQuery, user: User, reports: ReportService, bot: Bot
 ) -> None:
@@ -220,7 +210,6 @@ async def _export(user: User, reports: ReportService, bot: Bot) -> None:
     await waiting.delete()
 
 
-@router.callback_query(ReportFileCB.filter(F.action == ReportFileAction.DOCX))
 async def audit_docx(
     callback: CallbackQuery,
     callback_data: ReportFileCB,
@@ -240,7 +229,6 @@ async def audit_docx(
     )
 
 
-@router.callback_query(ReportFileCB.filter(F.action == ReportFileAction.RESULTS))
 async def audit_results(
     callback: CallbackQuery,
     callback_data: ReportFileCB,
@@ -279,3 +267,28 @@ async def audit_results(
     await bot.send_photo(
         user.tg_id, BufferedInputFile(picture, f"{audit.number}.png"), caption=_("results.chart")
     )
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER, Role.OBSERVER, Role.HEAD, Role.AUDITOR))
+    router.callback_query.filter(HasRole(Role.MANAGER, Role.OBSERVER, Role.HEAD, Role.AUDITOR))
+    router.message.register(summary_command, Command("summary"), SUMMARY_READERS)
+    router.callback_query.register(
+        summary_menu, MenuCB.filter(F.command == "summary"), SUMMARY_READERS
+    )
+    router.callback_query.register(summary_period, SummaryCB.filter(), SUMMARY_READERS)
+    router.message.register(overdue_command, Command("overdue"), OVERDUE_READERS)
+    router.callback_query.register(
+        overdue_menu, MenuCB.filter(F.command == "overdue"), OVERDUE_READERS
+    )
+    router.message.register(export_command, Command("export"), EXPORTERS)
+    router.callback_query.register(export_menu, MenuCB.filter(F.command == "export"), EXPORTERS)
+    router.callback_query.register(
+        audit_docx, ReportFileCB.filter(F.action == ReportFileAction.DOCX)
+    )
+    router.callback_query.register(
+        audit_results, ReportFileCB.filter(F.action == ReportFileAction.RESULTS)
+    )
+    return router

@@ -18,10 +18,6 @@ from bot.keyboards.pages import button
 from bot.services.templates import TemplateService
 from bot.ui import show
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 MAX_FILE = 256 * 1024
 PROBLEMS_SHOWN = 15
 
@@ -46,18 +42,14 @@ async def _list(event: Message | CallbackQuery, templates: TemplateService) -> N
     await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.message(Command("templates"))
 async def templates_command(message: Message, templates: TemplateService) -> None:
     await _list(message, templates)
 
 
-@router.callback_query(MenuCB.filter(F.command == "templates"))
-@router.callback_query(TemplateCB.filter(F.action == TemplateAction.LIST))
 async def templates_button(callback: CallbackQuery, templates: TemplateService) -> None:
     await _list(callback, templates)
 
 
-@router.callback_query(TemplateCB.filter(F.action == TemplateAction.OPEN))
 async def template_card(
     callback: CallbackQuery, callback_data: TemplateCB, templates: TemplateService
 ) -> None:
@@ -84,7 +76,6 @@ async def template_card(
     await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.callback_query(TemplateCB.filter(F.action == TemplateAction.DOWNLOAD))
 async def template_download(
     callback: CallbackQuery, callback_data: TemplateCB, templates: TemplateService, bot: Bot
 ) -> None:
@@ -99,7 +90,6 @@ async def template_download(
     )
 
 
-@router.message(StateFilter(None), F.document)
 async def template_file(message: Message, user: User, templates: TemplateService, bot: Bot) -> None:
     document = message.document
     assert document is not None
@@ -131,3 +121,23 @@ async def template_file(message: Message, user: User, templates: TemplateService
             count=info.question_count,
         )
     )
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(templates_command, Command("templates"))
+    router.callback_query.register(
+        templates_button, TemplateCB.filter(F.action == TemplateAction.LIST)
+    )
+    router.callback_query.register(templates_button, MenuCB.filter(F.command == "templates"))
+    router.callback_query.register(
+        template_card, TemplateCB.filter(F.action == TemplateAction.OPEN)
+    )
+    router.callback_query.register(
+        template_download, TemplateCB.filter(F.action == TemplateAction.DOWNLOAD)
+    )
+    router.message.register(template_file, StateFilter(None), F.document)
+    return router

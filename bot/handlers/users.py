@@ -21,10 +21,6 @@ from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.ui import show
 
-router = Router(name=__name__)
-router.message.filter(HasRole(Role.MANAGER))
-router.callback_query.filter(HasRole(Role.MANAGER))
-
 PAGE = 10
 
 
@@ -95,18 +91,15 @@ def _card(person: User, page: int) -> tuple[str, InlineKeyboardMarkup]:
     return text, builder.as_markup()
 
 
-@router.message(Command("users"))
 async def users_command(message: Message, state: FSMContext, accounts: AccountService) -> None:
     await state.clear()
     await show(message, *await _list_screen(accounts, 0))
 
 
-@router.callback_query(MenuCB.filter(F.command == "users"))
 async def users_menu(callback: CallbackQuery, accounts: AccountService) -> None:
     await show(callback, *await _list_screen(accounts, 0))
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.LIST))
 async def users_page(
     callback: CallbackQuery, callback_data: UserCB, accounts: AccountService
 ) -> None:
@@ -120,7 +113,6 @@ async def _person(accounts: AccountService, user_id: int) -> User:
     return person
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.OPEN))
 async def user_open(
     callback: CallbackQuery, callback_data: UserCB, accounts: AccountService
 ) -> None:
@@ -137,7 +129,6 @@ async def _after_change(
     menus.refresh(person)
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.ROLE))
 async def user_toggle_role(
     callback: CallbackQuery,
     callback_data: UserCB,
@@ -154,7 +145,6 @@ async def user_toggle_role(
     await _after_change(callback, person, callback_data.page, menus)
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.PICK_DEPT))
 async def user_pick_department(
     callback: CallbackQuery,
     callback_data: UserCB,
@@ -193,7 +183,6 @@ async def user_pick_department(
     )
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.SET_DEPT))
 async def user_set_department(
     callback: CallbackQuery,
     callback_data: UserCB,
@@ -205,7 +194,6 @@ async def user_set_department(
     await _after_change(callback, person, callback_data.page, menus)
 
 
-@router.callback_query(UserCB.filter(F.action == UserAction.ASK_DEACTIVATE))
 async def user_ask_deactivate(
     callback: CallbackQuery, callback_data: UserCB, accounts: AccountService
 ) -> None:
@@ -228,7 +216,6 @@ async def user_ask_deactivate(
     )
 
 
-@router.callback_query(UserCB.filter(F.action.in_({UserAction.DEACTIVATE, UserAction.ACTIVATE})))
 async def user_set_active(
     callback: CallbackQuery,
     callback_data: UserCB,
@@ -239,3 +226,28 @@ async def user_set_active(
     active = callback_data.action == UserAction.ACTIVATE
     person = await accounts.set_active(user, callback_data.user, active)
     await _after_change(callback, person, callback_data.page, menus)
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(Role.MANAGER))
+    router.callback_query.filter(HasRole(Role.MANAGER))
+    router.message.register(users_command, Command("users"))
+    router.callback_query.register(users_menu, MenuCB.filter(F.command == "users"))
+    router.callback_query.register(users_page, UserCB.filter(F.action == UserAction.LIST))
+    router.callback_query.register(user_open, UserCB.filter(F.action == UserAction.OPEN))
+    router.callback_query.register(user_toggle_role, UserCB.filter(F.action == UserAction.ROLE))
+    router.callback_query.register(
+        user_pick_department, UserCB.filter(F.action == UserAction.PICK_DEPT)
+    )
+    router.callback_query.register(
+        user_set_department, UserCB.filter(F.action == UserAction.SET_DEPT)
+    )
+    router.callback_query.register(
+        user_ask_deactivate, UserCB.filter(F.action == UserAction.ASK_DEACTIVATE)
+    )
+    router.callback_query.register(
+        user_set_active, UserCB.filter(F.action.in_({UserAction.DEACTIVATE, UserAction.ACTIVATE}))
+    )
+    return router
