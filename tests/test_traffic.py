@@ -346,6 +346,29 @@ async def test_a_why_delivered_again_after_a_crash_is_not_stored_twice(
     assert data["whys"] == ["Лампа перегорела", "Нет графика проверки"]
 
 
+async def test_a_correction_sent_again_on_a_flaky_network_is_not_taken_as_a_why(
+    harness: BotHarness,
+) -> None:
+    head, nc_id = await head_with_nc(harness)
+    await open_card(head, nc_id)
+    await head.press("Принять и спланировать")
+    await head.send("Заменили лампу")
+    # No answer reached his phone, so he sends it again.
+    reply = await head.send("заменили  лампу")
+    assert "уже записано в плане" in reply.text
+    reply = await head.send("Лампа перегорела")
+    assert "(2/5)" in reply.text
+    await head.press("Это коренная причина")
+    reply = await head.send("Лампа перегорела")  # the why again, where the action is asked
+    assert "уже записано в плане" in reply.text
+    assert harness.app is not None
+    bot_id = int(TOKEN.split(":")[0])
+    key = StorageKey(bot_id=bot_id, chat_id=head.id, user_id=head.id)
+    data = await harness.app.dispatcher.storage.get_data(key)
+    assert data["correction"] == "Заменили лампу" and data["whys"] == ["Лампа перегорела"]
+    assert "action" not in data
+
+
 # -- start-up ------------------------------------------------------------------------------
 
 

@@ -6,12 +6,14 @@ state it leads to, and who may take it. Handlers, buttons and tests all read it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.domain.roles import Role
+from bot.domain.texts import same_text
 
 
 class NcStatus(StrEnum):
@@ -108,6 +110,12 @@ OPEN_STATUSES = frozenset(
     {NcStatus.NEW, NcStatus.ASSIGNED, NcStatus.PLANNED, NcStatus.DONE, NcStatus.VERIFIED}
 )
 MAX_WHYS = 5
+
+
+def written_before(text: str, correction: str | None, whys: Sequence[str]) -> bool:
+    """Whether a plan's earlier field (the correction, a why) already says `text`: the
+    person sent a message again after a lost answer, not the next step's content."""
+    return any(same_text(text, value) for value in [correction or "", *whys] if value)
 
 
 def nc_number(year: int, seq: int) -> str:

@@ -25,6 +25,12 @@ def meaningful(text: str) -> bool:
     return sum(len(word) for word in _WORD.findall(cleaned)) >= MIN_LETTERS
 
 
+def same_text(a: str, b: str) -> bool:
+    """The same words, whatever the case and spacing: a message sent twice (no answer came
+    on a flaky network, so the person sent it again) reads this way."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 def stems(text: str) -> set[str]:
     """Rough word stems for comparing texts in Russian and English: words of four letters
     or more, cut to their first five (enough to match "журнал", "журнала", "журналы")."""

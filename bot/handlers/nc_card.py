@@ -29,6 +29,7 @@ from bot.domain.nonconformities import (
     Nonconformity,
     Severity,
     may_act,
+    written_before,
 )
 from bot.domain.roles import Role
 from bot.domain.texts import meaningful
@@ -106,6 +107,12 @@ async def _ready(user: User, data: NcCB, action: NcAction, ncs: NcService) -> No
     """The NC, if the button is from its current card and this person may take this action
     now (checked before he is asked to type); else the card as it is now is shown."""
     return await ncs.ready(user, data.id, action, _seen(data))
+
+
+def _not_repeated(text: str, plan: dict[str, Any]) -> None:
+    """A text the plan already holds was sent twice: it is not taken as the next step."""
+    if written_before(text, plan.get("correction"), plan.get("whys", [])):
+        raise Refused("nc.plan.repeated")
 
 
 def _content(text: str | None) -> str:
@@ -677,6 +684,7 @@ async def why_given(message: Message, state: FSMContext, user: User, ncs: NcServ
     need(data, "nc")
     try:
         why = _content(message.text)
+        _not_repeated(why, data)
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
@@ -714,9 +722,11 @@ async def root_found(
 
 
 async def action_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
-    need(await state.get_data(), "nc")
+    data = await state.get_data()
+    need(data, "nc")
     try:
         text = _content(message.text)
+        _not_repeated(text, data)
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
