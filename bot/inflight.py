@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Update
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,13 @@ class InFlight:
 
     @staticmethod
     def _log_failure(task: asyncio.Task[Any]) -> None:
-        if not task.cancelled() and (error := task.exception()) is not None:
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        if isinstance(error, TelegramAPIError):
+            # As for a reply (see handlers/errors.py): what the person did is stored; the
+            # message could not be delivered even after the outbound path's retries.
+            log.warning("background task %s: Telegram fault: %s", task.get_name(), error)
+        else:
             log.error("background task %s failed: %r", task.get_name(), error, exc_info=error)
 
     def update_started(self) -> None:
