@@ -206,6 +206,7 @@ SUBMIT_CONFIRM = T.pattern("q.submit_confirm")
 MISSING = T.pattern("q.missing_title")
 SUBMITTED = T.pattern("q.submitted")
 MINE_TITLE = T.pattern("audits.mine_title")
+MINE_EMPTY = T.pattern("audits.mine_empty")
 ASK_CORRECTION = T.pattern("nc.plan.ask_correction", number=NC_NUMBER)
 ASK_FIRST_WHY = T.pattern("nc.plan.ask_first_why", n=NUM, total=NUM)
 ASK_NEXT_WHY = T.pattern("nc.plan.ask_next_why", previous=r".+?", n=NUM, total=NUM)
@@ -216,35 +217,34 @@ CARD = T.pattern("nc.card.head", number=NC_NUMBER, status=r"[^\n]+")
 ASK_DONE = T.pattern("nc.ask_done", number=NC_NUMBER)
 DONE_SAVED = T.pattern("nc.done_evidence_saved", count=NUM)
 DONE_NEEDS_NOTE = T.plain("nc.done_needs_note")
+STALE = T.plain("stale.button")
+DIALOG_LOST = T.plain("dialog.lost")
 ACTIONS = T.pattern("actions.title")
 ASK_RESPONSIBLE = T.pattern("nc.ask_responsible", number=NC_NUMBER)
 STATUS = {status: T.plain(f"nc.status.{status}") for status in ("new", "assigned", "planned")}
 STATUS["done"] = T.plain("nc.status.done")
 SORRY = ("Извините", "Sorry")
 
-# What the bot sends on its own, by ledger kind: the patterns its text starts with.
-NOTICES: dict[str, list[re.Pattern[str]]] = {
-    Kind.AUDIT_OPENED.value: [T.pattern("audit.opened_notice")],
-    Kind.QUESTIONNAIRE_DUE.value: [T.pattern("reminder.questionnaire_due")],
-    Kind.AUDIT_SOON.value: [T.pattern("reminder.audit_soon")],
-    Kind.CAPA_DUE.value: [T.pattern("reminder.capa_due"), T.pattern("reminder.many.capa_due")],
-    Kind.CAPA_OVERDUE.value: [
-        T.pattern("reminder.capa_overdue"),
-        T.pattern("reminder.many.capa_overdue"),
-    ],
-    Kind.ESCALATION.value: [
-        T.pattern("reminder.escalation"),
-        T.pattern("reminder.many.escalation"),
-    ],
-    Kind.UNVERIFIED.value: [
-        T.pattern("reminder.unverified"),
-        T.pattern("reminder.many.unverified"),
-    ],
-    Kind.DIGEST.value: [T.pattern("reminder.digest_title")],
-    Kind.NUDGE.value: [T.pattern("audit.reminder")],
-    Kind.SUBMITTED.value: [T.pattern("q.auditor_told")],
-    Kind.NC_EVENT.value: [T.pattern(key) for key in T.nc_event_keys()],
+# What the bot sends on its own, by ledger kind: the patterns its text starts with (every
+# kind the bot knows: "reminder.<kind>" and "reminder.many.<kind>", or its own keys).
+NOTICE_KEYS = {
+    Kind.AUDIT_OPENED.value: ["audit.opened_notice"],
+    Kind.NUDGE.value: ["audit.reminder"],
+    Kind.SUBMITTED.value: ["q.auditor_told"],
+    Kind.DIGEST.value: ["reminder.digest_title"],
+    Kind.NC_EVENT.value: T.nc_event_keys(),
 }
+NOTICES: dict[str, list[re.Pattern[str]]] = {
+    kind.value: [
+        T.pattern(key)
+        for key in NOTICE_KEYS.get(kind.value, [f"reminder.{kind}", f"reminder.many.{kind}"])
+        if T.raw(key) != key
+    ]
+    for kind in Kind
+}
+
+
+EVENT_NAMES = frozenset(kind.value for kind in EVENT_KINDS)
 
 
 def notice_kind(text: str) -> str | None:
@@ -294,16 +294,16 @@ class Shown:
                 return data
         return None
 
-    def objects(self) -> set[tuple[str, int]]:
-        """What the buttons point at: ("nc", id) or ("audit", id)."""
-        found: set[tuple[str, int]] = set()
+    def object_ids(self) -> set[int]:
+        """The NCs or audits its buttons point at; {0} for none (the digest)."""
+        found: set[int] = set()
         for _, data in self.buttons:
             parsed = parse(data)
             if isinstance(parsed, NcCB | SnoozeCB):
-                found.add(("nc" if isinstance(parsed, NcCB) else parsed.kind, parsed.id))
+                found.add(parsed.id)
             elif isinstance(parsed, QCB | AuditCB):
-                found.add(("audit", parsed.audit))
-        return found
+                found.add(parsed.audit)
+        return found or {0}
 
 
 class ChaosTelegram(FakeTelegram):
@@ -318,13 +318,39 @@ class ChaosTelegram(FakeTelegram):
         self.run_index = 0  # the bot process now alive (set by the runner)
         self.deliveries: dict[int, set[int]] = defaultdict(set)  # update id -> processes
         self.pushed = 0
+        # sendMessage requests that reached the server (whatever the fault), by notice:
+        # (kind, object, chat) -> count.
+        self.attempts: Counter[tuple[str, int, int]] = Counter()
 
     async def _handle(self, request: web.Request) -> web.Response:
         token = REQUEST.set(request)
         try:
+            if request.match_info.get("method") == "sendMessage":
+                await self._note_attempt(request)
             return await super()._handle(request)
         finally:
             REQUEST.reset(token)
+
+    async def _note_attempt(self, request: web.Request) -> None:
+        if request.content_type != "application/json":
+            return
+        body = await request.json()  # aiohttp keeps the body for the handler
+        try:
+            text = html_to_text(str(body.get("text") or ""))
+        except ApiError:
+            return
+        kind = notice_kind(text)
+        if kind is None or kind in EVENT_NAMES:
+            return
+        markup = body.get("reply_markup") or {}
+        buttons = [
+            ("", str(b.get("callback_data") or ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+        shown = Shown(0, "sent", int(body["chat_id"]), 0, text, buttons, 0.0, kind)
+        for obj in shown.object_ids():
+            self.attempts[(kind, obj, shown.chat)] += 1
 
     def ring(self, chat_id: int) -> None:
         bell = self.bells.pop(chat_id, None)
@@ -506,23 +532,42 @@ async def _seed(d: Any, clock: SandboxClock) -> World:
     world = World(audit.id, audit.number, list(checklist.questions), {}, {}, {}, today)
     for k, head in enumerate(heads):
         tg = HEAD_TG + k
-        assigned = await ncs.assign(manager, (await nc(k, f"Нет журнала {k}")).id, head.id)
+        assigned = await ncs.assign(
+            manager, (await nc(k, f"Нет журнала инструктажей в кабинете {k + 10}")).id, head.id
+        )
         world.to_plan[tg] = NcSeed(assigned.id, assigned.number, tg, head.id)
-        due = await ncs.assign(manager, (await nc(k, f"Не обновлён стенд {k}")).id, head.id)
-        await ncs.plan(head, due.id, None, ["Нет графика"], "Обновить стенд", today)
+        due = await ncs.assign(
+            manager, (await nc(k, f"Не обновлён информационный стенд МО {k + 1}")).id, head.id
+        )
+        await ncs.plan(
+            head, due.id, None, ["Не было графика обновления стенда"],
+            "Обновлять стенд по графику", today,
+        )  # fmt: skip
         for n in range(2 if k < 2 else 1):  # two heads get their overdue actions grouped
             held(8)
-            late = await ncs.assign(manager, (await nc(k, f"Просрочено {k}.{n}")).id, head.id)
-            await ncs.plan(head, late.id, None, ["Забыли"], "Сделать", today - timedelta(days=5))
+            late = await ncs.assign(
+                manager,
+                (await nc(k, f"Не проведено открытое занятие по плану ({k}.{n})")).id,
+                head.id,
+            )
+            await ncs.plan(
+                head, late.id, None, ["Работу не внесли в план четверти"],
+                "Внести работу в план четверти", today - timedelta(days=5),
+            )  # fmt: skip
             clock.held = None
             if n == 0:
                 world.to_finish[tg] = NcSeed(late.id, late.number, tg, head.id)
         if k in (2, 3):  # done three days ago, waiting for verification
             held(6)
-            done = await ncs.assign(manager, (await nc(k, f"Выполнено {k}")).id, head.id)
-            await ncs.plan(head, done.id, None, ["Причина"], "Действие", today)
+            done = await ncs.assign(
+                manager, (await nc(k, f"Не заполнен журнал посещений ({k})")).id, head.id
+            )
+            await ncs.plan(
+                head, done.id, None, ["Нет ответственного за журнал"],
+                "Назначить ответственного за журнал", today,
+            )  # fmt: skip
             held(3)
-            await ncs.done(head, done.id, "Сделано", [])
+            await ncs.done(head, done.id, "Ответственный назначен приказом", [])
             clock.held = None
         fresh = await nc(k, f"Сломан проектор в кабинете {k + 10}")
         world.to_assign[tg] = NcSeed(fresh.id, fresh.number, tg, head.id)
@@ -674,6 +719,7 @@ class PhotoItem:
     person: int
     file_id: str
     target: tuple[str, int]  # ("answer", question index) or ("done", NC id)
+    attempt: int = 0  # which start of the done dialog it belongs to
     acked: bool = False
 
 
@@ -683,6 +729,7 @@ class TextItem:
     nc_id: int
     role: str  # correction | why | action | note
     text: str
+    attempt: int = 0  # which start of its dialog (pressing "plan" / "done" again restarts)
     acked: bool = False
 
 
@@ -720,8 +767,12 @@ class Book:
     photos: list[PhotoItem] = field(default_factory=list)
     texts: list[TextItem] = field(default_factory=list)
     steps: list[StepItem] = field(default_factory=list)
-    review_changes: int = 0
+    review_changes: list[str] = field(default_factory=list)
     unfinished: list[str] = field(default_factory=list)
+    # (person, "plan" | "done", NC id) -> how many times he started that dialog
+    attempts: Counter[tuple[int, str, int]] = field(default_factory=Counter)
+    starts: Counter[tuple[int, str, int]] = field(default_factory=Counter)  # button presses
+    stale_alerts: int = 0
 
 
 class Bench:
@@ -733,6 +784,7 @@ class Bench:
         self.until: float | None = None  # people stop then (set when the calm phase starts)
         self.callbacks = itertools.count(1)
         self.albums = itertools.count(1)
+        self.started = time.monotonic()
 
     def over(self) -> bool:
         return self.until is not None and asyncio.get_running_loop().time() > self.until
@@ -751,6 +803,8 @@ class Person:
         self.actions: list[Action] = []
         self.done = False
         self.steps = 0
+        self.alert: str | None = None  # the last tap was answered with this alert
+        self.log: list[str] = []
 
     @property
     def sender(self) -> dict[str, Any]:
@@ -796,13 +850,18 @@ class Person:
         items: Sequence[Item],
         check: Check,
         query: str | None = None,
+        what: str = "",
     ) -> Action:
         mark = self.api.seq
         self._close(mark)
         action = Action(mark, items, check, query)
         self.actions.append(action)
+        self.note(f"#{mark} {what}")
         await self.api.push_many(updates)
         return action
+
+    def note(self, line: str) -> None:
+        self.log.append(f"{time.monotonic() - self.bench.started:7.1f}  {line}")
 
     async def react(self, action: Action, enough: Callable[[list[Shown]], bool] | None) -> bool:
         """Waits, as a person does, until the bot's reaction is complete (`enough`), or it
@@ -839,9 +898,14 @@ class Person:
                 "data": data,
             }
         }
-        action = await self._push([update], items, check, query_id)
+        pressed = next((text for text, d in shown.buttons if d == data), data)
+        action = await self._push([update], items, check, query_id, f"tap {pressed!r}")
         enough = self.everything(action) if items else (lambda events: bool(events))
         await self.react(action, enough)
+        self.alert = self.api.alerts.get(query_id)
+        if self.alert:
+            self.note(f"alert: {self.alert}")
+            self.bench.book.stale_alerts += self.alert == STALE
         return action
 
     def _text(self, text: str) -> dict[str, Any]:
@@ -853,7 +917,8 @@ class Person:
     async def say(
         self, texts: Sequence[str], items: Sequence[Item] = (), check: Check = no_ack
     ) -> Action:
-        action = await self._push([self._text(t) for t in texts], items, check)
+        updates = [self._text(t) for t in texts]
+        action = await self._push(updates, items, check, what=f"say {list(texts)!r}")
         enough = self.everything(action) if items else (lambda events: bool(events))
         await self.react(action, enough)
         return action
@@ -868,6 +933,7 @@ class Person:
         caption: str | None = None,
         extra: Sequence[Item] = (),
         confirmation: re.Pattern[str] = EVIDENCE_SAVED,
+        attempt: int = 0,
     ) -> Action:
         group = f"album{self.tg}-{next(self.bench.albums)}" if count > 1 else None
         updates, items = [], []
@@ -879,7 +945,7 @@ class Person:
             if caption and n == 0:
                 body["caption"] = caption
             updates.append({"message": self.api.user_message(self.tg, self.sender, **body)})
-            items.append(PhotoItem(self.tg, photo["file_id"], target))
+            items.append(PhotoItem(self.tg, photo["file_id"], target, attempt))
         self.bench.book.photos += items
         all_items: list[Item] = [*items, *extra]
 
@@ -887,7 +953,8 @@ class Person:
             seen = any(e.kind == "sent" and confirmation.match(e.text) for e in events)
             return set(range(len(all_items))) if seen else set()
 
-        action = await self._push(updates, all_items, check)
+        what = f"{count} photos {caption or ''}"
+        action = await self._push(updates, all_items, check, what=what)
         await self.react(action, self.everything(action))
         return action
 
@@ -904,6 +971,15 @@ class Person:
         finally:
             if not self.done:
                 self.bench.book.unfinished.append(f"{self.role} {self.tg}")
+
+    def transcript(self) -> list[str]:
+        """What he did and what his phone showed, in order (for --keep)."""
+        lines = [f"== {self.role} {self.tg} ({'done' if self.done else 'NOT done'})", *self.log]
+        for shown in self.api.shown.get(self.tg, []):
+            text = shown.text.replace("\n", " | ")[:150]
+            buttons = [label for label, _ in shown.buttons][:8]
+            lines.append(f"  #{shown.seq} {shown.kind} m{shown.message_id}: {text} {buttons}")
+        return lines
 
     async def begin(self) -> None:
         await asyncio.sleep(self.rng.uniform(2, 15))
@@ -991,7 +1067,8 @@ class Respondent(Person):
 
     async def step(self) -> None:
         screen = self.screen()
-        if screen is None:
+        if screen is None or self.alert:  # a refused or stale button: look again
+            self.alert = None
             await self.command("/audits")
             return
         text = screen.text
@@ -1014,7 +1091,7 @@ class Respondent(Person):
             await self.tap(screen, data)
         elif data := screen.find(self.button(QAction.OPEN)):
             await self.tap(screen, data)  # the notice, a reminder or the /audits list
-        elif MINE_TITLE.match(text):
+        elif MINE_TITLE.match(text) or MINE_EMPTY.match(text):
             self.done = True  # nothing left to answer (submitted)
         else:
             await self.command("/audits")
@@ -1074,14 +1151,22 @@ class Respondent(Person):
                 shows = self.shown_answer(e.text) == label(question, value)
                 if where and int(where["n"]) == index + 1 and shows:
                     return {0}
-                if last and REVIEW.search(e.text):
+                if last and self.review_shows(e.text, index, value):
                     return {0}
             return set()
 
         return check
 
+    def review_shows(self, text: str, index: int, value: str) -> bool:
+        """Whether `text` is the review screen listing this answer for question `index`."""
+        expected = f"{index + 1}. ✅ {label(self.questions[index], value)}"
+        return bool(REVIEW.search(text)) and any(
+            line.startswith(expected) for line in text.splitlines()
+        )
+
     def typed_check(self, indexes: list[int]) -> Check:
         total = len(self.questions)
+        values = [self.plan[i] for i in indexes]
 
         def check(events: list[Shown]) -> set[int]:
             acked = set()
@@ -1091,7 +1176,7 @@ class Respondent(Person):
                         continue
                     where = WHERE.search(e.text)
                     if (where and int(where["n"]) == index + 2) or (
-                        index == total - 1 and REVIEW.search(e.text)
+                        index == total - 1 and self.review_shows(e.text, index, values[k])
                     ):
                         acked.add(k)
                         break
@@ -1107,7 +1192,10 @@ class Respondent(Person):
                 continue
             given = [a for a in self.bench.book.answers if a.person == self.tg]
             if any(a.index == index and a.value == self.plan[index] and a.acked for a in given):
-                self.bench.book.review_changes += 1
+                line = next((x for x in lines if x.startswith(f"{index + 1}. ")), "?")
+                change = f"{self.tg} question {index + 1}: acknowledged {self.plan[index]!r}, "
+                self.bench.book.review_changes.append(change + f"review shows {line[:60]!r}")
+                self.note(f"review shows a changed answer: {line}")
             self.fixes[index] += 1
             data = screen.find(self.button(QAction.SHOW, index))
             if data is not None:
@@ -1173,7 +1261,12 @@ class Head(Person):
             self.done = True
             return
         screen = self.screen()
-        if screen is None:
+        if self.alert == DONE_NEEDS_NOTE:
+            self.alert = None
+            await self.say([self.plans[task.nc.id]["note"]])
+            return
+        if screen is None or self.alert:  # a stale button: start again from the list
+            self.alert, self.dialog_nc = None, None
             await self.command("/actions")
             return
         text, nc = screen.text, task.nc
@@ -1183,26 +1276,33 @@ class Head(Person):
             data = screen.find(self.nc_button(NcView.OPEN, nc.id))
             if data is not None:
                 await self.tap(screen, data)
+            elif task.kind == "done":
+                task.finished = True  # gone from his list: it was marked done
             else:
                 await self.wait_for_it()  # the manager has not assigned it yet
         elif task.kind == "plan":
             await self.planning(screen, task)
         elif (ask := ASK_DONE.match(text)) and ask["number"] == nc.number:
             plan = self.plans[nc.id]
-            note = TextItem(self.tg, nc.id, "note", plan["note"])
+            attempt = self.bench.book.attempts[(self.tg, "done", nc.id)]
+            note = TextItem(self.tg, nc.id, "note", plan["note"], attempt)
             self.bench.book.texts.append(note)
             count = self.rng.randint(3, 5)
-            await self.photos(count, ("done", nc.id), plan["note"], [note], DONE_SAVED)
+            await self.photos(count, ("done", nc.id), plan["note"], [note], DONE_SAVED, attempt)
         elif DONE_SAVED.match(text) and (
             data := screen.find(self.nc_button(NcView.DONE, nc.id, "finish"))
         ):
             step = StepItem(self.tg, "done", nc.id)
             self.bench.book.steps.append(step)
-            action = await self.tap(screen, data, [step], self.card_check(nc, "done"))
-            if self.api.alerts.get(action.query or "") == DONE_NEEDS_NOTE:
-                await self.say([self.plans[nc.id]["note"]])
+            await self.tap(screen, data, [step], self.card_check(nc, "done"))
         else:
             await self.command("/actions")
+
+    async def command(self, text: str) -> Action:
+        task = next((t for t in self.tasks if not t.finished), None)
+        if task is not None and text == "/actions":  # it ends any open dialog
+            self.bench.book.attempts[(self.tg, task.kind, task.nc.id)] += 1
+        return await super().command(text)
 
     async def wait_for_it(self) -> None:
         self.waits += 1
@@ -1229,12 +1329,16 @@ class Head(Person):
                 task.finished = True
                 self.dialog_nc = None
             elif data := screen.find(self.nc_button(NcView.PLAN, nc.id)):
+                self.bench.book.attempts[(self.tg, "plan", nc.id)] += 1
+                self.bench.book.starts[(self.tg, "plan", nc.id)] += 1
                 await self.tap(screen, data)
             else:
                 await self.wait_for_it()
         elif status == STATUS["done"]:
             task.finished = True
         elif data := screen.find(self.nc_button(NcView.DONE, nc.id)):
+            self.bench.book.attempts[(self.tg, "done", nc.id)] += 1
+            self.bench.book.starts[(self.tg, "done", nc.id)] += 1
             await self.tap(screen, data)
         else:
             await self.command("/actions")
@@ -1261,6 +1365,8 @@ class Head(Person):
                 await self.texts(nc.id, [("why", w) for w in rest])
             elif data := screen.find(self.plan_button(PlanNcAction.ROOT_FOUND)):
                 await self.tap(screen, data)
+            else:
+                await self.command("/actions")
         elif ASK_ACTION.match(text):
             await self.texts(nc.id, [("action", plan["action"])])
         elif ASK_DUE.match(text):
@@ -1273,7 +1379,8 @@ class Head(Person):
             await self.command("/actions")
 
     async def texts(self, nc_id: int, texts: list[tuple[str, str]]) -> None:
-        items = [TextItem(self.tg, nc_id, role, text) for role, text in texts]
+        attempt = self.bench.book.attempts[(self.tg, "plan", nc_id)]
+        items = [TextItem(self.tg, nc_id, role, text, attempt) for role, text in texts]
         self.bench.book.texts += items
 
         def check(events: list[Shown]) -> set[int]:
@@ -1310,7 +1417,8 @@ class Manager(Person):
             self.done = True
             return
         screen = self.screen()
-        if screen is None:
+        if screen is None or self.alert:
+            self.alert = None
             await self.command("/actions")
             return
         text = screen.text
@@ -1474,6 +1582,61 @@ def photo_kept(item: PhotoItem, stored: Stored, questions: list[Question]) -> bo
     return item.file_id in files
 
 
+def stray_answers(book: Book, stored: Stored, questions: list[Question]) -> list[str]:
+    """Stored answers whose value the person never gave to that question (a typed answer
+    taken for another question: a redelivered update, or one typed at a stale screen)."""
+    given: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for item in book.answers:
+        given[(item.person, questions[item.index].id)].add(item.value)
+    return [
+        f"{person} {question}: {value!r}, given {sorted(given[(person, question)])}"
+        for (person, question), (value, _) in sorted(stored.answers.items())
+        if value is not None and value not in given[(person, question)]
+    ]
+
+
+def stray_texts(book: Book, stored: Stored) -> list[str]:
+    """Texts kept in a plan or done field they were never given to (the correction kept as
+    a why, a why as the action): a redelivered update, or a prompt the person never saw."""
+    given: dict[tuple[int, str], set[str]] = defaultdict(set)
+    owners: dict[int, int] = {}
+    for item in book.texts:
+        given[(item.nc_id, item.role)].add(item.text)
+        owners[item.nc_id] = item.person
+    found = []
+    for nc_id, person in sorted(owners.items()):
+        nc = stored.ncs[nc_id]
+        fields: list[tuple[str, Any]] = []
+        if given[(nc_id, "why")] or given[(nc_id, "correction")]:
+            fields += [("correction", nc["correction"]), ("action", nc["corrective_action"])]
+            fields += [("why", why) for why in nc["root_cause"] or []]
+        if given[(nc_id, "note")]:
+            fields.append(("note", nc["done_note"]))
+        _, data = stored.dialogs.get(person, (None, {}))
+        if data.get("nc") == nc_id:
+            fields += [
+                (role, data.get(key))
+                for role, key in (
+                    ("correction", "correction"),
+                    ("action", "action"),
+                    ("note", "note"),
+                )
+            ]
+            fields += [("why", why) for why in data.get("whys", [])]  # fmt: skip
+        for role, text in fields:
+            if text and text not in given[(nc_id, role)] and nc_id in owners:
+                found.append(f"NC {nc_id} {role}: {text!r}")
+    return found
+
+
+def duplicate_files(stored: Stored) -> int:
+    """Evidence lists holding one file more than once (answers, done actions, dialogs)."""
+    lists = [evidence for _, evidence in stored.answers.values()]
+    lists += [nc["done_evidence"] or [] for nc in stored.ncs.values()]
+    lists += [data.get("evidence", []) for _, data in stored.dialogs.values()]
+    return sum(len(files) - len({e.get("file_id") for e in files}) for files in lists)
+
+
 def text_place(item: TextItem, stored: Stored) -> str:
     """Where a dialog text is kept: "right", "elsewhere" or "nowhere"."""
     nc = stored.ncs[item.nc_id]
@@ -1507,83 +1670,103 @@ def step_kept(item: StepItem, stored: Stored) -> bool:
     return status != "new"  # assigned
 
 
-def count_deliveries(
-    api: ChaosTelegram, stored: Stored
-) -> tuple[dict[str, Counter[str]], Counter[str], int]:
-    """Per family (reminders, events): identities delivered 0, 1 or 2+ times, with the
-    ledger status of those delivered 0 times; and messages that match no identity."""
+@dataclass
+class Deliveries:
+    """Ledger identities by how often they reached the recipient's chat."""
+
+    families: dict[str, Counter[str]]  # reminders / events -> "0", "1", "2+"
+    zero_status: Counter[str]  # the ledger status of those delivered 0 times
+    never_tried: int  # of those: reminders no sendMessage for which ever reached Telegram
+    unmatched: int  # notices in the chats that match no identity
+
+
+def count_deliveries(api: ChaosTelegram, stored: Stored) -> Deliveries:
     tg_of = stored.users
-    i18n = T.i18n
-    families: dict[str, Counter[str]] = {"reminders": Counter(), "events": Counter()}
-    zero_status: Counter[str] = Counter()
+    result = Deliveries({"reminders": Counter(), "events": Counter()}, Counter(), 0, 0)
     reminder_groups: dict[tuple[str, int, int], list[dict[str, Any]]] = defaultdict(list)
     event_groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for row in stored.ledger:
         recipient = tg_of.get(row["recipient_id"], 0)
-        if row["kind"] in {k.value for k in EVENT_KINDS}:
+        if row["kind"] in EVENT_NAMES:  # its words are stored: render it as the bot did
             due = Due(Kind(row["kind"]), row["object_id"], row["recipient_id"], row["slot"],
                       dict(row["params"] or {}))  # fmt: skip
-            text, _ = render(due, "ru", i18n)
+            text, _ = render(due, "ru", T.i18n)
             event_groups[(recipient, html_to_text(text))].append(row)
         else:
             reminder_groups[(row["kind"], row["object_id"], recipient)].append(row)
     reminder_messages: Counter[tuple[str, int, int]] = Counter()
     event_messages: Counter[tuple[int, str]] = Counter()
-    unmatched = 0
     for chat, events in api.shown.items():
         for shown in events:
             if shown.kind != "sent" or shown.notice is None:
                 continue
-            if shown.notice in {k.value for k in EVENT_KINDS}:
+            if shown.notice in EVENT_NAMES:
                 if (chat, shown.text) in event_groups:
                     event_messages[(chat, shown.text)] += 1
                 else:
-                    unmatched += 1
+                    result.unmatched += 1
                 continue
-            objects = {obj for _, obj in shown.objects()} or {0}
-            keys = [(shown.notice, obj, chat) for obj in objects]
+            keys = [(shown.notice, obj, chat) for obj in shown.object_ids()]
             keys = [key for key in keys if key in reminder_groups]
-            if not keys:
-                unmatched += 1
+            result.unmatched += not keys
             for key in keys:
                 reminder_messages[key] += 1
 
-    def tally(family: Counter[str], rows: list[dict[str, Any]], messages: int) -> None:
+    def tally(family: str, rows: list[dict[str, Any]], messages: int, tries: int | None) -> None:
+        counts = result.families[family]
         if messages >= len(rows):
             twice = min(len(rows), messages - len(rows))
-            family["1"] += len(rows) - twice
-            family["2+"] += twice
+            counts["1"] += len(rows) - twice
+            counts["2+"] += twice
             return
-        family["1"] += messages
-        family["0"] += len(rows) - messages
+        counts["1"] += messages
+        counts["0"] += len(rows) - messages
         unsent = sorted(rows, key=lambda r: r["status"] == "sent")[: len(rows) - messages]
-        zero_status.update(row["status"] for row in unsent)
+        result.zero_status.update(row["status"] for row in unsent)
+        if tries == 0:
+            result.never_tried += len(unsent)
 
     for key, rows in reminder_groups.items():
-        tally(families["reminders"], rows, reminder_messages[key])
+        tally("reminders", rows, reminder_messages[key], api.attempts[key])
     for key, rows in event_groups.items():
-        tally(families["events"], rows, event_messages[key])
-    return families, zero_status, unmatched
+        tally("events", rows, event_messages[key], None)
+    return result
 
 
 def tracebacks(runs: list[Run]) -> Counter[str]:
-    """Distinct tracebacks in the bot's output: the log line that led to each, and the
-    exception it ended with."""
+    """Distinct logged exceptions with a traceback (a chain of causes is one): the log
+    line that reported it, and the exception it ended with. A second traceback in one
+    record that is not a cause of the first (an uncaught crash) is counted on its own."""
     found: Counter[str] = Counter()
-    prefix = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ \w+ ")
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ \w+ ")
+    chained = ("During handling of the above exception", "The above exception was the direct")
     for run in runs:
         for path in (run.out, run.err):
-            lines = path.read_text(errors="replace").splitlines()
-            for n, line in enumerate(lines):
-                if not line.startswith("Traceback (most recent call last)"):
+            records: list[list[str]] = []
+            previous, traced = "", False
+            for line in path.read_text(errors="replace").splitlines():
+                start = line.startswith("Traceback (most recent")
+                if (
+                    stamp.match(line)
+                    or not records
+                    or (start and traced and not previous.startswith(chained))
+                ):
+                    records.append([])
+                    traced = False
+                records[-1].append(line)
+                traced = traced or start
+                if line.strip():
+                    previous = line
+            for record in records:
+                if not any(line.startswith("Traceback (most recent") for line in record):
                     continue
-                before = prefix.sub("", lines[n - 1]) if n else "(no log line)"
-                before = re.sub(r"\[update \S+ user \S+\]: ", "", before)
-                end = n + 1
-                while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
-                    end += 1
-                last = lines[end] if end < len(lines) else "?"
-                found[f"{before[:110]} -> {last[:110]}"] += 1
+                head = record[0]
+                if head.startswith("Traceback"):
+                    head = "(outside the log)"
+                head = re.sub(r"\[update \S+ user \S+\]: ", "", stamp.sub("", head))
+                last = next((line for line in reversed(record) if line.strip()), "?")
+                head = re.sub(r"\d+", "N", head)  # one line per kind, not per album or id
+                found[f"{head[:100]} -> {last.strip()[:120]}"] += 1
     return found
 
 
@@ -1643,31 +1826,71 @@ def report(
     f.add("  questions with an acknowledged answer", questioned)
     f.add("  lost (acknowledged, no value stored)", lost)
     f.add("  wrong (stored value not the last acknowledged)", wrong)
-    f.add("  changed on the review screen, given again", book.review_changes)
+    strays = stray_answers(book, stored, questions)
+    f.add("  stored values never given to their question", len(strays))
+    for line in strays[:5]:
+        f.add("   ", line)
+    f.add("  changed on the review screen, given again", len(book.review_changes))
+    for line in book.review_changes:
+        f.add("   ", line)
+
+    def current(person: int, dialog: str, nc_id: int, attempt: int) -> bool:
+        """Whether an item belongs to the last start of its dialog (an earlier one was
+        given up by the person: he started the dialog again or left it with /actions)."""
+        return attempt >= book.attempts[(person, dialog, nc_id)]
 
     acked_photos = [p for p in book.photos if p.acked]
-    kept = [p for p in acked_photos if photo_kept(p, stored, questions)]
+    mine = [
+        p
+        for p in acked_photos
+        if p.target[0] == "answer" or current(p.person, "done", p.target[1], p.attempt)
+    ]
+    kept = [p for p in mine if photo_kept(p, stored, questions)]
     f.add(
         "photos sent / acknowledged / kept",
         f"{len(book.photos)} / {len(acked_photos)} / {len(kept)}",
     )
-    photos_lost = len(acked_photos) - len(kept)
+    photos_lost = len(mine) - len(kept)
     f.add("  acknowledged photos lost", photos_lost)
+    f.add("  acknowledged, then given up by restarting the dialog", len(acked_photos) - len(mine))
+    f.add("  the same photo stored twice (a redelivered update)", duplicate_files(stored))
 
-    distinct: dict[tuple[int, int, str, str], bool] = {}
+    distinct: dict[tuple[int, int, str, str], bool] = {}  # -> acknowledged
+    live: set[tuple[int, int, str, str]] = set()  # acknowledged in the dialog's last start
     for item in book.texts:
         key = (item.person, item.nc_id, item.role, item.text)
         distinct[key] = distinct.get(key, False) or item.acked
+        dialog = "done" if item.role == "note" else "plan"
+        if item.acked and current(item.person, dialog, item.nc_id, item.attempt):
+            live.add(key)
     places = Counter(
         text_place(TextItem(p, nc, role, text), stored)
         for (p, nc, role, text), acked in distinct.items()
         if acked
     )
-    acked_texts = sum(distinct.values())
+    nowhere = {
+        key
+        for key, acked in distinct.items()
+        if acked and text_place(TextItem(*key), stored) == "nowhere"
+    }
+    lost_texts = len(nowhere & live)
+    abandoned = {"nowhere": len(nowhere - live)}
     f.add("dialog texts sent (messages / distinct)", f"{len(book.texts)} / {len(distinct)}")
-    f.add("  acknowledged (distinct)", acked_texts)
-    f.add("  lost (acknowledged, stored nowhere)", places["nowhere"])
-    f.add("  out of place (kept in another field)", places["elsewhere"])
+    f.add("  acknowledged (distinct)", sum(distinct.values()))
+    f.add("  lost (acknowledged, stored nowhere)", lost_texts)
+    f.add("  out of place (kept only in another field)", places["elsewhere"])
+    misplaced = stray_texts(book, stored)
+    f.add("  stored in a step they were not given to", len(misplaced))
+    for line in misplaced[:5]:
+        f.add("   ", line)
+    f.add("  acknowledged, then given up by restarting the dialog", abandoned["nowhere"])
+    restarts = sum(max(0, n - 1) for n in book.starts.values())
+    f.add("dialogs started again (plan / done pressed again)", restarts)
+    lost_dialogs = sum(
+        1 for events in api.shown.values() for e in events if e.text.startswith(DIALOG_LOST)
+    )
+    f.add("  'dialog lost' messages from the bot", lost_dialogs)
+    f.add("  stale-button alerts", book.stale_alerts)
 
     steps = Counter(s.step for s in book.steps if s.acked)
     steps_lost = Counter(s.step for s in book.steps if s.acked and not step_kept(s, stored))
@@ -1677,14 +1900,16 @@ def report(
     )
     f.add("people who did not finish", ", ".join(book.unfinished) or "none")
 
-    families, zero_status, unmatched = count_deliveries(api, stored)
+    deliveries = count_deliveries(api, stored)
+    families = deliveries.families
     for family, tally in families.items():
         f.add(
             f"{family}: identities delivered 0× / 1× / 2+×",
             f"{tally['0']} / {tally['1']} / {tally['2+']}",
         )
-    f.add("  ledger status of those delivered 0×", dict(zero_status) or "none")
-    f.add("  notices matching no ledger identity", unmatched)
+    f.add("  ledger status of those delivered 0×", dict(deliveries.zero_status) or "none")
+    f.add("  of them reminders never sent to Telegram at all", deliveries.never_tried)
+    f.add("  notices matching no ledger identity", deliveries.unmatched)
     statuses = Counter(row["status"] for row in stored.ledger)
     f.add("ledger statuses", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
 
@@ -1707,7 +1932,7 @@ def report(
         lost + wrong + photos_lost == 0,
         f"{lost} answers lost, {wrong} wrong, {photos_lost} photos lost",
     )
-    f.target("0 dialog texts lost", places["nowhere"] == 0, f"{places['nowhere']} lost")
+    f.target("0 dialog texts lost", lost_texts == 0, f"{lost_texts} lost")
     f.target("0 reminders twice", twice == 0, f"{twice} identities delivered 2+ times")
     f.target("0 apologies caused by Telegram faults", not sorry, f"{len(sorry)} apologies")
     f.target("0 tracebacks", not traces, f"{sum(traces.values())} tracebacks")
@@ -1795,6 +2020,9 @@ async def run_bench(args: argparse.Namespace, folder: Path) -> int:
     for person in people:
         person.finish()
     await api.stop()
+    if args.keep:
+        lines = [line for person in people for line in person.transcript()]
+        (folder / "people.txt").write_text("\n".join(lines), encoding="utf-8")
     stored = await read_database(database, world.audit_id)
     figures = report(args, bench, runner, chaos, stored, final)
     print_table(args, figures)
