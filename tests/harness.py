@@ -30,10 +30,14 @@ class BotHarness:
         self._task: asyncio.Task[None] | None = None
 
     def settings(self) -> Settings:
-        values: dict[str, object] = {
+        return Settings(_env_file=None, **self.settings_values())  # type: ignore[call-arg]
+
+    def settings_values(self) -> dict[str, object]:
+        """The bot's settings as plain values (another process builds its own from them)."""
+        return {
             "bot_token": TOKEN,
             "telegram_api_url": self.api.url,
-            "database_path": self.database,
+            "database_path": str(self.database),
             "admin_ids": str(MANAGER_ID),
             "timezone": "Europe/Moscow",
             # Telegram's pacing is tested on its own (test_outbound.py); the stories run
@@ -42,7 +46,6 @@ class BotHarness:
             "chat_send_rate": 1000,
             **self.overrides,
         }
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     async def start(self, prepare: Callable[[App], None] | None = None) -> App:
         """The app as `python -m bot` builds and runs it: updates handled concurrently.

@@ -8,13 +8,22 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.domain.audits import AuditStatus, Objective
+from bot.domain.checklists import PROBLEM_KEYS, AnswerType
+from bot.domain.findings import FindingKind
 from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED
 from bot.domain.nonconformities import NcAction, NcStatus, Severity, Source
+from bot.domain.reminders import EVENT_KINDS, Kind
 from bot.domain.roles import ALL_ROLES, COMMAND_ROLES, PUBLIC_COMMANDS
+from bot.domain.summaries import Period
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
-from bot.views.nc import ACTION_VIEWS
+from bot.scheduler.sweep import GROUP_SIZES
+from bot.views.nc import ACTION_VIEWS, PLAN_FIELDS
+
+ANSWER_VALUES = ("yes", "no", "na")  # the stored values of yes/no questions
+SIMILAR_REASONS = ("clause", "question", "department", "words")  # SimilarNc.reasons
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -65,6 +74,27 @@ def keys_used_in_code() -> set[str]:
         "nc.event.reported",
         "nc.event.raised_from_audit",
     }
+    used |= keys_built_at_run_time()
+    return used
+
+
+def keys_built_at_run_time() -> set[str]:
+    """Keys the code builds from a value (f"audit.status.{status}"): one per value of the
+    enum or table it comes from, so a new value without its text fails here, not in chat."""
+    used = {f"summary.period.{p.value}" for p in Period}
+    used |= {f"audit.status.{s.value}" for s in AuditStatus}
+    used |= {f"objective.{o.value}" for o in Objective}
+    used |= {f"q.type_{t.value}" for t in (AnswerType.NUMBER, AnswerType.TEXT)}  # typed ones
+    used |= {f"answer.{v}" for v in ANSWER_VALUES} | {f"value.{v}" for v in ANSWER_VALUES}
+    used |= {f"findings.kind.{k.value}" for k in FindingKind}
+    typed = set(FindingKind) - {FindingKind.NONCONFORMITY, FindingKind.DISMISSED}
+    used |= {f"findings.{use}.{k.value}" for k in typed for use in ("add", "ask")}
+    used |= {f"nc.similar.{reason}" for reason in SIMILAR_REASONS}
+    used |= {f"nc.plan.edit_{field}" for field in PLAN_FIELDS}
+    used |= {f"checklist.error.{key}" for key in PROBLEM_KEYS}
+    messages = set(Kind) - EVENT_KINDS - {Kind.AUDIT_OPENED, Kind.DIGEST}
+    used |= {f"reminder.{k.value}" for k in messages}
+    used |= {f"reminder.many.{k.value}" for k in GROUP_SIZES}
     return used
 
 

@@ -18,7 +18,9 @@ from bot.domain.nonconformities import (
     may_see,
 )
 from bot.domain.roles import Role
-from bot.services.nonconformities import ReportDraft
+from bot.services.nonconformities import NcService, ReportDraft
+from bot.services.templates import TemplateService
+from bot.storage.db import Database
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
 from tests.flows import add_department, join, make_invite
@@ -181,20 +183,32 @@ async def test_forged_buttons_and_typed_ids_reveal_nothing(
     assert fresh.status is NcStatus.ASSIGNED and fresh.responsible_id == nc.responsible_id
 
 
-async def test_two_reports_at_once_get_consecutive_numbers(
+async def test_reports_at_once_from_two_connections_get_consecutive_numbers(
     harness: BotHarness, manager: TgUser
 ) -> None:
     people = await school(harness, manager)
     assert harness.app is not None
-    ncs, accounts = harness.app.dispatcher["ncs"], harness.app.dispatcher["accounts"]
+    app = harness.app
+    ncs, accounts = app.dispatcher["ncs"], app.dispatcher["accounts"]
     first = await accounts.by_tg_id(people["teacher"].id)
     second = await accounts.by_tg_id(people["head"].id)
-    made = await asyncio.gather(
-        *(
-            ncs.report(who, ReportDraft(department_id=None, description=f"Проблема {n}"))
-            for n, who in enumerate([first, second, first, second] * 3)
+    # A second connection on its own thread, as a second process would have: the two
+    # number NCs truly at the same time, and only the database can keep them apart.
+    other_db = Database.sqlite(harness.database)
+    settings = app.settings
+    other = NcService(
+        other_db, app.clock, settings.tz, TemplateService(other_db, app.clock),
+        settings.severity_due_days,
+    )  # fmt: skip
+    try:
+        made = await asyncio.gather(
+            *(
+                service.report(who, ReportDraft(department_id=None, description=f"Проблема {n}"))
+                for n, (service, who) in enumerate([(ncs, first), (other, second)] * 6)
+            )
         )
-    )
+    finally:
+        await other_db.close()
     assert sorted(nc.number for nc in made) == [f"NC-2026-{n:03d}" for n in range(1, 13)]
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.reminders import applicable_offset, in_quiet_time
-from bot.scheduler.sweep import Sweeper
 from bot.services.nonconformities import ReportDraft
 from bot.storage.notifications import LedgerRepo
+from tests import another_process
 from tests.fakeapi import TgUser
 from tests.flows import add_department, join, make_invite
 from tests.harness import BotHarness
@@ -111,7 +114,8 @@ async def test_snooze_and_a_changed_due_date_move_the_reminders(
     assert texts(head, "срок через 3 дня (10.12.2026)")
 
 
-async def test_restart_and_two_sweepers_send_nothing_twice(
+@pytest.mark.slow  # a second interpreter imports aiogram: ~8 s
+async def test_restart_and_a_second_process_sweeping_at_once_send_nothing_twice(
     harness: BotHarness, manager: TgUser
 ) -> None:
     head, _ = await planned_action(harness, manager, date(2026, 11, 27))
@@ -120,11 +124,26 @@ async def test_restart_and_two_sweepers_send_nothing_twice(
     await harness.app.sweeper.run_once()
     assert not texts(head, "Корректирующее")
     await harness.restart()
-    harness.clock.set(at(27, 8, 30))
+    now = at(27, 8, 30)
+    harness.clock.set(now)
     app = harness.app
     assert app is not None
-    twin = Sweeper(**{**app.sweeper.__dict__, "_lock": asyncio.Lock()})  # a second process
-    await asyncio.gather(app.sweeper.run_once(), twin.run_once(), app.sweeper.run_once())
+    spawn = multiprocessing.get_context("spawn")
+    ready, go = spawn.Event(), spawn.Event()
+    other = spawn.Process(
+        target=another_process.sweep,
+        args=(harness.settings_values(), now.isoformat(), ready, go),
+    )
+    other.start()
+    try:
+        assert await asyncio.to_thread(ready.wait, 60), "the second process did not start"
+        go.set()  # both sweep the same due reminders at the same moment
+        await asyncio.gather(app.sweeper.run_once(), app.sweeper.run_once())
+        await asyncio.to_thread(other.join, 60)
+    finally:
+        if other.is_alive():
+            other.kill()
+    assert other.exitcode == 0
     # The 1-day reminder recorded last night is superseded by "today": one message.
     assert len(texts(head, "Корректирующее")) == 1
     sent = await app.db.run(lambda c: LedgerRepo(c).sent_count("capa_due"))
