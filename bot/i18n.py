@@ -3,6 +3,7 @@ memory with Babel), so there is no build step and no binary `.mo` in the reposit
 
 from __future__ import annotations
 
+import functools
 import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,13 +39,25 @@ class PoI18n(I18n):
             po = folder / "LC_MESSAGES" / f"{self.domain}.po"
             if not po.exists():
                 continue
-            with po.open("rb") as source:
-                catalog = read_po(source, locale=folder.name)
-            compiled = BytesIO()
-            write_mo(compiled, catalog)
-            compiled.seek(0)
-            translations[folder.name] = Translations(compiled, domain=self.domain)
+            stamp = po.stat()
+            translations[folder.name] = _compiled(
+                po, folder.name, self.domain, stamp.st_mtime_ns, stamp.st_size
+            )
         return translations
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(po: Path, locale: str, domain: str, mtime_ns: int, size: int) -> Translations:
+    """A catalogue compiled once per process (and again when its file changes): Babel takes
+    ~30 ms per locale, and the tests build the app hundreds of times. Lookups never change
+    a Translations object, so the apps may share it."""
+    del mtime_ns, size  # part of the cache key only
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=domain)
 
 
 def create_i18n(default_locale: str) -> PoI18n:
