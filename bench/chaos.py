@@ -108,9 +108,10 @@ from bot.callbacks import (
 )
 from bot.config import Settings
 from bot.domain.audits import AuditDraft, Objective
-from bot.domain.checklists import AnswerType, EvidenceRule, Question, normalize_answer
+from bot.domain.checklists import AnswerType, EvidenceRule, Question
 from bot.domain.reminders import EVENT_KINDS, Due, Kind
 from bot.domain.roles import Role
+from bot.domain.scoring import normalize_answer
 from bot.i18n import create_i18n, po_path
 from bot.sandbox.botapi import ApiError, FakeTelegram, Fault, html_to_text
 from bot.sandbox.demo import SandboxClock

@@ -24,7 +24,7 @@ from bot.config import Settings, describe_errors
 
 def load_settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as error:
         for line in describe_errors(error):
             print(line, file=sys.stderr)

@@ -80,7 +80,7 @@ class RetryPolicy:
         return float(min(self.max_backoff, self.first_backoff * 2 ** (attempt - 1)))
 
 
-def _not_done(error: TelegramAPIError) -> bool:
+def _not_done(error: Exception) -> bool:
     return isinstance(error, RequestNotSent | TelegramServerError)
 
 
@@ -129,7 +129,7 @@ class Outbound(BaseRequestMiddleware):
         except TelegramAPIError as error:
             if name == "answerCallbackQuery":
                 log.info("callback answer not given: %s", error)
-                return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]  # bool
+                return Response[TelegramType](ok=True, result=True)
             raise
 
     async def _with_retries(

@@ -1,4 +1,5 @@
-"""Small helpers for showing screens: edit in place when a button was pressed, else send."""
+"""Small helpers for showing screens: edit in place when a button was pressed, else send;
+ask a question below the current message."""
 
 from __future__ import annotations
 
@@ -37,6 +38,19 @@ async def show(
         await event.answer(alert, show_alert=alert is not None)
         if event.from_user:
             await event.bot.send_message(event.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+        return
+    await event.answer(text, reply_markup=markup)
+
+
+async def ask(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A question as a new message under the current one, which stays as it was (a card, a
+    calendar); a pressed button is answered first so its spinner stops."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if isinstance(event.message, Message):
+            await event.message.answer(text, reply_markup=markup)
         return
     await event.answer(text, reply_markup=markup)
 

@@ -14,23 +14,21 @@ import yaml
 from babel.messages.pofile import read_po
 from pydantic import ValidationError
 
-from bot.domain.checklists import (
+from bot.domain.checklist_files import (
     PROBLEM_KEYS,
     TEMPLATES_DIR,
-    AnswerType,
-    Checklist,
     ChecklistError,
-    EvidenceRule,
-    Problem,
-    Question,
-    compute_results,
     describe,
     dump_yaml,
+    load_shipped,
+    parse_checklist,
+)
+from bot.domain.checklists import AnswerType, Checklist, EvidenceRule, Problem, Question
+from bot.domain.scoring import (
+    compute_results,
     evidence_required,
     is_nonconforming,
-    load_shipped,
     normalize_answer,
-    parse_checklist,
     score,
 )
 from bot.i18n import po_path

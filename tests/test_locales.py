@@ -9,7 +9,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.domain.audits import AuditStatus, Objective
-from bot.domain.checklists import PROBLEM_KEYS, AnswerType
+from bot.domain.checklist_files import PROBLEM_KEYS
+from bot.domain.checklists import AnswerType
 from bot.domain.findings import FindingKind
 from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED

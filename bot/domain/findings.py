@@ -15,7 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.audits import AnswerRecord
-from bot.domain.checklists import Checklist, Question, is_nonconforming
+from bot.domain.checklists import Checklist, Question, label_key
+from bot.domain.scoring import is_nonconforming
 
 
 class FindingKind(StrEnum):
@@ -115,7 +116,8 @@ def finding_text(
     the chat's HTML. Nothing internal (question ids, stored values) is shown."""
 
     def label(value: str) -> str:
-        return gettext(f"value.{value}") if value in ("yes", "no", "na") else value
+        key = label_key(value)
+        return gettext(key) if key else value
 
     values = ", ".join(
         f"«{quote(label(value))}» — {count}"

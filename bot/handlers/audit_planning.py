@@ -10,23 +10,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aiogram import F, Router, html
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AuditAction, AuditCB, CalendarCB, MenuCB, PlanAction, PlanCB
+from bot.callbacks import CalendarCB, MenuCB, PlanAction, PlanCB
 from bot.domain.audits import AuditDraft, Objective
-from bot.domain.dates import format_date, parse_date
+from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.filters import HasRole
-from bot.handlers.date_input import picked_day
-from bot.keyboards.calendar import calendar_keyboard
-from bot.keyboards.pages import button, page_buttons
+from bot.handlers.date_input import picked_day, refuse
 from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
 from bot.services.audits import TITLE_MAX, AuditService, check_auditor, check_dates, clean_text
@@ -34,9 +31,7 @@ from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.ui import refusal_text, show
-
-PEOPLE_PAGE = 8
-STEPS = 10
+from bot.views import planning as views
 
 
 class Planning(StatesGroup):
@@ -53,21 +48,13 @@ class Planning(StatesGroup):
     confirm = State()
 
 
-def _step(number: int, key: str, **params: Any) -> str:
-    return _("plan.step").format(n=number, total=STEPS) + "\n" + _(key).format(**params)
-
-
-def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 # -- 1. title ----------------------------------------------------------------------------
 
 
 async def _begin(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Planning.title)
     await state.set_data({})
-    await show(event, _("plan.intro") + "\n\n" + _step(1, "plan.ask_title"))
+    await show(event, views.title_question())
 
 
 async def newaudit_command(message: Message, state: FSMContext) -> None:
@@ -95,11 +82,7 @@ async def _ask_department(
     event: Message | CallbackQuery, state: FSMContext, departments: DepartmentService
 ) -> None:
     await state.set_state(Planning.department)
-    rows = [
-        [button(d.name, PlanCB(action=PlanAction.DEPT, id=d.id))] for d in await departments.list()
-    ]
-    rows.append([button(_("plan.whole_school"), PlanCB(action=PlanAction.DEPT, id=0))])
-    await show(event, _step(2, "plan.ask_department"), _markup(rows))
+    await show(event, *views.department_screen(await departments.list()))
 
 
 async def department_chosen(
@@ -115,39 +98,10 @@ async def department_chosen(
         name = (await departments.get(callback_data.id)).name
     await state.update_data(dept=callback_data.id or None, dept_name=name)
     await state.set_state(Planning.template)
-    own = user.language or "ru"
-    items = sorted(await templates.latest(), key=lambda t: (t.language != own, t.title))
-    rows = [
-        [
-            button(
-                _("plan.template_button").format(
-                    title=t.title, language=t.language, count=t.question_count
-                ),
-                PlanCB(action=PlanAction.TEMPLATE, id=t.id),
-            )
-        ]
-        for t in items
-    ]
-    await show(callback, _step(3, "plan.ask_template"), _markup(rows))
+    await show(callback, *views.template_screen(await templates.latest(), user.language or "ru"))
 
 
 # -- 3. template, 4. objectives ------------------------------------------------------------
-
-
-def _objectives_screen(chosen: list[str]) -> tuple[str, InlineKeyboardMarkup]:
-    rows = []
-    for objective in Objective:
-        mark = "✅ " if objective.value in chosen else "▫️ "
-        rows.append(
-            [
-                button(
-                    mark + _(f"objective.{objective.value}"),
-                    PlanCB(action=PlanAction.OBJECTIVE, value=objective.value),
-                )
-            ]
-        )
-    rows.append([button(_("plan.next"), PlanCB(action=PlanAction.NEXT))])
-    return _step(4, "plan.ask_objectives"), _markup(rows)
 
 
 async def template_chosen(
@@ -156,7 +110,7 @@ async def template_chosen(
     info = await templates.info(callback_data.id)
     await state.update_data(template=info.id, template_title=info.title, objectives=[])
     await state.set_state(Planning.objectives)
-    await show(callback, *_objectives_screen([]))
+    await show(callback, *views.objectives_screen([]))
 
 
 async def objective_toggled(
@@ -168,7 +122,7 @@ async def objective_toggled(
     chosen ^= {callback_data.value}
     ordered = [o.value for o in Objective if o.value in chosen]
     await state.update_data(objectives=ordered)
-    await show(callback, *_objectives_screen(ordered))
+    await show(callback, *views.objectives_screen(ordered))
 
 
 async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
@@ -177,12 +131,9 @@ async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
         await callback.answer(_("refused.audits.no_objectives"), show_alert=True)
         return
     await state.set_state(Planning.scope)
-    default = _("plan.default_scope").format(
-        where=data["dept_name"], template=data["template_title"]
-    )
+    default = views.default_scope(data["dept_name"], data["template_title"])
     await state.update_data(default_scope=default)
-    rows = [[button(_("plan.use_default"), PlanCB(action=PlanAction.DEFAULT))]]
-    await show(callback, _step(5, "plan.ask_scope", default=html.quote(default)), _markup(rows))
+    await show(callback, *views.scope_screen(default))
 
 
 # -- 5. scope, 6. criteria -------------------------------------------------------------------
@@ -190,9 +141,7 @@ async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
 
 async def _ask_criteria(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Planning.criteria)
-    rows = [[button(_("plan.use_default"), PlanCB(action=PlanAction.DEFAULT))]]
-    text = _step(6, "plan.ask_criteria", default=html.quote(_("plan.default_criteria")))
-    await show(event, text, _markup(rows))
+    await show(event, *views.criteria_screen())
 
 
 async def scope_typed(message: Message, state: FSMContext) -> None:
@@ -215,8 +164,7 @@ async def _ask_auditor(
 ) -> None:
     await state.set_state(Planning.auditor)
     people = [p for p in await accounts.active() if p.has(Role.AUDITOR, Role.MANAGER)]
-    rows = [[button(p.full_name, PlanCB(action=PlanAction.AUDITOR, id=p.id))] for p in people]
-    await show(event, _step(7, "plan.ask_auditor"), _markup(rows))
+    await show(event, *views.auditor_screen(people))
 
 
 async def criteria_typed(message: Message, state: FSMContext, accounts: AccountService) -> None:
@@ -232,7 +180,7 @@ async def criteria_typed(message: Message, state: FSMContext, accounts: AccountS
 async def criteria_default(
     callback: CallbackQuery, state: FSMContext, accounts: AccountService
 ) -> None:
-    await state.update_data(criteria=_("plan.default_criteria"))
+    await state.update_data(criteria=views.default_criteria())
     await _ask_auditor(callback, state, accounts)
 
 
@@ -254,15 +202,7 @@ async def auditor_chosen(
     staff = [p.id for p in await accounts.active(data.get("dept")) if p.id != auditor.id]
     await state.update_data(auditor=auditor.id, auditor_name=auditor.full_name, staff=staff)
     await state.set_state(Planning.respondents)
-    rows = [
-        [button(_("plan.all_staff").format(count=len(staff)), PlanCB(action=PlanAction.ALL_STAFF))],
-        [button(_("plan.pick_people"), PlanCB(action=PlanAction.PICK))],
-    ]
-    await show(
-        callback,
-        _step(8, "plan.ask_respondents", where=html.quote(data["dept_name"])),
-        _markup(rows),
-    )
+    await show(callback, *views.respondents_screen(data["dept_name"], len(staff)))
 
 
 async def _people_screen(
@@ -271,23 +211,7 @@ async def _people_screen(
     data = await state.get_data()
     chosen = set(data.get("respondents", []))
     people = [p for p in await accounts.active() if p.id != data["auditor"]]
-    rows = []
-    for person in people[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]:
-        mark = "✅ " if person.id in chosen else "▫️ "
-        label = mark + person.full_name
-        if person.department_name:
-            label += f" · {person.department_name}"
-        rows.append(
-            [button(label, PlanCB(action=PlanAction.PERSON, id=person.id, value=str(page)))]
-        )
-    builder = InlineKeyboardBuilder.from_markup(_markup(rows))
-    page_buttons(
-        builder, page, len(people), PEOPLE_PAGE, lambda p: PlanCB(action=PlanAction.PAGE, id=p)
-    )
-    builder.row(
-        button(_("plan.people_done").format(count=len(chosen)), PlanCB(action=PlanAction.NEXT))
-    )
-    await show(event, _step(8, "plan.pick_people_title"), builder.as_markup())
+    await show(event, *views.people_screen(people, chosen, page))
 
 
 async def all_staff(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
@@ -337,20 +261,12 @@ async def _ask_start(
     day = today or date.today()
     data = await state.get_data()
     earliest = date.fromisoformat(data["today"]) if "today" in data else day
-    await show(
-        event,
-        _step(9, "plan.ask_start"),
-        calendar_keyboard(earliest.year, earliest.month, earliest),
-    )
+    await show(event, *views.start_screen(earliest))
 
 
 async def _ask_deadline(event: Message | CallbackQuery, state: FSMContext, start: date) -> None:
     await state.set_state(Planning.deadline)
-    await show(
-        event,
-        _step(10, "plan.ask_deadline", start=format_date(start)),
-        calendar_keyboard(start.year, start.month, start),
-    )
+    await show(event, *views.deadline_screen(start))
 
 
 async def _date_given(
@@ -362,16 +278,8 @@ async def _date_given(
     templates: TemplateService,
 ) -> None:
     """One path for typed and picked dates; a bad date is explained and asked again."""
-
-    async def refuse(key: str) -> None:
-        text = _(key)
-        if isinstance(event, CallbackQuery):
-            await event.answer(text, show_alert=True)
-        else:
-            await event.answer(text)
-
     if value is None:
-        await refuse("refused.audits.bad_date")
+        await refuse(event, _("refused.audits.bad_date"))
         return
     current = await state.get_state()
     data = await state.get_data()
@@ -385,7 +293,7 @@ async def _date_given(
             await state.update_data(deadline=value.isoformat())
             await _confirm(event, state, templates)
     except Refused as refusal:
-        await refuse(f"refused.{refusal.key}")
+        await refuse(event, refusal_text(refusal))
 
 
 async def date_typed(
@@ -438,21 +346,10 @@ async def _confirm(
 ) -> None:
     await state.set_state(Planning.confirm)
     data = await state.get_data()
-    draft = _draft(data)
-    text = _("plan.summary").format(
-        title=html.quote(draft.title),
-        where=html.quote(data["dept_name"]),
-        template=html.quote(data["template_title"]),
-        objectives=", ".join(_(f"objective.{o}") for o in draft.objectives),
-        scope=html.quote(draft.scope),
-        criteria=html.quote(draft.criteria),
-        auditor=html.quote(data["auditor_name"]),
-        respondents=len(draft.respondent_ids),
-        start=format_date(draft.start_date),  # type: ignore[arg-type]
-        deadline=format_date(draft.deadline),  # type: ignore[arg-type]
+    screen = views.summary_screen(
+        _draft(data), data["dept_name"], data["template_title"], data["auditor_name"]
     )
-    rows = [[button(_("plan.create"), PlanCB(action=PlanAction.CONFIRM))]]
-    await show(event, text, _markup(rows))
+    await show(event, *screen)
 
 
 async def create(
@@ -464,14 +361,11 @@ async def create(
 ) -> None:
     audit = await audits.plan(user, _draft(await state.get_data()))
     await state.clear()
-    text = _("plan.created").format(number=audit.number, start=format_date(audit.start_date))
+    sent_to = None
     if audit.start_date <= audits.today():
         await sweeper.run_once()  # an audit starting today opens at once
-        text = _("plan.created_open").format(
-            number=audit.number, count=len(await audits.respondents(audit.id))
-        )
-    card = button(_("audit.open_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))
-    await show(callback, text, _markup([[card]]))
+        sent_to = len(await audits.respondents(audit.id))
+    await show(callback, *views.created_screen(audit, sent_to))
 
 
 def make_router() -> Router:

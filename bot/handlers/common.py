@@ -8,17 +8,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import LanguageCB, MenuCB
 from bot.commands import CommandMenus
-from bot.domain.language import SUPPORTED
 from bot.domain.models import User
-from bot.domain.roles import ALL_ROLES, commands_for
 from bot.filters import HasRole
-from bot.keyboards.menu import menu_keyboard, menu_text
+from bot.keyboards.menu import menu_keyboard
 from bot.services.accounts import AccountService
 from bot.ui import show
+from bot.views import help as views
 
 
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
@@ -31,39 +29,23 @@ async def cancel(message: Message, state: FSMContext, user: User) -> None:
 
 async def menu(message: Message, state: FSMContext, user: User) -> None:
     await state.clear()
-    await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
-
-
-def help_text(user: User) -> str:
-    lines = [_("help.intro"), ""]
-    lines += [f"/{name} — {_(f'cmd.{name}')}" for name in commands_for(user.roles)]
-    for role in ALL_ROLES:
-        if role in user.roles:
-            lines += ["", _(f"help.role.{role.value}")]
-    return "\n".join(lines)
+    await show(message, *views.menu_screen(user))
 
 
 async def help_command(message: Message, user: User) -> None:
-    await message.answer(help_text(user))
+    await message.answer(views.help_text(user))
 
 
 async def help_button(callback: CallbackQuery, user: User) -> None:
-    await show(callback, help_text(user), menu_keyboard(user))
-
-
-def language_keyboard() -> object:
-    builder = InlineKeyboardBuilder()
-    for code in SUPPORTED:
-        builder.button(text=_(f"language.name.{code}"), callback_data=LanguageCB(code=code))
-    return builder.as_markup()
+    await show(callback, *views.help_screen(user))
 
 
 async def language_command(message: Message) -> None:
-    await message.answer(_("language.choose"), reply_markup=language_keyboard())  # type: ignore[arg-type]
+    await show(message, *views.language_screen())
 
 
 async def language_button(callback: CallbackQuery) -> None:
-    await show(callback, _("language.choose"), language_keyboard())  # type: ignore[arg-type]
+    await show(callback, *views.language_screen())
 
 
 async def language_chosen(
@@ -78,11 +60,7 @@ async def language_chosen(
     updated = await accounts.get(user.id)
     assert updated is not None
     with i18n.use_locale(callback_data.code):
-        await show(
-            callback,
-            _("language.set") + "\n\n" + menu_text(updated),
-            menu_keyboard(updated),
-        )
+        await show(callback, *views.language_set_screen(updated))
     menus.refresh(updated)
 
 

@@ -24,11 +24,17 @@ async def checked_day(
         problem = _("refused.nc.due_in_past")
     if problem is None:
         return value
+    await refuse(event, problem)
+    return None
+
+
+async def refuse(event: Message | CallbackQuery, problem: str) -> None:
+    """Why an answer was not taken, the question staying on screen: a pop-up over the
+    calendar for a pressed day, a reply to a typed date."""
     if isinstance(event, CallbackQuery):
         await event.answer(problem, show_alert=True)
     else:
         await event.answer(problem)
-    return None
 
 
 async def picked_day(callback: CallbackQuery, data: CalendarCB, earliest: date) -> date | None:

@@ -6,21 +6,18 @@ from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import DeptAction, DeptCB, MenuCB
-from bot.domain.models import Department, User
+from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.filters import HasRole
-from bot.keyboards.pages import button, page_buttons
 from bot.services.accounts import AccountService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
-from bot.ui import refusal_text, show
-
-HEAD_PAGE = 8
+from bot.ui import ask, refusal_text, show
+from bot.views import departments as views
 
 
 class DeptStates(StatesGroup):
@@ -28,71 +25,29 @@ class DeptStates(StatesGroup):
     renaming = State()
 
 
-def _line(department: Department) -> str:
-    head = html.quote(department.head_name) if department.head_name else _("departments.no_head")
-    return _("departments.line").format(
-        name=html.quote(department.name), head=head, staff=department.staff_count
-    )
-
-
-async def _list_screen(departments: DepartmentService) -> tuple[str, InlineKeyboardMarkup]:
-    items = await departments.list()
-    lines = [_("departments.title"), ""]
-    lines += [_line(d) for d in items] or [_("departments.empty")]
-    builder = InlineKeyboardBuilder()
-    for department in items:
-        builder.button(
-            text=department.name, callback_data=DeptCB(action=DeptAction.OPEN, dept=department.id)
-        )
-    builder.button(text=_("departments.add"), callback_data=DeptCB(action=DeptAction.ADD))
-    builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
-
-
-def _card(department: Department) -> tuple[str, InlineKeyboardMarkup]:
-    text = _("departments.card").format(
-        name=html.quote(department.name),
-        head=html.quote(department.head_name) if department.head_name else _("departments.no_head"),
-        staff=department.staff_count,
-    )
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("departments.rename"),
-        callback_data=DeptCB(action=DeptAction.RENAME, dept=department.id),
-    )
-    builder.button(
-        text=_("departments.set_head"),
-        callback_data=DeptCB(action=DeptAction.PICK_HEAD, dept=department.id),
-    )
-    builder.button(text=_("common.back"), callback_data=DeptCB(action=DeptAction.LIST))
-    builder.adjust(2, 1)
-    return text, builder.as_markup()
-
-
 async def departments_command(
     message: Message, state: FSMContext, departments: DepartmentService
 ) -> None:
     await state.clear()
-    await show(message, *await _list_screen(departments))
+    await show(message, *views.list_screen(await departments.list()))
 
 
 async def departments_list(
     callback: CallbackQuery, state: FSMContext, departments: DepartmentService
 ) -> None:
     await state.clear()
-    await show(callback, *await _list_screen(departments))
+    await show(callback, *views.list_screen(await departments.list()))
 
 
 async def department_open(
     callback: CallbackQuery, callback_data: DeptCB, departments: DepartmentService
 ) -> None:
-    await show(callback, *_card(await departments.get(callback_data.dept)))
+    await show(callback, *views.card_screen(await departments.get(callback_data.dept)))
 
 
 async def department_add(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(DeptStates.adding)
-    await callback.answer()
-    await callback.message.answer(_("departments.ask_name"))  # type: ignore[union-attr]
+    await ask(callback, _("departments.ask_name"))
 
 
 async def department_rename(
@@ -104,10 +59,7 @@ async def department_rename(
     department = await departments.get(callback_data.dept)
     await state.set_state(DeptStates.renaming)
     await state.update_data(dept=department.id)
-    await callback.answer()
-    await callback.message.answer(  # type: ignore[union-attr]
-        _("departments.ask_new_name").format(name=html.quote(department.name))
-    )
+    await ask(callback, _("departments.ask_new_name").format(name=html.quote(department.name)))
 
 
 async def department_name_given(
@@ -120,7 +72,7 @@ async def department_name_given(
         return
     await state.clear()
     await message.answer(_("departments.added").format(name=html.quote(department.name)))
-    await show(message, *_card(department))
+    await show(message, *views.card_screen(department))
 
 
 async def department_new_name_given(
@@ -136,7 +88,7 @@ async def department_new_name_given(
         return
     await state.clear()
     await message.answer(_("departments.renamed"))
-    await show(message, *_card(department))
+    await show(message, *views.card_screen(department))
 
 
 async def department_pick_head(
@@ -147,32 +99,7 @@ async def department_pick_head(
 ) -> None:
     department = await departments.get(callback_data.dept)
     people = await accounts.active()
-    start = callback_data.page * HEAD_PAGE
-    builder = InlineKeyboardBuilder()
-    for person in people[start : start + HEAD_PAGE]:
-        mark = "👤 " if person.id == department.head_user_id else ""
-        builder.row(
-            button(
-                mark + person.full_name,
-                DeptCB(action=DeptAction.SET_HEAD, dept=department.id, user=person.id),
-            )
-        )
-    page_buttons(
-        builder,
-        callback_data.page,
-        len(people),
-        HEAD_PAGE,
-        lambda page: DeptCB(action=DeptAction.PICK_HEAD, dept=department.id, page=page),
-    )
-    builder.row(
-        button(
-            _("departments.no_head_button"),
-            DeptCB(action=DeptAction.SET_HEAD, dept=department.id, user=0),
-        ),
-        button(_("common.back"), DeptCB(action=DeptAction.OPEN, dept=department.id)),
-    )
-    text = _("departments.pick_head").format(name=html.quote(department.name))
-    await show(callback, text, builder.as_markup())
+    await show(callback, *views.head_screen(department, people, callback_data.page))
 
 
 async def department_set_head(
@@ -182,7 +109,7 @@ async def department_set_head(
     departments: DepartmentService,
 ) -> None:
     department = await departments.set_head(user, callback_data.dept, callback_data.user or None)
-    await show(callback, *_card(department))
+    await show(callback, *views.card_screen(department))
 
 
 def make_router() -> Router:

@@ -10,7 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import MenuCB
 from bot.domain.models import User
 from bot.domain.roles import COMMAND_ROLES, PUBLIC_COMMANDS
-from bot.keyboards.menu import menu_keyboard, role_names
+from bot.keyboards.menu import menu_keyboard
+from bot.views.help import command_refusal
 
 
 def _command_name(text: str) -> str | None:
@@ -19,17 +20,13 @@ def _command_name(text: str) -> str | None:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
 
 
-def _refusal(command: str) -> str:
-    return _("refused.command").format(roles=role_names(COMMAND_ROLES[command]))
-
-
 async def anything(message: Message, user: User | None, state: FSMContext) -> None:
     if user is None:
         await message.answer(_("stranger"))
         return
     command = _command_name(message.text or "")
     if command in COMMAND_ROLES:
-        await message.answer(_refusal(command))
+        await message.answer(command_refusal(command))
     elif command is not None and command not in PUBLIC_COMMANDS:
         await message.answer(_("unknown.command"), reply_markup=menu_keyboard(user))
     elif await state.get_state() is not None:
@@ -41,7 +38,7 @@ async def anything(message: Message, user: User | None, state: FSMContext) -> No
 async def menu_not_allowed(
     callback: CallbackQuery, callback_data: MenuCB, user: User | None
 ) -> None:
-    text = _("stranger") if user is None else _refusal(callback_data.command)
+    text = _("stranger") if user is None else command_refusal(callback_data.command)
     await callback.answer(text, show_alert=True)
 
 

@@ -19,7 +19,7 @@ from bot.services.errors import Refused
 from bot.services.findings import FindingService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
-from bot.ui import refusal_text, show
+from bot.ui import ask, refusal_text, show
 from bot.views import findings as views
 
 
@@ -61,11 +61,8 @@ async def raise_nc(
     await notices.about_nc(nc, "nc.told.reported", user, await ncs.managers())
     if nc.responsible_id is not None:
         await notices.about_nc(nc, "nc.told.assigned", user, [await ncs.person(nc.responsible_id)])
-    text = _("findings.raised_nc").format(number=nc.number)
-    if nc.responsible_name:
-        text += " " + _("findings.raised_to").format(name=nc.responsible_name)
     of = await findings.overview(user, callback_data.audit)
-    await show(callback, *views.question_screen(of, callback_data.q), alert=text)
+    await show(callback, *views.question_screen(of, callback_data.q), alert=views.raised_alert(nc))
 
 
 async def dismiss(
@@ -93,9 +90,7 @@ async def ask_note(
     if index is not None:
         of.question(index)
     await set_dialog(state, FindingNote.text, audit=of.audit.id, q=index, kind=kind.value)
-    await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.answer(views.note_question(kind, index))
+    await ask(callback, views.note_question(kind, index))
 
 
 async def note_given(
@@ -113,7 +108,7 @@ async def note_given(
     of = await findings.overview(user, int(audit_id))
     screen = views.question_screen(of, index) if index is not None else views.overview_screen(of)
     await message.answer(_("findings.saved"))
-    await message.answer(screen[0], reply_markup=screen[1])
+    await show(message, *screen)
 
 
 def make_router() -> Router:

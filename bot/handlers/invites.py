@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiogram import Bot, F, Router, html
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import InviteAction, InviteCB, MenuCB
 from bot.config import Settings
-from bot.domain.invites import USES_CHOICES
-from bot.domain.models import Invite, User
+from bot.domain.models import User
 from bot.domain.roles import ALL_ROLES, Role
 from bot.filters import HasRole
-from bot.keyboards.menu import role_names
-from bot.keyboards.pages import button
 from bot.services.departments import DepartmentService
 from bot.services.invites import InviteService
 from bot.ui import show
+from bot.views import invites as views
 
 
 class InviteStates(StatesGroup):
@@ -32,28 +27,10 @@ class InviteStates(StatesGroup):
     uses = State()
 
 
-def local_time(moment: datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
-
-
-def _roles_screen(chosen: set[str], usable_count: int) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
-    for role in ALL_ROLES:
-        mark = "✅ " if role.value in chosen else "▫️ "
-        builder.row(
-            button(mark + _(f"role.{role.value}"), InviteCB(action=InviteAction.ROLE, role=role))
-        )
-    builder.row(button(_("invite.next"), InviteCB(action=InviteAction.NEXT)))
-    builder.row(
-        button(_("invite.active").format(count=usable_count), InviteCB(action=InviteAction.LIST))
-    )
-    return _("invite.step_roles"), builder.as_markup()
-
-
 async def _start(event: Message | CallbackQuery, state: FSMContext, invites: InviteService) -> None:
     await state.set_state(InviteStates.roles)
     await state.set_data({"roles": []})
-    await show(event, *_roles_screen(set(), len(await invites.usable())))
+    await show(event, *views.roles_screen(set(), len(await invites.usable())))
 
 
 async def invite_command(message: Message, state: FSMContext, invites: InviteService) -> None:
@@ -73,7 +50,7 @@ async def invite_toggle_role(
     chosen = set((await state.get_data()).get("roles", []))
     chosen ^= {callback_data.role}
     await state.update_data(roles=sorted(chosen))
-    await show(callback, *_roles_screen(chosen, len(await invites.usable())))
+    await show(callback, *views.roles_screen(chosen, len(await invites.usable())))
 
 
 async def invite_pick_department(
@@ -83,11 +60,7 @@ async def invite_pick_department(
         await callback.answer(_("invite.need_role"), show_alert=True)
         return
     await state.set_state(InviteStates.department)
-    builder = InlineKeyboardBuilder()
-    for department in await departments.list():
-        builder.row(button(department.name, InviteCB(action=InviteAction.DEPT, id=department.id)))
-    builder.row(button(_("invite.no_department"), InviteCB(action=InviteAction.DEPT, id=0)))
-    await show(callback, _("invite.step_department"), builder.as_markup())
+    await show(callback, *views.department_screen(await departments.list()))
 
 
 async def invite_pick_uses(
@@ -95,13 +68,7 @@ async def invite_pick_uses(
 ) -> None:
     await state.update_data(dept=callback_data.id)
     await state.set_state(InviteStates.uses)
-    builder = InlineKeyboardBuilder()
-    for uses in USES_CHOICES:
-        builder.button(
-            text=_("invite.uses_option").format(count=uses),
-            callback_data=InviteCB(action=InviteAction.USES, id=uses),
-        )
-    await show(callback, _("invite.step_uses"), builder.as_markup())
+    await show(callback, *views.uses_screen())
 
 
 async def invite_create(
@@ -118,24 +85,7 @@ async def invite_create(
     token, invite = await invites.create(user, roles, data.get("dept") or None, callback_data.id)
     await state.clear()
     link = await create_start_link(bot, token)
-    text = _("invite.created").format(
-        roles=role_names(invite.roles),
-        department=html.quote(invite.department_name or _("invite.no_department")),
-        expires=local_time(invite.expires_at, settings),
-        uses=invite.uses_left,
-        link=link,
-    )
-    await show(callback, text)
-
-
-def _invite_line(invite: Invite, settings: Settings) -> str:
-    return _("invite.line").format(
-        id=invite.id,
-        roles=role_names(invite.roles),
-        department=html.quote(invite.department_name or _("invite.no_department")),
-        expires=local_time(invite.expires_at, settings),
-        uses=invite.uses_left,
-    )
+    await show(callback, views.created_text(invite, link, settings.tz))
 
 
 async def invite_list(
@@ -146,19 +96,7 @@ async def invite_list(
 
 
 async def _show_list(callback: CallbackQuery, invites: InviteService, settings: Settings) -> None:
-    usable = await invites.usable()
-    lines = [_("invite.list_title"), ""]
-    lines += [_invite_line(invite, settings) for invite in usable] or [_("invite.list_empty")]
-    builder = InlineKeyboardBuilder()
-    for invite in usable:
-        builder.row(
-            button(
-                _("invite.revoke").format(id=invite.id),
-                InviteCB(action=InviteAction.REVOKE, id=invite.id),
-            )
-        )
-    builder.row(button(_("invite.new"), InviteCB(action=InviteAction.NEW)))
-    await show(callback, "\n".join(lines), builder.as_markup())
+    await show(callback, *views.list_screen(await invites.usable(), settings.tz))
 
 
 async def invite_revoke(

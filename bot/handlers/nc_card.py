@@ -14,13 +14,13 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
 from bot.dialogs import advance, dialog_data, need, set_dialog
-from bot.domain.dates import format_date, parse_date
+from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import (
     MAX_WHYS,
@@ -36,13 +36,11 @@ from bot.domain.texts import meaningful
 from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
-from bot.keyboards.calendar import calendar_keyboard
-from bot.keyboards.pages import button
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
-from bot.services.nonconformities import NcService, viewer_of
+from bot.services.nonconformities import NcService, SimilarNc, viewer_of
 from bot.services.notices import Notices
-from bot.ui import refusal_text, send_file, show
+from bot.ui import ask, refusal_text, send_file, show
 from bot.views import nc as views
 
 EVIDENCE_SENT_MAX = 10
@@ -74,16 +72,6 @@ class NcPlanning(StatesGroup):
 # -- helpers -------------------------------------------------------------------------------
 
 
-async def _ask(event: Message | CallbackQuery, text: str, markup: Any = None) -> None:
-    """A question as a new message (the card stays above it)."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        if isinstance(event.message, Message):
-            await event.message.answer(text, reply_markup=markup)
-        return
-    await event.answer(text, reply_markup=markup)
-
-
 async def show_card(
     event: Message | CallbackQuery, nc: Nonconformity, user: User, ncs: NcService
 ) -> None:
@@ -91,12 +79,12 @@ async def show_card(
 
 
 def card_screen(
-    nc: Nonconformity, user: User, ncs: NcService, similar: list[Any]
-) -> tuple[str, InlineKeyboardMarkup]:
+    nc: Nonconformity, user: User, ncs: NcService, similar: list[SimilarNc]
+) -> views.Screen:
+    """The card as this person sees it: the actions the workflow table allows him now."""
     actions = [a for a in NcAction if may_act(viewer_of(user), nc, a)]
     may_link = user.has(Role.MANAGER, Role.AUDITOR) or nc.responsible_id == user.id
-    text = views.card_text(nc, ncs.today(), similar)
-    return text, views.card_keyboard(nc, actions, similar, may_link)
+    return views.card_screen(nc, ncs.today(), actions, similar, may_link)
 
 
 def _seen(data: NcCB) -> int | None:
@@ -145,27 +133,15 @@ async def send_evidence(
 ) -> None:
     nc = await ncs.get(user, callback_data.id)
     await callback.answer()
-    items = [(item, "nc.evidence_caption") for item in nc.evidence]
-    items += [(item, "nc.done_evidence_caption") for item in nc.done_evidence]
-    items += [(item, "nc.verdict_evidence_caption") for item in nc.verdict_evidence]
-    for item, key in items[:EVIDENCE_SENT_MAX]:
-        await send_file(bot, user.tg_id, item, _(key).format(number=nc.number))
+    for item, caption in views.evidence_files(nc)[:EVIDENCE_SENT_MAX]:
+        await send_file(bot, user.tg_id, item, caption)
 
 
 async def history(
     callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, settings: Settings
 ) -> None:
     nc = await ncs.get(user, callback_data.id)
-    entries = [
-        (
-            entry.event.at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
-            entry.actor_name or _("nc.system"),
-            entry.event.action,
-            entry.event.data,
-        )
-        for entry in await ncs.history(user, nc.id)
-    ]
-    await show(callback, *views.history_screen(nc, entries))
+    await show(callback, *views.history_screen(nc, await ncs.history(user, nc.id), settings.tz))
 
 
 async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
@@ -197,7 +173,7 @@ async def _start_typing(
     callback: CallbackQuery, state: FSMContext, target: State, nc: Nonconformity, key: str
 ) -> None:
     await set_dialog(state, target, nc=nc.id)
-    await _ask(callback, _(key).format(number=nc.number))
+    await ask(callback, views.nc_question(key, nc))
 
 
 async def ask_clause(
@@ -243,15 +219,13 @@ async def assign(
         if chosen is None:
             raise Refused("users.not_found")
         if chosen.id == nc.responsible_id:
-            await callback.answer(
-                _("nc.already_responsible").format(name=chosen.full_name), show_alert=True
-            )
+            await callback.answer(views.already_responsible(chosen), show_alert=True)
             return
         if action is NcAction.REASSIGN:
             await set_dialog(
                 state, NcInput.reassign_reason, nc=nc.id, person=chosen.id, rev=nc.revision
             )
-            await _ask(callback, views.reassign_screen(nc, chosen))
+            await ask(callback, views.reassign_screen(nc, chosen))
             return
         nc = await ncs.assign(user, nc.id, chosen.id, seen=seen)
         await tell(notices, ncs, nc, "nc.told.assigned", user, nc.responsible_id)
@@ -262,7 +236,7 @@ async def assign(
         return
     if arg == "s":
         await set_dialog(state, NcInput.find_person, nc=nc.id, rev=nc.revision)
-        await _ask(callback, _("nc.pick.type_name"))
+        await ask(callback, _("nc.pick.type_name"))
         return
     if arg.startswith("d") and arg[1:].isdigit():
         department = await departments.get(int(arg[1:]))
@@ -293,9 +267,7 @@ async def person_found(message: Message, state: FSMContext, user: User, ncs: NcS
     ]
     await state.clear()
     head = await ncs.default_responsible(nc)
-    title = _("nc.pick.found").format(text=typed, count=len(found))
-    text, markup = views.responsible_screen(nc, found, head, title)
-    await message.answer(text, reply_markup=markup)
+    await show(message, *views.found_screen(nc, found, head, typed))
 
 
 async def reassign_reason_given(
@@ -398,7 +370,7 @@ async def effective(
     if not arg:
         nc = await _ready(user, callback_data, NcAction.EFFECTIVE, ncs)
         await set_dialog(state, NcInput.effective, nc=nc.id, note="", evidence=[])
-        await _ask(callback, _("nc.ask_effective").format(number=nc.number))
+        await ask(callback, views.effective_question(nc))
         return
     if not (arg.startswith("r") and arg[1:].isdigit()):
         raise Refused("stale")
@@ -429,8 +401,7 @@ async def effective_note(
     data = await advance(state, NcInput.effective, note=note[:2000])
     nc = await ncs.get(user, int(nc_id))
     pieces = len(data.get("evidence", []))
-    text, markup = views.recheck_screen(nc, note, pieces, settings.recheck_days)
-    await message.answer(text, reply_markup=markup)
+    await show(message, *views.recheck_screen(nc, note, pieces, settings.recheck_days))
 
 
 async def effective_evidence(
@@ -456,11 +427,12 @@ async def effective_evidence(
             return
         count = len(current.get("evidence", []))
         if not current.get("note"):
-            await message.answer(_("nc.effective.evidence_saved").format(count=count))
+            await message.answer(views.effective_evidence_saved(count))
             return
         nc = await ncs.get(user, int(nc_id))
-        text, markup = views.recheck_screen(nc, current["note"], count, settings.recheck_days)
-        await message.answer(text, reply_markup=markup)
+        await show(
+            message, *views.recheck_screen(nc, current["note"], count, settings.recheck_days)
+        )
 
     await evidence.confirm(message, state.key, confirm)
 
@@ -483,18 +455,13 @@ async def ask_due(
 ) -> None:
     nc = await _ready(user, callback_data, NcAction.REQUEST_DUE, ncs)
     await set_dialog(state, NcInput.due_date, nc=nc.id)
-    today = ncs.today()
-    await _ask(
-        callback,
-        _("nc.ask_new_due").format(number=nc.number),
-        calendar_keyboard(today.year, today.month, today),
-    )
+    await ask(callback, *views.new_due_screen(nc, ncs.today()))
 
 
 async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
     if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
-        await message.answer(_("nc.ask_due_reason").format(date=format_date(chosen)))
+        await message.answer(views.due_reason_question(chosen))
 
 
 async def due_picked(
@@ -503,7 +470,7 @@ async def due_picked(
     picked = await picked_day(callback, callback_data, ncs.today())
     if picked and (chosen := await checked_day(callback, picked, ncs.today())):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
-        await _ask(callback, _("nc.ask_due_reason").format(date=format_date(chosen)))
+        await ask(callback, views.due_reason_question(chosen))
 
 
 async def due_reason_given(
@@ -527,11 +494,6 @@ async def due_reason_given(
 # -- done: a note and evidence -----------------------------------------------------------------
 
 
-def _done_keyboard(nc_id: int) -> InlineKeyboardMarkup:
-    finish = button(_("nc.do.done_finish"), NcCB(action=NcView.DONE, id=nc_id, arg="finish"))
-    return InlineKeyboardMarkup(inline_keyboard=[[finish]])
-
-
 async def done(
     callback: CallbackQuery,
     callback_data: NcCB,
@@ -543,7 +505,7 @@ async def done(
     if callback_data.arg != "finish":
         nc = await _ready(user, callback_data, NcAction.DONE, ncs)
         await set_dialog(state, NcInput.done, nc=nc.id, note="", evidence=[])
-        await _ask(callback, _("nc.ask_done").format(number=nc.number), _done_keyboard(nc.id))
+        await ask(callback, *views.done_question(nc))
         return
     data = await state.get_data()
     if await state.get_state() != NcInput.done.state or int(data.get("nc", 0)) != callback_data.id:
@@ -565,7 +527,7 @@ async def done_note(message: Message, state: FSMContext) -> None:
         await message.answer(refusal_text(refusal))
         return
     await state.update_data(note=note[:2000])
-    await message.answer(_("nc.done_note_saved"), reply_markup=_done_keyboard(int(nc_id)))
+    await show(message, *views.done_note_saved(int(nc_id)))
 
 
 async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
@@ -583,9 +545,7 @@ async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceC
         if await state.get_state() != NcInput.done.state or current.get("nc") != nc_id:
             return  # he went on meanwhile; the files are kept with the action
         count = len(current.get("evidence", []))
-        await message.answer(
-            _("nc.done_evidence_saved").format(count=count), reply_markup=_done_keyboard(nc_id)
-        )
+        await show(message, *views.done_evidence_saved(nc_id, count))
 
     await evidence.confirm(message, state.key, confirm)
 
@@ -601,12 +561,7 @@ async def plan_start(
     await set_dialog(
         state, NcPlanning.correction, nc=nc.id, whys=[], suggestions=suggestions, editing=""
     )
-    skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
-    await _ask(
-        callback,
-        _("nc.plan.ask_correction").format(number=nc.number),
-        InlineKeyboardMarkup(inline_keyboard=[[skip]]),
-    )
+    await ask(callback, *views.correction_question(nc))
 
 
 async def _next_step(
@@ -624,7 +579,7 @@ async def _next_step(
         await _ask_why(event, state)
     elif after == "whys":
         await advance(state, NcPlanning.action)
-        await _ask(event, _("nc.plan.ask_action"))
+        await ask(event, _("nc.plan.ask_action"))
     elif after == "action":
         await _ask_due(event, state, ncs, user)
     else:
@@ -633,7 +588,7 @@ async def _next_step(
 
 async def _ask_why(event: Message | CallbackQuery, state: FSMContext) -> None:
     data = await advance(state, NcPlanning.why)
-    await _ask(event, *views.why_question(data.get("whys", []), data.get("suggestions", [])))
+    await ask(event, *views.why_question(data.get("whys", []), data.get("suggestions", [])))
 
 
 async def _ask_due(
@@ -641,24 +596,18 @@ async def _ask_due(
 ) -> None:
     data = await advance(state, NcPlanning.due)
     nc = await ncs.get(user, int(need(data, "nc")[0]))
-    suggested = ncs.suggested_due(nc)
-    if suggested is not None and suggested < ncs.today():
-        suggested = None
     today = ncs.today()
-    keyboard = calendar_keyboard(today.year, today.month, today)
-    if suggested is not None:
-        label = _("nc.plan.take_due").format(date=format_date(suggested))
-        keyboard.inline_keyboard.insert(
-            0, [button(label, PlanNcCB(action=PlanNcAction.DEFAULT_DUE))]
-        )
+    suggested = ncs.suggested_due(nc)
+    if suggested is not None and suggested < today:
+        suggested = None  # a date already passed is no suggestion
     await state.update_data(suggested_due=suggested.isoformat() if suggested else None)
-    await _ask(event, views.due_question(suggested), keyboard)
+    await ask(event, *views.due_question(suggested, today))
 
 
 async def _summary(event: Message | CallbackQuery, state: FSMContext) -> None:
     data = await advance(state, NcPlanning.confirm, editing="")
     need(data, "nc", "whys", "action", "due")
-    await _ask(event, *views.plan_summary(data))
+    await ask(event, *views.plan_summary(data))
 
 
 async def correction_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
@@ -768,15 +717,13 @@ async def plan_edit(
         raise Refused("stale")
     if field == "correction":
         await advance(state, NcPlanning.correction, editing=field)
-        skip = button(_("nc.plan.no_correction"), PlanNcCB(action=PlanNcAction.NO_CORRECTION))
-        markup = InlineKeyboardMarkup(inline_keyboard=[[skip]])
-        await _ask(callback, _("nc.plan.edit_ask_correction"), markup)
+        await ask(callback, *views.correction_edit_question())
     elif field == "whys":
         await advance(state, NcPlanning.why, editing=field, whys=[])
         await _ask_why(callback, state)
     elif field == "action":
         await advance(state, NcPlanning.action, editing=field)
-        await _ask(callback, _("nc.plan.ask_action"))
+        await ask(callback, _("nc.plan.ask_action"))
     else:
         await advance(state, NcPlanning.due, editing=field)
         await _ask_due(callback, state, ncs, user)
@@ -798,7 +745,7 @@ async def plan_confirm(
 async def plan_waiting(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     need(data, "nc", "whys", "action", "due")
-    await message.answer(_("nc.plan.use_buttons"), reply_markup=views.plan_summary(data)[1])
+    await show(message, *views.use_buttons_screen())
 
 
 def make_router() -> Router:

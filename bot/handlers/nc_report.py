@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aiogram import F, Router, html
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
@@ -27,16 +27,12 @@ from bot.domain.roles import Role
 from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
-from bot.keyboards.calendar import calendar_keyboard
-from bot.keyboards.pages import button
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
-from bot.services.nonconformities import NcService, ReportDraft
+from bot.services.nonconformities import TEXT_MAX, NcService, ReportDraft
 from bot.services.notices import Notices
-from bot.ui import show
-from bot.views.nc import open_button
-
-EXTERNAL = (Source.SUPERVISORY_ORDER, Source.COMPLAINT, Source.OTHER)
+from bot.ui import ask, refusal_text, show
+from bot.views import nc_report as views
 
 
 class Reporting(StatesGroup):
@@ -49,23 +45,15 @@ class Reporting(StatesGroup):
     severity = State()
 
 
-def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 async def _begin(
     event: Message | CallbackQuery, state: FSMContext, user: User, departments: DepartmentService
 ) -> None:
     target = Reporting.source if user.has(Role.MANAGER) else Reporting.department
     await set_dialog(state, target, source=Source.REPORT.value, evidence=[])
     if user.has(Role.MANAGER):
-        rows = [
-            [button(_(f"nc.source.{s.value}"), ReportCB(action=ReportAction.SOURCE, value=s.value))]
-            for s in (Source.REPORT, *EXTERNAL)
-        ]
-        await show(event, _("nc_report.ask_source"), _markup(rows))
+        await show(event, *views.source_screen())
         return
-    await _ask_department(event, state, user, departments)
+    await show(event, *await _department_step(state, user, departments))
 
 
 async def report_command(
@@ -92,7 +80,7 @@ async def source_chosen(
     except ValueError:
         raise Refused("stale") from None
     if source is Source.REPORT:
-        await _ask_department(callback, state, user, departments, source=source.value)
+        await show(callback, *await _department_step(state, user, departments, source=source.value))
         return
     await advance(state, Reporting.reference, source=source.value)
     await show(callback, _("nc_report.ask_reference"))
@@ -104,10 +92,7 @@ async def reference_given(message: Message, state: FSMContext, ncs: NcService) -
         await message.answer(_("nc_report.reference_bad"))
         return
     await advance(state, Reporting.due, reference=text)
-    today = ncs.today()
-    await message.answer(
-        _("nc_report.ask_due"), reply_markup=calendar_keyboard(today.year, today.month, today)
-    )
+    await show(message, *views.due_screen(ncs.today()))
 
 
 async def _due_chosen(
@@ -117,11 +102,8 @@ async def _due_chosen(
     user: User,
     departments: DepartmentService,
 ) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        assert isinstance(event.message, Message)
-        event = event.message
-    await _ask_department(event, state, user, departments, due=chosen.isoformat())
+    # A new message: the calendar stays above it as it was.
+    await ask(event, *await _department_step(state, user, departments, due=chosen.isoformat()))
 
 
 async def due_typed(
@@ -144,20 +126,12 @@ async def due_picked(
         await _due_chosen(callback, state, chosen, user, departments)
 
 
-async def _ask_department(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    user: User,
-    departments: DepartmentService,
-    **changes: Any,
-) -> None:
+async def _department_step(
+    state: FSMContext, user: User, departments: DepartmentService, **changes: Any
+) -> views.Screen:
+    """On to the department (with what the step before gave); its question to show."""
     await advance(state, Reporting.department, **changes)
-    items = sorted(await departments.list(), key=lambda d: (d.id != user.department_id, d.name))
-    rows = [[button(d.name, ReportCB(action=ReportAction.DEPT, value=str(d.id)))] for d in items]
-    rows.append(
-        [button(_("nc_report.whole_school"), ReportCB(action=ReportAction.DEPT, value="0"))]
-    )
-    await show(event, _("nc_report.ask_department"), _markup(rows))
+    return views.department_screen(await departments.list(), user.department_id)
 
 
 async def department_chosen(
@@ -186,12 +160,11 @@ async def description_given(
 
         await evidence.confirm(message, state.key, ask_text)
         return
-    if len(text) > 2000:
-        await message.answer(_("refused.nc.too_long").format(limit=2000))
+    if len(text) > TEXT_MAX:
+        await message.answer(refusal_text(Refused("nc.too_long", limit=TEXT_MAX)))
         return
     await advance(state, Reporting.evidence, description=text, evidence=files)
-    skip = button(_("nc_report.no_more_files"), ReportCB(action=ReportAction.SKIP))
-    await message.answer(_("nc_report.ask_evidence"), reply_markup=_markup([[skip]]))
+    await show(message, *views.evidence_question())
 
 
 async def evidence_given(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
@@ -204,22 +177,14 @@ async def evidence_given(message: Message, state: FSMContext, evidence: Evidence
         if await state.get_state() != Reporting.evidence.state:
             return  # he went on meanwhile; the files are kept
         count = len((await state.get_data()).get("evidence", []))
-        done = button(_("nc_report.files_done"), ReportCB(action=ReportAction.SKIP))
-        await message.answer(
-            _("nc_report.file_saved").format(count=count), reply_markup=_markup([[done]])
-        )
+        await show(message, *views.files_saved(count))
 
     await evidence.confirm(message, state.key, confirm)
 
 
 async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Reporting.severity)
-    rows = [
-        [button(_(f"nc.severity.{s.value}"), ReportCB(action=ReportAction.SEVERITY, value=s.value))]
-        for s in Severity
-    ]
-    rows.append([button(_("nc_report.dont_know"), ReportCB(action=ReportAction.SEVERITY))])
-    await show(callback, _("nc_report.ask_severity"), _markup(rows))
+    await show(callback, *views.severity_question())
 
 
 async def severity_chosen(
@@ -251,10 +216,7 @@ async def severity_chosen(
     if nc.responsible_id is not None:  # the department's head, at once
         head = await ncs.person(nc.responsible_id)
         await notices.about_nc(nc, "nc.told.assigned", user, [head])
-    text = _("nc_report.done").format(number=nc.number, text=html.quote(nc.description[:200]))
-    if nc.responsible_name:
-        text += "\n" + _("nc_report.responsible").format(name=html.quote(nc.responsible_name))
-    await show(callback, text, open_button(nc, _("nc.open")))
+    await show(callback, *views.reported_screen(nc))
 
 
 def make_router() -> Router:

@@ -7,32 +7,26 @@ editable until submission) and a screen of a submitted questionnaire changes not
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import F, Router, html
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import QCB, AuditAction, AuditCB, MenuCB, QAction
+from bot.callbacks import QCB, MenuCB, QAction
 from bot.dialogs import dialog_data, need, set_dialog
-from bot.domain.checklists import AnswerType, EvidenceRule, Question
-from bot.domain.dates import format_date
+from bot.domain.checklists import AnswerType
 from bot.domain.models import User
 from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
-from bot.keyboards.pages import button
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
 from bot.services.notices import Notices
 from bot.services.questionnaire import Questionnaire, QuestionnaireService
-from bot.ui import refusal_text, show
-from bot.views.answers import format_value, progress_bar, shorten
-
-REVIEW_ROW = 8
+from bot.ui import ask, refusal_text, show
+from bot.views import questionnaire as views
 
 
 class Answering(StatesGroup):
@@ -40,132 +34,15 @@ class Answering(StatesGroup):
     comment = State()  # the next text is the question's comment
 
 
-# -- screens ---------------------------------------------------------------------------
-
-
-def question_text(q: Questionnaire, index: int) -> str:
-    question = q.question(index)
-    section = q.checklist.section_of(index)
-    lines = [
-        f"<b>{q.audit.number} · {html.quote(q.checklist.title)}</b>",
-        _("q.where").format(
-            section=html.quote(section.title),
-            clause=question.clause,
-            n=index + 1,
-            total=q.total,
-        ),
-        f"{progress_bar(q.answered, q.total)} {q.answered}/{q.total}",
-        "",
-        f"<b>{html.quote(question.text)}</b>",
-    ]
-    if question.hint:
-        lines.append(f"<i>💡 {html.quote(question.hint)}</i>")
-    if question.evidence is EvidenceRule.REQUIRED:
-        lines.append(evidence_rule_text(question))
-    if question.type in (AnswerType.NUMBER, AnswerType.TEXT):
-        lines.append(_(f"q.type_{question.type.value}"))
-    record = q.record(question)
-    status = [_("q.your_answer").format(answer=format_value(question, q.value(question)))]
-    if record and record.comment:
-        status.append(_("q.comment_mark").format(comment=html.quote(shorten(record.comment))))
-    if q.pieces(question):
-        status.append(_("q.evidence_mark").format(count=q.pieces(question)))
-    lines += ["", *status]
-    if q.value(question) is not None and q.needs_evidence(question):
-        lines += ["", _("q.attach_now")]
-    return "\n".join(lines)
-
-
-def evidence_rule_text(question: Question) -> str:
-    """What must be shown, said before the answer: for which answers, never for N/A."""
-    if question.evidence_for is not None:
-        answers = ", ".join(f"«{format_value(question, v)}»" for v in question.evidence_for)
-        return _("q.evidence_required_for").format(answers=answers)
-    if question.type is AnswerType.YES_NO_NA:
-        return _("q.evidence_required_but_na")
-    return _("q.evidence_required")
-
-
-def _answer_buttons(q: Questionnaire, index: int, question: Question) -> list[list[Any]]:
-    current = q.value(question)
-
-    def choice(text: str, value: str) -> InlineKeyboardButton:
-        mark = "● " if current == value else ""
-        return button(mark + text, QCB(action=QAction.ANSWER, audit=q.audit.id, q=index, v=value))
-
-    kind = question.type
-    if kind in (AnswerType.YES_NO, AnswerType.YES_NO_NA):
-        values = ["yes", "no"] + (["na"] if kind is AnswerType.YES_NO_NA else [])
-        return [[choice(_(f"answer.{v}"), v) for v in values]]
-    if kind is AnswerType.SCALE:
-        return [[choice(str(v), str(v)) for v in range(1, 6)]]
-    if kind is AnswerType.CHOICE:
-        rows = []
-        for number, option in enumerate(question.options):
-            mark = "● " if current == option else ""
-            data = QCB(action=QAction.ANSWER, audit=q.audit.id, q=index, v=str(number))
-            rows.append([button(mark + option, data)])
-        return rows
-    return []  # number and text are typed
-
-
-def question_keyboard(q: Questionnaire, index: int) -> InlineKeyboardMarkup:
-    question = q.question(index)
-    audit = q.audit.id
-    rows = _answer_buttons(q, index, question)
-    extra = [button(_("q.comment"), QCB(action=QAction.COMMENT, audit=audit, q=index))]
-    if question.evidence is not EvidenceRule.NONE:
-        extra.append(button(_("q.evidence"), QCB(action=QAction.EVIDENCE, audit=audit, q=index)))
-    rows.append(extra)
-    rows.append(
-        [
-            button(_("q.back"), QCB(action=QAction.BACK, audit=audit, q=index)),
-            button(_("q.skip"), QCB(action=QAction.SKIP, audit=audit, q=index)),
-        ]
-    )
-    rows.append([button(_("q.review"), QCB(action=QAction.REVIEW, audit=audit))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def review_screen(q: Questionnaire) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [
-        f"<b>{q.audit.number} · {html.quote(q.checklist.title)}</b>",
-        _("q.review_title").format(answered=q.answered, total=q.total),
-        "",
-    ]
-    limit = max(20, min(SHORT_REVIEW, 3300 // max(q.total, 1)))
-    for index, question in enumerate(q.checklist.questions):
-        value = q.value(question)
-        mark = "⬜" if value is None else ("⚠️" if q.needs_evidence(question) else "✅")
-        extras = ("💬" if (r := q.record(question)) and r.comment else "") + (
-            "📎" if q.pieces(question) else ""
-        )
-        answer = format_value(question, value) if value is not None else "—"
-        lines.append(
-            f"{index + 1}. {mark} {answer}{extras} · {html.quote(shorten(question.text, limit))}"
-        )
-    rows: list[list[InlineKeyboardButton]] = []
-    numbers = [
-        button(str(i + 1), QCB(action=QAction.SHOW, audit=q.audit.id, q=i)) for i in range(q.total)
-    ]
-    rows += [numbers[i : i + REVIEW_ROW] for i in range(0, len(numbers), REVIEW_ROW)]
-    if not q.submitted:
-        rows.append([button(_("q.submit"), QCB(action=QAction.SUBMIT, audit=q.audit.id))])
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-SHORT_REVIEW = 60
-
-
 async def show_question(
     event: Message | CallbackQuery, state: FSMContext, q: Questionnaire, index: int
 ) -> None:
     if q.submitted:
-        await show(event, *review_screen(q))
+        await show(event, *views.review_screen(q))
         return
     typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await set_dialog(state, Answering.question, audit=q.audit.id, q=index, typed=typed)
-    await show(event, question_text(q, index), question_keyboard(q, index))
+    await show(event, *views.question_screen(q, index))
 
 
 async def show_next(
@@ -176,7 +53,7 @@ async def show_next(
         await show_question(event, state, q, index + 1)
     else:
         await state.clear()
-        await show(event, *review_screen(q))
+        await show(event, *views.review_screen(q))
 
 
 # The busiest handler goes first: aiogram tries handlers in order, unpacking the
@@ -208,39 +85,7 @@ async def _list(
     audits: AuditService,
 ) -> None:
     mine = await questionnaires.open_for(user)
-    running = await audits.running(user)
-    lines: list[str] = []
-    rows: list[list[InlineKeyboardButton]] = []
-    if mine:
-        lines.append(_("audits.mine_title"))
-        for audit, person, total in mine:
-            lines.append(
-                _("audits.mine_line").format(
-                    number=audit.number,
-                    title=html.quote(audit.title),
-                    deadline=format_date(audit.deadline),
-                    answered=person.answered,
-                    total=total,
-                )
-            )
-            label = f"▶️ {audit.number} ({person.answered}/{total})"
-            rows.append([button(label, QCB(action=QAction.OPEN, audit=audit.id))])
-    else:
-        lines.append(_("audits.mine_empty"))
-    if running:
-        lines += ["", _("audits.running_title")]
-        for audit in running:
-            lines.append(
-                _("audits.running_line").format(
-                    number=audit.number,
-                    title=html.quote(audit.title),
-                    status=_(f"audit.status.{audit.status.value}"),
-                )
-            )
-            rows.append(
-                [button(f"🔎 {audit.number}", AuditCB(action=AuditAction.CARD, audit=audit.id))]
-            )
-    await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+    await show(event, *views.list_screen(mine, await audits.running(user)))
 
 
 async def audits_command(
@@ -277,7 +122,7 @@ async def open_questionnaire(
     index = q.first_unanswered()
     if index is None or q.submitted:
         await state.clear()
-        await show(callback, *review_screen(q))
+        await show(callback, *views.review_screen(q))
     else:
         await show_question(callback, state, q, index)
 
@@ -328,7 +173,7 @@ async def review(
     questionnaires: QuestionnaireService,
 ) -> None:
     await state.clear()
-    await show(callback, *review_screen(await questionnaires.load(user, callback_data.audit)))
+    await show(callback, *views.review_screen(await questionnaires.load(user, callback_data.audit)))
 
 
 # -- answering -------------------------------------------------------------------------
@@ -372,10 +217,7 @@ async def ask_comment(
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
     await set_dialog(state, Answering.comment, audit=q.audit.id, q=callback_data.q)
-    await callback.answer()
-    await callback.message.answer(  # type: ignore[union-attr]
-        _("q.ask_comment").format(n=callback_data.q + 1)
-    )
+    await ask(callback, views.comment_question(callback_data.q))
 
 
 async def comment_given(
@@ -401,12 +243,7 @@ async def ask_evidence(
     q = await _editable(user, callback_data, questionnaires)
     typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await set_dialog(state, Answering.question, audit=q.audit.id, q=callback_data.q, typed=typed)
-    await callback.answer()
-    done = QCB(action=QAction.EVIDENCE_DONE, audit=q.audit.id, q=callback_data.q)
-    await callback.message.answer(  # type: ignore[union-attr]
-        _("q.ask_evidence").format(n=callback_data.q + 1),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(_("q.evidence_done"), done)]]),
-    )
+    await ask(callback, *views.evidence_question(q.audit.id, callback_data.q))
 
 
 async def evidence_given(
@@ -431,13 +268,8 @@ async def evidence_given(
 
     async def confirm() -> None:
         q = await questionnaires.load(user, audit_id)
-        done = QCB(action=QAction.EVIDENCE_DONE, audit=audit_id, q=index)
-        await message.answer(
-            _("q.evidence_saved").format(n=index + 1, count=q.pieces(q.question(index))),
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[[button(_("q.evidence_done"), done)]]
-            ),
-        )
+        pieces = q.pieces(q.question(index))
+        await show(message, *views.evidence_saved_screen(audit_id, index, pieces))
 
     await evidence.confirm(message, state.key, confirm)
 
@@ -468,28 +300,9 @@ async def submit(
         raise Refused("questionnaire.submitted")
     missing = q.missing()
     if missing:
-        await _show_missing(callback, q, missing)
+        await show(callback, *views.missing_screen(q, missing))
         return
-    rows = [
-        [button(_("q.submit_sure"), QCB(action=QAction.SUBMIT_SURE, audit=q.audit.id))],
-        [button(_("q.back_to_review"), QCB(action=QAction.REVIEW, audit=q.audit.id))],
-    ]
-    text = _("q.submit_confirm").format(number=q.audit.number)
-    await show(callback, text, InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-async def _show_missing(callback: CallbackQuery, q: Questionnaire, missing: list[int]) -> None:
-    lines = [_("q.missing_title").format(count=len(missing)), ""]
-    for index in missing:
-        question = q.question(index)
-        reason = _("q.missing_evidence") if q.value(question) is not None else ""
-        lines.append(f"{index + 1}. {html.quote(shorten(question.text))} {reason}".rstrip())
-    rows = [
-        [button(str(i + 1), QCB(action=QAction.SHOW, audit=q.audit.id, q=i)) for i in chunk]
-        for chunk in (missing[n : n + REVIEW_ROW] for n in range(0, len(missing), REVIEW_ROW))
-    ]
-    rows.append([button(_("q.back_to_review"), QCB(action=QAction.REVIEW, audit=q.audit.id))])
-    await show(callback, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+    await show(callback, *views.submit_confirm_screen(q))
 
 
 async def submit_sure(
@@ -503,11 +316,11 @@ async def submit_sure(
 ) -> None:
     q, missing = await questionnaires.submit(user, callback_data.audit)
     if missing:
-        await _show_missing(callback, q, missing)
+        await show(callback, *views.missing_screen(q, missing))
         return
     await state.clear()
     await notices.submitted(q.audit, user, await accounts.get(q.audit.lead_auditor_id))
-    await show(callback, _("q.submitted").format(number=q.audit.number))
+    await show(callback, views.submitted_text(q))
 
 
 def make_router() -> Router:

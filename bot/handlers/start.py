@@ -12,9 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import CommandMenus
 from bot.config import Settings
 from bot.domain.models import User
-from bot.keyboards.menu import menu_keyboard, menu_text
 from bot.middlewares import profile_of
 from bot.services.accounts import AccountService
+from bot.ui import show
+from bot.views import help as views
 
 
 async def start(
@@ -51,7 +52,7 @@ async def start(
 
 async def _greet(message: Message, user: User, state: FSMContext, menus: CommandMenus) -> None:
     await state.clear()
-    await message.answer(menu_text(user), reply_markup=menu_keyboard(user))
+    await show(message, *views.menu_screen(user))
     menus.refresh(user)
 
 

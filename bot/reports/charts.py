@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from io import BytesIO
+from typing import Any
 
 import matplotlib
 
@@ -17,6 +18,7 @@ matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend on a ser
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 from bot.reports.model import Gettext, format_percent
 
@@ -35,7 +37,7 @@ PALETTE = [
     "#B5B02A",
     "#1FA5B8",
 ]
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 18,
     "axes.labelsize": 20,

@@ -20,7 +20,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
@@ -194,7 +194,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = self._runner.addresses[0][1]  # the one socket, on the port the OS chose
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
@@ -262,10 +262,12 @@ class FakeTelegram:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
-                if part.filename:  # type: ignore[union-attr]
-                    files[part.name] = (await part.read(), part.filename)  # type: ignore[union-attr]
+                # aiogram sends a flat form of named fields: no nested multipart, no nameless part
+                assert isinstance(part, BodyPartReader) and part.name is not None
+                if part.filename:
+                    files[part.name] = (await part.read(), part.filename)
                 else:
-                    params[part.name] = await part.text()  # type: ignore[union-attr]
+                    params[part.name] = await part.text()
         else:
             params.update(await request.post())
             params.update(request.query)

@@ -19,17 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from bot.domain.audits import AuditDraft, Objective
-from bot.domain.checklists import (
-    AnswerType,
-    Checklist,
-    Question,
-    evidence_required,
-    is_nonconforming,
-)
+from bot.domain.checklists import AnswerType, Checklist, Question
 from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
+from bot.domain.scoring import evidence_required, is_nonconforming
 from bot.services.accounts import Profile
 from bot.services.nonconformities import ReportDraft
 from bot.storage.users import UserRepo

@@ -78,7 +78,7 @@ class Sandbox:
         return self.data_dir / DATABASE_FILE
 
     def settings(self) -> Settings:
-        return Settings(  # type: ignore[call-arg]
+        return Settings(
             _env_file=None,
             bot_token=TOKEN,
             telegram_api_url=self.api.url,

@@ -18,7 +18,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
     def t(key: str) -> str:
         return i18n.gettext(key, locale=locale)
 
-    def days(key: str, n: int) -> str:
+    def plural(key: str, n: int) -> str:
+        """bot.views.common.plural for the recipient's locale, not the current one."""
         return i18n.gettext(key, key, n, locale=locale).format(n=n)
 
     p = due.params
@@ -27,11 +28,11 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
     if due.kind is Kind.AUDIT_OPENED:
         text = t("audit.opened_notice").format(
             number=p["number"], title=html.quote(p["title"]), deadline=p["deadline"],
-            total=p["total"], answered=p["answered"],
+            questions=plural("templates.questions", p["total"]),
         )  # fmt: skip
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind is Kind.QUESTIONNAIRE_DUE:
-        when = days("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+        when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
         text = t("reminder.questionnaire_due").format(
             number=p["number"], title=html.quote(p["title"]), when=when, deadline=p["deadline"],
             answered=p["answered"], total=p["total"],
@@ -43,7 +44,7 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
     elif due.kind is Kind.AUDIT_SOON:
         text = t("reminder.audit_soon").format(
             number=p["number"], title=html.quote(p["title"]), start=p["start"],
-            when=days("reminder.in_days", p["days"]),
+            when=plural("reminder.in_days", p["days"]),
         )  # fmt: skip
         if p.get("auditor"):
             rows = [
@@ -55,11 +56,11 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             ]
     elif due.kind in (Kind.CAPA_DUE, Kind.CAPA_OVERDUE):
         if due.kind is Kind.CAPA_DUE:
-            when = days("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+            when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
             text = t("reminder.capa_due").format(number=p["number"], due=p["due"], when=when)
         else:
             text = t("reminder.capa_overdue").format(
-                number=p["number"], due=p["due"], late=days("nc.days_overdue", p["days"])
+                number=p["number"], due=p["due"], late=plural("nc.days_overdue", p["days"])
             )
         rows = [
             [
@@ -70,18 +71,18 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         ]
     elif due.kind is Kind.ESCALATION:
         text = t("reminder.escalation").format(
-            number=p["number"], late=days("nc.days_overdue", p["days"]),
+            number=p["number"], late=plural("nc.days_overdue", p["days"]),
             responsible=html.quote(p["responsible"]), department=html.quote(p["department"]),
         )  # fmt: skip
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
     elif due.kind is Kind.UNVERIFIED:
         text = t("reminder.unverified").format(
-            number=p["number"], waiting=days("reminder.days", p["days"])
+            number=p["number"], waiting=plural("reminder.days", p["days"])
         )
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
     elif due.kind in (Kind.UNASSIGNED, Kind.UNCLASSIFIED, Kind.NO_VERDICT):
         text = t(f"reminder.{due.kind.value}").format(
-            number=p["number"], waiting=days("reminder.days", p["days"])
+            number=p["number"], waiting=plural("reminder.days", p["days"])
         )
         rows = [[button(t("nc.open"), NcCB(action=NcView.OPEN, id=due.object_id))]]
     elif due.kind is Kind.RECHECK:

@@ -31,7 +31,7 @@ def compute_due(
 
     def add(kind: Kind, object_id: int, user_id: int | None, slot: str, **params: object) -> None:
         if user_id in people and (kind.value, object_id, user_id) not in snoozed:
-            due.append(Due(kind, object_id, user_id, slot, params))  # type: ignore[arg-type]
+            due.append(Due(kind, object_id, user_id, slot, params))
 
     audits = AuditRepo(conn)
     for audit in audits.with_status((AuditStatus.PLANNED, AuditStatus.OPEN)):
@@ -141,13 +141,13 @@ def compute_due(
                 )  # fmt: skip
 
     weekday, hour, minute = settings.digest_at
-    slot = digest_slot(now, zone, weekday, hour, minute)
-    if slot is not None:
+    digest = digest_slot(now, zone, weekday, hour, minute)
+    if digest is not None:
         readers = [u.id for u in people.values() if u.has(Role.MANAGER, Role.OBSERVER)]
         if readers:
             params = _digest(conn, now, settings, overdue_by_department)
             for user_id in readers:
-                add(Kind.DIGEST, 0, user_id, slot, **params)
+                add(Kind.DIGEST, 0, user_id, digest, **params)
     return {d.key: d for d in due}
 
 

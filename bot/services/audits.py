@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -17,10 +17,10 @@ from bot.domain.audits import (
     Objective,
     Respondent,
 )
-from bot.domain.checklists import compute_results
 from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.domain.scoring import compute_results
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.storage.answers import AnswerRepo
@@ -60,14 +60,16 @@ def check_auditor(auditor: User, department_id: int | None) -> None:
 
 
 class AuditService:
-    def __init__(self, db: Database, clock: Clock, templates: TemplateService, tz: object) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, templates: TemplateService, tz: ZoneInfo
+    ) -> None:
         self.db = db
         self.clock = clock
         self.templates = templates
         self.tz = tz
 
     def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)  # type: ignore[arg-type]
+        return local_today(self.clock.now(), self.tz)
 
     async def plan(self, actor: User, draft: AuditDraft) -> Audit:
         """Creates the audit from a finished draft, re-checking every rule: the wizard
@@ -132,9 +134,9 @@ class AuditService:
         """Opens every planned audit whose start date has come; returns them with the
         respondents to tell. Safe to run again: an open audit is not opened twice."""
         today = self.today()
-        opened = []
+        opened: list[tuple[Audit, list[Respondent]]] = []
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> None:
             repo, log = AuditRepo(conn), EventLog(conn)
             for audit in repo.due_to_open(today):
                 now = self.clock.now()
@@ -148,7 +150,7 @@ class AuditService:
         return opened
 
     async def get(self, audit_id: int) -> Audit:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Audit | None:
             return AuditRepo(conn).get(audit_id)
 
         audit = await self.db.run(work)
@@ -164,13 +166,13 @@ class AuditService:
         return audit
 
     async def program(self, year: int) -> list[Audit]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[Audit]:
             return AuditRepo(conn).in_year(year)
 
         return await self.db.run(work)
 
     async def running(self, user: User) -> list[Audit]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[Audit]:
             repo = AuditRepo(conn)
             if user.has(Role.MANAGER):
                 return repo.with_status(ACTIVE)
@@ -179,13 +181,13 @@ class AuditService:
         return await self.db.run(work)
 
     async def respondents(self, audit_id: int) -> list[Respondent]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[Respondent]:
             return AuditRepo(conn).respondents(audit_id)
 
         return await self.db.run(work)
 
     async def answers(self, audit_id: int) -> list[AnswerRecord]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[AnswerRecord]:
             return AnswerRepo(conn).all_for_audit(audit_id)
 
         return await self.db.run(work)
@@ -196,7 +198,7 @@ class AuditService:
         audit = await self.get_to_run(actor, audit_id)
         checklist = await self.templates.checklist(audit.template_id)
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Audit | None:
             repo = AuditRepo(conn)
             current = repo.get(audit_id)
             assert current is not None
@@ -233,7 +235,7 @@ class AuditService:
         if not actor.has(Role.MANAGER):
             raise Refused("audits.not_yours")
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Audit | None:
             repo = AuditRepo(conn)
             audit = repo.get(audit_id)
             if audit is None:

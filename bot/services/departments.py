@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -39,13 +38,13 @@ class DepartmentService:
         self.people_changed = people_changed  # a head's roles and a department's name change
 
     async def list(self) -> list[Department]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[Department]:
             return DepartmentRepo(conn).list()
 
         return await self.db.run(work)
 
     async def get(self, department_id: int) -> Department:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Department | None:
             return DepartmentRepo(conn).get(department_id)
 
         found = await self.db.run(work)
@@ -56,7 +55,7 @@ class DepartmentService:
     async def add(self, actor: User, raw_name: str) -> Department:
         name = clean_name(raw_name)
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Department | None:
             repo = DepartmentRepo(conn)
             if repo.name_taken(name):
                 raise Refused("departments.name_taken", name=name)
@@ -74,7 +73,7 @@ class DepartmentService:
     async def rename(self, actor: User, department_id: int, raw_name: str) -> Department:
         name = clean_name(raw_name)
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Department | None:
             repo = DepartmentRepo(conn)
             current = repo.get(department_id)
             if current is None:
@@ -103,7 +102,7 @@ class DepartmentService:
         department at most, so a previous headship of his is cleared."""
         now = self.clock.now()
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Department | None:
             repo, users, log = DepartmentRepo(conn), UserRepo(conn), EventLog(conn)
             current = repo.get(department_id)
             if current is None:

@@ -12,11 +12,12 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import Audit, AuditStatus
-from bot.domain.checklists import Checklist, Question, is_nonconforming
+from bot.domain.checklists import Checklist, Question
 from bot.domain.findings import Facts, Finding, FindingKind, question_facts
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity, Source
 from bot.domain.roles import Role
+from bot.domain.scoring import is_nonconforming
 from bot.services.errors import Refused
 from bot.services.nonconformities import NcService, clean
 from bot.services.templates import TemplateService

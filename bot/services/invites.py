@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -36,7 +35,7 @@ class InviteService:
         now = self.clock.now()
         token = new_token()
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> Invite | None:
             if department_id is not None and DepartmentRepo(conn).get(department_id) is None:
                 raise Refused("departments.not_found")
             repo = InviteRepo(conn)
@@ -60,7 +59,7 @@ class InviteService:
         return token, invite
 
     async def usable(self) -> list[Invite]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[Invite]:
             return InviteRepo(conn).usable(self.clock.now())
 
         return await self.db.run(work)
@@ -68,7 +67,7 @@ class InviteService:
     async def revoke(self, actor: User, invite_id: int) -> None:
         now = self.clock.now()
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> None:
             if not InviteRepo(conn).revoke(invite_id, now):
                 raise Refused("invite.not_found")
             EventLog(conn).add(now, actor.id, INVITE, invite_id, "revoked")

@@ -236,9 +236,10 @@ class NcService:
         return await self.db.run(lambda conn: UserRepo(conn).get(user_id))
 
     async def default_responsible(self, nc: Nonconformity) -> int | None:
-        if nc.department_id is None:
+        department_id = nc.department_id
+        if department_id is None:
             return None
-        department = await self.db.run(lambda conn: DepartmentRepo(conn).get(nc.department_id))
+        department = await self.db.run(lambda conn: DepartmentRepo(conn).get(department_id))
         return department.head_user_id if department else None
 
     # -- the workflow --------------------------------------------------------------------

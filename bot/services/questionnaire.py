@@ -17,14 +17,9 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
-from bot.domain.checklists import (
-    AnswerType,
-    Checklist,
-    Question,
-    evidence_required,
-    normalize_answer,
-)
+from bot.domain.checklists import AnswerType, Checklist, Question
 from bot.domain.models import User
+from bot.domain.scoring import evidence_required, normalize_answer
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.storage.answers import AnswerRepo
@@ -108,7 +103,7 @@ class QuestionnaireService:
         self._answers_lock = threading.Lock()  # read in the database thread, kept in both
 
     async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> list[tuple[Audit, Respondent]]:
             return AuditRepo(conn).open_for(user.id)
 
         found = await self.db.run(work)
@@ -277,7 +272,7 @@ class QuestionnaireService:
     async def submit(self, user: User, audit_id: int) -> tuple[Questionnaire, list[int]]:
         """Freezes the answers; returns the blocking questions instead when some remain."""
 
-        def work(conn: Connection) -> Any:
+        def work(conn: Connection) -> tuple[Questionnaire, list[int]]:
             questionnaire = self._load(conn, user, audit_id)
             if questionnaire.submitted:
                 raise Refused("questionnaire.submitted")

@@ -15,12 +15,13 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
-from bot.domain.checklists import Checklist, is_nonconforming, score
+from bot.domain.checklists import Checklist
 from bot.domain.dates import local_today
 from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
 from bot.domain.nonconformities import NcFilter, NcStatus, Nonconformity, Viewer
 from bot.domain.roles import Role
+from bot.domain.scoring import is_nonconforming, score
 from bot.domain.summaries import Period, Summary, period_bounds, previous_bounds, summarize
 from bot.reports.model import (
     ActionRow,
@@ -209,12 +210,8 @@ class ReportService:
                 given = [r for r in records if r.question_id == question.id and r.value is not None]
                 values: dict[str, int] = {}
                 for record in given:
-                    shown = (
-                        translate("answer", record.value)
-                        if record.value in ("yes", "no", "na")
-                        else record.value
-                    )
-                    values[shown or ""] = values.get(shown or "", 0) + 1
+                    shown = translate("answer", record.value or "")
+                    values[shown] = values.get(shown, 0) + 1
                 summary = "; ".join(f"{value} — {count}" for value, count in values.items())
                 findings.append(
                     Finding(
@@ -301,9 +298,7 @@ def _answer_rows(
                 for question in section.questions:
                     number += 1
                     if question.id == question_id:
-                        shown = value
-                        if value in ("yes", "no", "na"):
-                            shown = translate("answer", value)
+                        shown = translate("answer", value)
                         facts[key] = (
                             section.title, number, question.clause, question.text, shown,
                             score(question, value), is_nonconforming(question, value),

@@ -8,7 +8,8 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import TemplateInfo
-from bot.domain.checklists import Checklist, dump_yaml, load_shipped, parse_checklist
+from bot.domain.checklist_files import dump_yaml, load_shipped, parse_checklist
+from bot.domain.checklists import Checklist
 from bot.domain.models import User
 from bot.services.errors import Refused
 from bot.storage.db import Database

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from bot.domain.audits import AnswerRecord
+from bot.storage.db import inserted_id
 from bot.storage.schema import answers
 
 _COLUMNS = (
@@ -76,7 +77,7 @@ class AnswerRepo:
                 "updated_at": now,
                 **values,
             }
-            return int(self.conn.execute(_INSERT, row).inserted_primary_key[0])
+            return inserted_id(self.conn.execute(_INSERT, row))
         self.conn.execute(
             update(answers).where(answers.c.id == before.id).values(updated_at=now, **values)
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, update
 
 from bot.domain.audits import Audit, AuditStatus, Respondent, audit_number
+from bot.storage.db import inserted_id
 from bot.storage.schema import (
     answers,
     audit_respondents,
@@ -20,7 +21,7 @@ from bot.storage.schema import (
 _lead = users.alias("lead")
 
 
-def _select():  # type: ignore[no-untyped-def]
+def _select() -> Select[*tuple[Any, ...]]:
     return (
         select(
             audits.c.id,
@@ -111,7 +112,7 @@ class AuditRepo:
                 created_at=now,
             )
         )
-        audit_id = int(result.inserted_primary_key[0])
+        audit_id = inserted_id(result)
         self.conn.execute(
             insert(audit_respondents),
             [{"audit_id": audit_id, "user_id": user_id} for user_id in respondent_ids],

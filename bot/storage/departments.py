@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Select, func, insert, select, update
 
 from bot.domain.models import Department
+from bot.storage.db import inserted_id
 from bot.storage.schema import departments, users
 
 
-def _query():  # type: ignore[no-untyped-def]
+def _query() -> Select[*tuple[Any, ...]]:
     staff = (
         select(func.count())
         .where(users.c.department_id == departments.c.id, users.c.is_active.is_(True))
@@ -48,7 +51,7 @@ class DepartmentRepo:
 
     def add(self, name: str, now: datetime) -> int:
         result = self.conn.execute(insert(departments).values(name=name, created_at=now))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def rename(self, department_id: int, name: str) -> None:
         self.conn.execute(
@@ -62,7 +65,8 @@ class DepartmentRepo:
             .values(head_user_id=user_id)
         )
 
-    def headed_by(self, user_id: int) -> list[int]:
+    # builtins.list: in this class, `list` is the method above
+    def headed_by(self, user_id: int) -> builtins.list[int]:
         rows = self.conn.execute(
             select(departments.c.id).where(departments.c.head_user_id == user_id)
         )

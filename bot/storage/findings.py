@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from bot.domain.findings import Finding, FindingKind
+from bot.storage.db import inserted_id
 from bot.storage.schema import audit_findings
 
 f = audit_findings
@@ -45,7 +46,7 @@ class FindingRepo:
             "facts": facts,
             "nc_id": nc_id,
         }
-        return int(self.conn.execute(insert(f).values(**values)).inserted_primary_key[0])
+        return inserted_id(self.conn.execute(insert(f).values(**values)))
 
     def of_audit(self, audit_id: int) -> list[Finding]:
         rows = self.conn.execute(select(f).where(f.c.audit_id == audit_id).order_by(f.c.id))

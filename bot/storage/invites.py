@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from bot.domain.models import Invite
 from bot.domain.roles import Role, format_roles, parse_roles
+from bot.storage.db import inserted_id
 from bot.storage.schema import departments, invites
 
 _COLUMNS = (
@@ -23,8 +25,8 @@ _COLUMNS = (
 )
 
 
-def _invite(row: object) -> Invite:
-    data = dict(row._mapping)  # type: ignore[attr-defined]
+def _invite(row: Row[*tuple[Any, ...]]) -> Invite:
+    data = dict(row._mapping)
     data["roles"] = parse_roles(data["roles"])
     return Invite(**data)
 
@@ -33,7 +35,7 @@ class InviteRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _select(self):  # type: ignore[no-untyped-def]
+    def _select(self) -> Select[*tuple[Any, ...]]:
         return select(*_COLUMNS).outerjoin(departments, departments.c.id == invites.c.department_id)
 
     def add(
@@ -57,7 +59,7 @@ class InviteRepo:
                 created_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def by_hash(self, token_hash: str) -> Invite | None:
         row = (self.conn.execute(self._select().where(invites.c.token_hash == token_hash))).first()

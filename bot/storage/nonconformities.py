@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from bot.domain.nonconformities import (
     OPEN_STATUSES,
@@ -18,6 +29,7 @@ from bot.domain.nonconformities import (
     nc_number,
 )
 from bot.domain.roles import Role
+from bot.storage.db import inserted_id
 from bot.storage.schema import (
     audits,
     departments,
@@ -32,7 +44,7 @@ _responsible = users.alias("responsible")
 _verifier = users.alias("verifier")
 
 
-def _select():  # type: ignore[no-untyped-def]
+def _select() -> Select[*tuple[Any, ...]]:
     return (
         select(
             nc,
@@ -118,7 +130,7 @@ class NcRepo:
             "done_evidence": [],
             **values,
         }
-        return int(self.conn.execute(insert(nc).values(**row)).inserted_primary_key[0])
+        return inserted_id(self.conn.execute(insert(nc).values(**row)))
 
     def get(self, nc_id: int) -> Nonconformity | None:
         row = self.conn.execute(_select().where(nc.c.id == nc_id)).first()

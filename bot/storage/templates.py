@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from bot.domain.audits import TemplateInfo
+from bot.storage.db import inserted_id
 from bot.storage.schema import checklist_templates as templates
 
 _INFO = (
@@ -87,4 +88,4 @@ class TemplateRepo:
                 created_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)

@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.storage.db import inserted_id
 from bot.storage.schema import departments, user_roles, users
 
 _COLUMNS = (
@@ -30,9 +31,9 @@ class UserRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _load(self, where: object, *, order: bool = False) -> list[User]:
+    def _load(self, where: ColumnElement[bool], *, order: bool = False) -> list[User]:
         query = select(*_COLUMNS).outerjoin(departments, departments.c.id == users.c.department_id)
-        query = query.where(where)  # type: ignore[arg-type]
+        query = query.where(where)
         if order:
             query = query.order_by(users.c.is_active.desc(), users.c.full_name, users.c.id)
         rows = (self.conn.execute(query)).all()
@@ -68,7 +69,7 @@ class UserRepo:
         return self._load(users.c.is_active.is_(True) | users.c.commands_hash.is_not(None))
 
     def active(self, department_id: int | None = None) -> list[User]:
-        where = users.c.is_active.is_(True)
+        where: ColumnElement[bool] = users.c.is_active.is_(True)
         if department_id is not None:
             where = where & (users.c.department_id == department_id)
         return self._load(where, order=True)
@@ -94,7 +95,7 @@ class UserRepo:
                 created_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def set_roles(self, user_id: int, roles: Iterable[Role]) -> None:
         self.conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))

@@ -4,17 +4,18 @@ trigger, what was recorded, and the buttons to record one finding per question."
 from __future__ import annotations
 
 from aiogram import html
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import AuditAction, AuditCB, FindingAction, FindingCB
 from bot.domain.findings import Facts, Finding, FindingKind
+from bot.domain.nonconformities import Nonconformity
 from bot.keyboards.pages import button
 from bot.services.findings import AuditFindings
 from bot.views.answers import shorten
-from bot.views.nc import value_label
+from bot.views.nc import Screen, markup
+from bot.views.reports import value_label
 
-Screen = tuple[str, InlineKeyboardMarkup]
 ROW = 6
 MARKS = {
     FindingKind.NONCONFORMITY: "🚩",
@@ -83,7 +84,7 @@ def overview_screen(of: AuditFindings) -> Screen:
         for kind in NOTES
     ]
     rows.append([button(_("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))])
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+    return "\n".join(lines), markup(rows)
 
 
 def question_screen(of: AuditFindings, index: int) -> Screen:
@@ -145,9 +146,17 @@ def question_screen(of: AuditFindings, index: int) -> Screen:
             ]
         )
     rows.append([button(_("findings.back"), FindingCB(action=FindingAction.LIST, audit=audit.id))])
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+    return "\n".join(lines), markup(rows)
 
 
 def note_question(kind: FindingKind, index: int | None) -> str:
     where = _("findings.of_question").format(n=index + 1) if index is not None else ""
     return _(f"findings.ask.{kind.value}").format(where=where)
+
+
+def raised_alert(nc: Nonconformity) -> str:
+    """A pop-up (plain text) over the question: the NC's number and who is responsible."""
+    text = _("findings.raised_nc").format(number=nc.number)
+    if nc.responsible_name:
+        text += " " + _("findings.raised_to").format(name=nc.responsible_name)
+    return text

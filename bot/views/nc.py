@@ -1,4 +1,5 @@
-"""How a nonconformity reads on a phone: its card, its lists, and the screens of its workflow.
+"""How a nonconformity reads on a phone: its card, its list line, and the screens of its
+workflow (the plan among them). The lists are in views.nc_list, /report in views.nc_report.
 
 Action buttons carry the card's revision (`v`): a tap on an older card is recognised by the
 service and answered with the card as it is now.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -25,8 +27,9 @@ from bot.domain.nonconformities import (
     Severity,
     days_left,
 )
+from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button
-from bot.services.nonconformities import SimilarNc
+from bot.services.nonconformities import HistoryLine, SimilarNc
 from bot.views.answers import shorten
 from bot.views.common import plural
 
@@ -82,11 +85,6 @@ def status_text(status: NcStatus) -> str:
 
 def severity_text(severity: Severity) -> str:
     return _(f"nc.severity.{severity.value}")
-
-
-def value_label(value: str) -> str:
-    """An answer value as a person reads it: yes/no/n.a. in his language, others as given."""
-    return _(f"value.{value}") if value in ("yes", "no", "na") else value
 
 
 def finding_text(finding: dict[str, Any], audit_number: str | None) -> str:
@@ -236,8 +234,32 @@ def card_keyboard(
     return markup(rows)
 
 
+def card_screen(
+    nc: Nonconformity,
+    today: date,
+    actions: list[NcAction],
+    similar: list[SimilarNc] | None = None,
+    may_link: bool = False,
+) -> Screen:
+    """The card with a button for each action this person may take on it now."""
+    return card_text(nc, today, similar), card_keyboard(nc, actions, similar, may_link)
+
+
 def open_button(nc: Nonconformity, label: str) -> InlineKeyboardMarkup:
     return markup([[button(label, NcCB(action=NcView.OPEN, id=nc.id))]])
+
+
+def nc_question(key: str, nc: Nonconformity) -> str:
+    """A step's question (`key`) about this NC, which it names by its number."""
+    return _(key).format(number=nc.number)
+
+
+def evidence_files(nc: Nonconformity) -> list[tuple[dict[str, Any], str]]:
+    """Every file kept with the NC and its caption: the report's, the work's, the verdict's."""
+    items = [(item, "nc.evidence_caption") for item in nc.evidence]
+    items += [(item, "nc.done_evidence_caption") for item in nc.done_evidence]
+    items += [(item, "nc.verdict_evidence_caption") for item in nc.verdict_evidence]
+    return [(item, _(key).format(number=nc.number)) for item, key in items]
 
 
 # -- classification and the responsible -----------------------------------------------------
@@ -293,6 +315,17 @@ def responsible_screen(
     return text, markup(rows)
 
 
+def found_screen(nc: Nonconformity, found: list[User], head_id: int | None, typed: str) -> Screen:
+    """The people whose names hold the typed text, to choose the responsible from."""
+    title = _("nc.pick.found").format(text=html.quote(typed), count=len(found))
+    return responsible_screen(nc, found, head_id, title)
+
+
+def already_responsible(person: User) -> str:
+    """Said in a pop-up, which is plain text: the name is not quoted."""
+    return _("nc.already_responsible").format(name=person.full_name)
+
+
 def departments_screen(nc: Nonconformity, departments: list[Department]) -> Screen:
     rows = [[button(d.name, act(NcView.ASSIGN, nc, f"d{d.id}"))] for d in departments]
     rows.append([button(_("common.back"), act(NcView.ASSIGN, nc))])
@@ -307,7 +340,42 @@ def reassign_screen(nc: Nonconformity, person: User) -> str:
     )
 
 
+# -- due dates and done ----------------------------------------------------------------------
+
+
+def new_due_screen(nc: Nonconformity, today: date) -> Screen:
+    """The new due date the responsible asks for: a calendar from today."""
+    text = _("nc.ask_new_due").format(number=nc.number)
+    return text, calendar_keyboard(today.year, today.month, today)
+
+
+def due_reason_question(day: date) -> str:
+    return _("nc.ask_due_reason").format(date=format_date(day))
+
+
+def _finish_done(nc_id: int) -> InlineKeyboardMarkup:
+    finish = NcCB(action=NcView.DONE, id=nc_id, arg="finish")
+    return markup([[button(_("nc.do.done_finish"), finish)]])
+
+
+def done_question(nc: Nonconformity) -> Screen:
+    """What was done (a note, files); the button marks it done once the note is there."""
+    return _("nc.ask_done").format(number=nc.number), _finish_done(nc.id)
+
+
+def done_note_saved(nc_id: int) -> Screen:
+    return _("nc.done_note_saved"), _finish_done(nc_id)
+
+
+def done_evidence_saved(nc_id: int, count: int) -> Screen:
+    return _("nc.done_evidence_saved").format(count=count), _finish_done(nc_id)
+
+
 # -- effectiveness ---------------------------------------------------------------------------
+
+
+def effective_question(nc: Nonconformity) -> str:
+    return _("nc.ask_effective").format(number=nc.number)
 
 
 def recheck_screen(nc: Nonconformity, note: str, pieces: int, recheck_days: int) -> Screen:
@@ -322,10 +390,42 @@ def recheck_screen(nc: Nonconformity, note: str, pieces: int, recheck_days: int)
     return text, markup(rows)
 
 
+def effective_evidence_saved(count: int) -> str:
+    """Files came before the justification: it is still needed."""
+    return _("nc.effective.evidence_saved").format(count=count)
+
+
 # -- the plan: five whys, the action, the due date; every field editable ------------------
 
 
 PLAN_FIELDS = ("correction", "whys", "action", "due")
+
+
+def _skip_correction() -> InlineKeyboardMarkup:
+    skip = PlanNcCB(action=PlanNcAction.NO_CORRECTION)
+    return markup([[button(_("nc.plan.no_correction"), skip)]])
+
+
+def correction_question(nc: Nonconformity) -> Screen:
+    """The plan's first step: the correction (what was done at once), which may be none."""
+    return _("nc.plan.ask_correction").format(number=nc.number), _skip_correction()
+
+
+def correction_edit_question() -> Screen:
+    return _("nc.plan.edit_ask_correction"), _skip_correction()
+
+
+def _plan_keyboard() -> InlineKeyboardMarkup:
+    edit = [
+        button(_(f"nc.plan.edit_{field}"), PlanNcCB(action=PlanNcAction.EDIT, field=field))
+        for field in PLAN_FIELDS
+    ]
+    rows = [
+        edit[:2],
+        edit[2:],
+        [button(_("nc.plan.confirm"), PlanNcCB(action=PlanNcAction.CONFIRM))],
+    ]
+    return markup(rows)
 
 
 def plan_summary(data: dict[str, Any]) -> Screen:
@@ -337,16 +437,12 @@ def plan_summary(data: dict[str, Any]) -> Screen:
         action=html.quote(data.get("action") or "—"),
         due=format_date(date.fromisoformat(due)) if due else "—",
     )
-    edit = [
-        button(_(f"nc.plan.edit_{field}"), PlanNcCB(action=PlanNcAction.EDIT, field=field))
-        for field in PLAN_FIELDS
-    ]
-    rows = [
-        edit[:2],
-        edit[2:],
-        [button(_("nc.plan.confirm"), PlanNcCB(action=PlanNcAction.CONFIRM))],
-    ]
-    return text, markup(rows)
+    return text, _plan_keyboard()
+
+
+def use_buttons_screen() -> Screen:
+    """Text typed at the summary: the plan's buttons again, under a word about them."""
+    return _("nc.plan.use_buttons"), _plan_keyboard()
 
 
 def why_question(whys: list[str], suggestions: list[str]) -> Screen:
@@ -366,19 +462,25 @@ def why_question(whys: list[str], suggestions: list[str]) -> Screen:
     return text, markup(rows)
 
 
-def due_question(suggested: date | None) -> str:
+def due_question(suggested: date | None, today: date) -> Screen:
+    """The plan's due date: a calendar from today, and the date the severity suggests
+    (when it has not passed) to take in one tap."""
     text = _("nc.plan.ask_due")
+    keyboard = calendar_keyboard(today.year, today.month, today)
     if suggested is not None:
         text += "\n" + _("nc.plan.suggested_due").format(date=format_date(suggested))
-    return text
+        label = _("nc.plan.take_due").format(date=format_date(suggested))
+        take = [button(label, PlanNcCB(action=PlanNcAction.DEFAULT_DUE))]
+        keyboard = markup([take, *keyboard.inline_keyboard])
+    return text, keyboard
 
 
-def history_screen(
-    nc: Nonconformity, entries: list[tuple[str, str, str, dict[str, Any]]]
-) -> Screen:
-    """Who did what when: (moment, who, action, event data) per line, oldest first."""
+def history_screen(nc: Nonconformity, entries: list[HistoryLine], tz: ZoneInfo) -> Screen:
+    """Who did what when, oldest first, in the school's time zone."""
     lines = [_("nc.history_title").format(number=nc.number), ""]
-    for moment, who, action, data in entries:
+    for entry in entries:
+        moment = entry.event.at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+        who, action, data = entry.actor_name or _("nc.system"), entry.event.action, entry.event.data
         before, after = data.get("from"), data.get("to")
         change = ""
         if before and after and before != after:
