@@ -116,8 +116,8 @@ def shipped() -> list[Checklist]:
 
 def test_all_shipped_templates_parse(shipped: list[Checklist]) -> None:
     files = sorted(TEMPLATES_DIR.glob("*/*.yaml"))
-    assert len(files) == 12
-    assert len(shipped) == 12
+    assert len(files) == 26
+    assert len(shipped) == 26
     for path, checklist in zip(files, shipped, strict=True):
         assert checklist.code == path.stem
         assert checklist.language == path.parent.name
@@ -130,7 +130,7 @@ def test_russian_and_english_templates_match(shipped: list[Checklist]) -> None:
     for checklist in shipped:
         by_language[checklist.language][checklist.code] = checklist
     assert set(by_language["ru"]) == set(by_language["en"])
-    assert len(by_language["ru"]) == 6
+    assert len(by_language["ru"]) == 13
     for code, ru in by_language["ru"].items():
         en = by_language["en"][code]
         assert ru.version == en.version
