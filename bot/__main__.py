@@ -59,6 +59,10 @@ async def serve_webhook(settings: Settings) -> None:
 
 def start_failure(error: BaseException, settings: Settings) -> str | None:
     """The one line an administrator needs when the bot cannot start, or None for a bug."""
+    from bot.storage.lock import DatabaseInUse
+
+    if isinstance(error, DatabaseInUse):  # found before aiogram was imported: keep it so
+        return f"{error}: stop it first (one bot per database)."
     from aiogram.exceptions import (
         TelegramConflictError,
         TelegramNetworkError,
@@ -66,10 +70,6 @@ def start_failure(error: BaseException, settings: Settings) -> str | None:
         TelegramUnauthorizedError,
     )
 
-    from bot.storage.lock import DatabaseInUse
-
-    if isinstance(error, DatabaseInUse):
-        return f"{error}: stop it first (one bot per database)."
     if isinstance(error, TelegramUnauthorizedError):
         return "Telegram refused BOT_TOKEN (401 Unauthorized): copy the token from @BotFather."
     if isinstance(error, TelegramConflictError):
@@ -93,9 +93,13 @@ def run(settings: Settings) -> None:
     else:
 
         async def polling() -> None:
+            from bot.storage.lock import ProcessLock
+
+            # Before aiogram's import (seconds): a second bot is refused at once.
+            lock = ProcessLock(settings.database_path).acquire()
             from bot.app import create_app, run_polling
 
-            await run_polling(await create_app(settings))
+            await run_polling(await create_app(settings, lock=lock))
 
         main_coroutine = polling()
     try:

@@ -47,10 +47,12 @@ STOP_WAIT = 10.0  # seconds a stop waits for running handlers and queued message
 
 
 def create_bot(settings: Settings, outbound: Outbound | None = None) -> Bot:
-    session = BotSession(timeout=settings.telegram_timeout)
+    # One session: each builds its own TLS context (certifi's bundle, ~45 ms).
     if settings.telegram_api_url != TELEGRAM_API:
         api = TelegramAPIServer.from_base(settings.telegram_api_url)
         session = BotSession(api=api, timeout=settings.telegram_timeout)
+    else:
+        session = BotSession(timeout=settings.telegram_timeout)
     session.middleware(outbound or Outbound(settings.send_rate, settings.chat_send_rate))
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -99,9 +101,14 @@ class App:
             self.lock.release()
 
 
-async def create_app(settings: Settings, clock: Clock | None = None) -> App:
+async def create_app(
+    settings: Settings, clock: Clock | None = None, lock: ProcessLock | None = None
+) -> App:
+    """The bot, ready to serve. `lock`: the database's process lock if the caller already
+    holds it (`python -m bot` takes it before the slow imports, so a second bot is refused
+    at once); else it is taken here."""
     clock = clock or SystemClock()
-    lock = ProcessLock(settings.database_path).acquire()
+    lock = lock or ProcessLock(settings.database_path).acquire()
     try:
         db = Database.sqlite(settings.database_path)
         await db.migrate()

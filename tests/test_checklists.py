@@ -456,6 +456,7 @@ def _nodes(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+@pytest.mark.slow  # 400 parses of damaged YAML in pure-Python PyYAML
 def test_random_mutations_only_ever_raise_checklist_error(caplog: pytest.LogCaptureFixture) -> None:
     rng = random.Random(2024)
     base = valid_data()

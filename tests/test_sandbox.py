@@ -291,6 +291,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.slow  # a real sandbox process
 def test_one_command_starts_the_sandbox_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     port = _free_port()
     data = tmp_path / "sandbox"
