@@ -26,6 +26,8 @@ from bot.scheduler.sender import Sender
 from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
+from bot.services.calendar import CalendarService
+from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.findings import FindingService
 from bot.services.invites import InviteService
@@ -124,7 +126,7 @@ async def create_app(
     inflight = InFlight()
     accounts = AccountService(db, clock, settings.admin_ids)
     templates = TemplateService(db, clock)
-    audits = AuditService(db, clock, templates, settings.tz)
+    audits = AuditService(db, clock, templates, settings.tz, settings.year_start)
     await templates.sync_shipped()
     sweeper = Sweeper(
         bot=bot,
@@ -155,11 +157,13 @@ async def create_app(
         departments=DepartmentService(db, clock, accounts.forget),
         invites=InviteService(db, clock, settings.invite_ttl_days),
         templates=templates,
+        calendar=CalendarService(db, clock, settings.database_path.parent),
         audits=audits,
         questionnaires=QuestionnaireService(db, clock, templates),
         ncs=ncs,
         findings=FindingService(db, clock, templates, ncs),
-        reports=ReportService(db, clock, settings.tz, templates),
+        reports=ReportService(db, clock, settings.tz, templates, settings.year_start),
+        competence=CompetenceService(db, clock, settings.tz, settings.competence_remind_days),
         notices=Notices(sweeper.tell, clock, settings.tz),
         sweeper=sweeper,
         menus=menus,

@@ -255,3 +255,39 @@ class ReportFileAction(StrEnum):
 class ReportFileCB(CallbackData, prefix="rf1"):
     action: ReportFileAction
     audit: Num
+
+
+class CompAction(StrEnum):
+    HOME = "home"
+    ADD = "add"  # id: a requirement to send a certificate for, 0: choose
+    SKIP_HOURS = "skh"
+    FILE = "file"  # id: a record
+    CONFIRM = "ok"
+    REJECT = "rj"
+    REQS = "reqs"
+    REQ = "req"
+    REQ_NEW = "new"
+    REQ_RENAME = "ren"
+    REQ_MONTHS = "mon"
+    REQ_ROLE = "role"  # v: the role to add or remove
+    REQ_COURSE = "crs"
+    REQ_ACTIVE = "act"
+    DEPTS = "depts"
+    MATRIX = "mx"  # id: a department, 0: outside every department
+    XLSX = "xlsx"
+
+
+class CompCB(CallbackData, prefix="k1"):
+    action: CompAction
+    id: Num = 0
+    v: str = ""
+
+
+class SchoolCalAction(StrEnum):
+    SHOW = "show"
+    DOWNLOAD = "dl"
+    UPLOAD = "up"  # the next YAML file is the new calendar
+
+
+class SchoolCalCB(CallbackData, prefix="sc1"):
+    action: SchoolCalAction

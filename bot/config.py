@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.school_calendar import parse_year_start
+
 TELEGRAM_API = "https://api.telegram.org"
 
 
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     audit_reminder_days: Annotated[tuple[int, ...], NoDecode] = (7, 1)
     questionnaire_reminder_days: Annotated[tuple[int, ...], NoDecode] = (2, 0)
     capa_reminder_days: Annotated[tuple[int, ...], NoDecode] = (3, 1)
+    # days before a qualification or training expires: the person and his head
+    competence_remind_days: Annotated[tuple[int, ...], NoDecode] = (90, 30)
     escalation_days: int = Field(default=3, ge=1, le=60)
     verification_wait_days: int = Field(default=2, ge=1, le=60)
     # Severity sets an NC's default due date and when an overdue action is escalated; a
@@ -52,6 +56,7 @@ class Settings(BaseSettings):
     backup_dir: Path = Path("data/backups")
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_time: str = "03:00"
+    school_year_start: str = "09-01"  # month-day: the school year runs from it for a year
 
     @field_validator("bot_token")
     @classmethod
@@ -91,6 +96,16 @@ class Settings(BaseSettings):
             parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
             if not parts or not all(p.isdigit() and int(p) <= 60 for p in parts):
                 raise ValueError("expected days before, separated by commas, e.g. 7,1")
+            return tuple(sorted({int(p) for p in parts}, reverse=True))
+        return value
+
+    @field_validator("competence_remind_days", mode="before")
+    @classmethod
+    def _long_day_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not parts or not all(p.isdigit() and int(p) <= 365 for p in parts):
+                raise ValueError("expected days before, separated by commas, e.g. 90,30")
             return tuple(sorted({int(p) for p in parts}, reverse=True))
         return value
 
@@ -138,6 +153,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from None
         return value
 
+    @field_validator("school_year_start")
+    @classmethod
+    def _year_start(cls, value: str) -> str:
+        month, day = parse_year_start(value)
+        return f"{month:02d}-{day:02d}"
+
     @field_validator("quiet_hours")
     @classmethod
     def _hours_range(cls, value: str) -> str:
@@ -152,6 +173,11 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("expected an http(s):// address")
         return value.rstrip("/") if value else value
+
+    @property
+    def year_start(self) -> tuple[int, int]:
+        """SCHOOL_YEAR_START as (month, day)."""
+        return parse_year_start(self.school_year_start)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+from bot.callbacks import QCB, NcCB, NcView, QAction
 from bot.domain.audits import AuditStatus
+from bot.domain.roles import Role
 from tests.fakeapi import TgUser
-from tests.flows import add_department, join, make_invite
+from tests.flows import add_department, assigned_nc, department, join, make_invite, person
 from tests.harness import BotHarness
 
 MINI = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_bytes()
@@ -66,7 +68,7 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     assert "вопрос 1/6" in reply.text and "п. 8.5.1" in reply.text
     reply = await olga.press("Да")
     assert "Подписан ли журнал инструктажей" in reply.text
-    assert "Для ответа нужно фото или файл (кроме «Неприменимо»)" in reply.text
+    assert "Для ответа нужно фото или файл (кроме «Не применимо»)" in reply.text
     reply = await olga.press("Нет")
     assert "Теперь приложите фото или файл" in reply.text
     reply = await olga.press("Пропустить")
@@ -101,7 +103,7 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     # Igor stops halfway; the bot restarts; he continues where he stopped.
     await igor.press("Начать анкету")
     await igor.press("Нет")
-    reply = await igor.press("Неприменимо")  # moves on: nothing to show for N/A
+    reply = await igor.press("Не применимо")  # moves on: nothing to show for N/A
     assert "Насколько удобен электронный журнал" in reply.text
     await igor.press("Назад")  # he attaches the scan anyway: evidence stays possible
     await igor.press("Фото/файл")
@@ -172,7 +174,7 @@ async def test_not_applicable_never_asks_for_a_photo_and_evidence_follows_the_an
     # Olga: N/A on the evidence question moves straight on, and she submits without a photo.
     await olga.press("Начать анкету")
     await olga.press("Да")
-    reply = await olga.press("Неприменимо")
+    reply = await olga.press("Не применимо")
     assert "Насколько удобен электронный журнал" in reply.text
     await olga.press("4")
     await olga.press("По плану")
@@ -293,3 +295,80 @@ async def test_bad_template_file_is_refused_whole(harness: BotHarness, manager: 
     await manager.press("Скачать YAML")
     document = manager.chat()[mark].document
     assert document and document["file_name"] == "mini_lessons_ru_v2.yaml"
+
+
+async def test_questionnaire_says_only_what_can_be_done(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Olga answers: one mark on her chosen answer, a progress bar that counts as the question
+    number does, no "✅ ✅"; once submitted, the review invites no changes."""
+    olga, _, _ = await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    await plan_audit(manager, "26.11.2026", "04.12.2026", "Мини-проверка уроков")
+    reply = await olga.press("Начать анкету")
+    assert "вопрос 1/6" in reply.text and "▰▰▱▱▱▱▱▱▱▱" in reply.text  # 1 of 6, not 0 answered
+    reply = await olga.press("Да")
+    assert "вопрос 2/6" in reply.text and "▰▰▰▱▱▱▱▱▱▱" in reply.text
+    reply = await olga.press("Назад")
+    assert "Ваш ответ: ✅ Да" in reply.text
+    assert reply.last.buttons[:2] == ["● Да", "❌ Нет"]  # not "● ✅ Да"
+    await olga.press("Пропустить")
+    await olga.press("Не применимо")
+    reply = await olga.press("5")
+    assert "вопрос 4/6" in reply.text and "▰▰▰▰▰▰▰▱▱▱" in reply.text
+    await olga.press("По плану")
+    await olga.send("3")
+    reply = await olga.send("Больше проекторов")
+    assert "Отвечено 6 из 6. Нажмите номер, чтобы изменить ответ." in reply.text
+    assert "1. ✅ Да · Есть ли у вас рабочая программа" in reply.text
+    assert "2. ➖ Не применимо · " in reply.text and "3. ⭐ 5/5 · " in reply.text
+    assert "4. ✅ По плану · " in reply.text and "5. ✅ 3 · " in reply.text
+    assert "✅ ✅" not in reply.text and "✅ ⭐" not in reply.text and "📎" not in reply.text
+    assert "1" in reply.last.buttons and "📨 Отправить анкету" in reply.last.buttons
+    await olga.press("Отправить анкету")
+    await olga.press("Да, отправить")
+
+    # An old "all answers" button: the answers, final, and nothing that pretends to edit.
+    audit = 1
+    reply = await olga.press_data(QCB(action=QAction.REVIEW, audit=audit).pack())
+    assert "Анкета отправлена, ответы зафиксированы" in reply.text
+    assert "Нажмите номер" not in reply.text and "1. ✅ Да · " in reply.text
+    assert reply.last.buttons == ["⬅️ Мои анкеты"]
+    reply = await olga.press_data(QCB(action=QAction.SHOW, audit=audit, q=0).pack())
+    assert reply.alert is None and olga.last.buttons == ["⬅️ Мои анкеты"]  # the same review
+    reply = await olga.press("Мои анкеты")
+    assert "Открытых анкет для вас сейчас нет" in reply.text  # hers is submitted
+
+
+async def test_a_submitted_questionnaire_in_english(harness: BotHarness, manager: TgUser) -> None:
+    olga, _, _ = await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    await plan_audit(manager, "26.11.2026", "04.12.2026", "Мини-проверка уроков")
+    await olga.send("/language")
+    await olga.press("English")
+    await olga.send("/audits")
+    reply = await olga.press("A-2026-001")
+    assert "question 1/6" in reply.text
+    reply = await olga.press("Yes")
+    reply = await olga.press("Back")
+    assert reply.last.buttons[:2] == ["● Yes", "❌ No"]
+    for _ in range(5):
+        await olga.press("Skip")
+    reply = await olga.press_data(QCB(action=QAction.REVIEW, audit=1).pack())
+    assert "Tap a number to change an answer" in reply.text and "1. ✅ Yes · " in reply.text
+    assert "✅ ✅" not in reply.text
+
+
+async def test_done_without_evidence_shows_no_paperclip(harness: BotHarness) -> None:
+    """The head marks an action done with a note only: the card says so, without "(📎 0)"."""
+    dept = await department(harness, "Хозяйственная служба")
+    head_phone, head = await person(harness, 3001, "Иван", {Role.HEAD}, dept)
+    nc = await assigned_nc(harness, head, dept)
+    assert harness.app is not None
+    ncs = harness.app.dispatcher["ncs"]
+    await ncs.plan(head, nc.id, None, ["Нет графика"], "Ввести график", date(2026, 12, 10))
+    await ncs.done(head, nc.id, "Лампа заменена", [])
+    await head_phone.send("/menu")
+    reply = await head_phone.press_data(NcCB(action=NcView.OPEN, id=nc.id).pack())
+    assert "Выполнено: Лампа заменена" in reply.text
+    assert "📎 0" not in reply.text and "(📎" not in reply.text

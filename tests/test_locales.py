@@ -11,6 +11,8 @@ from babel.messages.pofile import read_po
 from bot.domain.audits import AuditStatus, Objective
 from bot.domain.checklist_files import PROBLEM_KEYS
 from bot.domain.checklists import AnswerType
+from bot.domain.competence import DEFAULTS as COMPETENCE_DEFAULTS
+from bot.domain.competence import Status as CompetenceStatus
 from bot.domain.findings import FindingKind
 from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED
@@ -96,6 +98,9 @@ def keys_built_at_run_time() -> set[str]:
     messages = set(Kind) - EVENT_KINDS - {Kind.AUDIT_OPENED, Kind.DIGEST}
     used |= {f"reminder.{k.value}" for k in messages}
     used |= {f"reminder.many.{k.value}" for k in GROUP_SIZES}
+    used |= {f"competence.req.{code}" for code, *_ in COMPETENCE_DEFAULTS}
+    used |= {f"competence.status.{s.value}" for s in CompetenceStatus}
+    used |= {"competence.told.review", "competence.told.confirmed", "competence.told.rejected"}
     return used
 
 

@@ -17,7 +17,8 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
     assert "Главное меню" in reply.text
     assert reply.last.buttons == [
         "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
-        "📊 Сводка", "⏰ Просрочено", "🗓 Программа", "➕ Новый аудит", "🧾 Чек-листы",
+        "📊 Сводка", "⏰ Просрочено", "🗓 Программа", "🎓 Компетентность", "➕ Новый аудит",
+        "🧾 Чек-листы", "📆 Календарь",
         "📥 Выгрузка",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
     ]  # fmt: skip
@@ -110,7 +111,7 @@ async def test_invited_teacher_joins_with_role_and_department(
     assert "Роли: педагог" in text and "Подразделение: МО начальных классов" in text
     assert teacher.last.buttons == [
         "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
-        "🌐 Язык", "❓ Помощь",
+        "🎓 Компетентность", "🌐 Язык", "❓ Помощь",
     ]  # fmt: skip
     assert telegram.chat_commands(teacher.id) == commands_for({Role.TEACHER})
 

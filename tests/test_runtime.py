@@ -56,8 +56,8 @@ async def test_public_and_role_commands_are_registered_per_language(
     scope = json.dumps({"chat_id": MANAGER_ID, "type": "chat"}, sort_keys=True)
     assert [c["command"] for c in telegram.commands[(scope, "")]] == [
         "menu", "help", "language", "cancel", "audits", "report", "actions", "ncr",
-        "program", "summary", "overdue", "export", "newaudit", "templates",
-        "departments", "invite", "users", "backup",
+        "competence", "program", "summary", "overdue", "export", "newaudit", "templates",
+        "calendar", "departments", "invite", "users", "backup",
     ]  # fmt: skip
     calls = len([c for c in telegram.calls if c[0] == "setMyCommands"])
     await manager.send("/start")  # nothing changed: no second call

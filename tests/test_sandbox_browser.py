@@ -193,7 +193,7 @@ def test_teacher_answers_and_manager_sees_the_chart(sandbox_url: str, browser: A
     until(driver, lambda: button(driver, "Да", within="вопрос 1/19"), "question 1").click()
     until(driver, lambda: button(driver, "Да", within="вопрос 2/19"), "question 2").click()
     third = until(driver, lambda: message_with(driver, "вопрос 3/19"), "question 3")
-    assert "2/19" in third.text  # the progress line under the question
+    assert "▰▰▱▱▱▱▱▱▱▱" in third.text  # the progress bar: question 3 of 19
     driver.execute_script("arguments[0].scrollIntoView({block: 'end'});", third)
     teacher = screenshot(driver, "teacher.png")
     if os.environ.get("UPDATE_DOCS") == "1":

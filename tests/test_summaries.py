@@ -191,7 +191,7 @@ async def test_export_workbook_matches_the_data(harness: BotHarness) -> None:
     answers = book["Ответы"]
     assert answers.max_row == 1 + 10  # two respondents x five answered questions
     values = [row[7].value for row in answers.iter_rows(min_row=2)]
-    assert values.count("Да") == 2 and values.count("Неприменимо") == 1
+    assert values.count("Да") == 2 and values.count("Не применимо") == 1
     ncs = book["Несоответствия"]
     assert [c.value for c in ncs["A"][1:]] == ["NC-2026-001", "NC-2026-002", "NC-2026-003"]
     assert ncs.freeze_panes == "A2" and ncs.auto_filter.ref

@@ -34,14 +34,17 @@ class Kind(StrEnum):
     NO_VERDICT = "no_verdict"  # verified, effectiveness not judged: the verifier
     RECHECK = "recheck"  # a closed NC's effectiveness re-check is due: the verifier
     DIGEST = "digest"
+    COMPETENCE_EXPIRING = "competence_expiring"  # N days before: the person and his head
+    COMPETENCE_EXPIRED = "competence_expired"  # the managers
     # Events: someone acted and the next person is told. Their words are kept in the
     # ledger (they cannot be worked out again), and they are never made obsolete.
     NC_EVENT = "nc_event"
     SUBMITTED = "submitted"
     NUDGE = "nudge"
+    COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
 
 
-EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE})
+EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

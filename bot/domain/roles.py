@@ -30,12 +30,16 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "report": EVERYONE,
     "actions": EVERYONE,
     "ncr": EVERYONE,
+    # Everyone: his own qualifications and certificates; a head also his department's
+    # matrix; the manager the requirements, any department's matrix and the school's XLSX.
+    "competence": EVERYONE,
     "program": PROGRAM_READERS,
     "summary": frozenset({Role.MANAGER, Role.OBSERVER}),
     "overdue": frozenset({Role.MANAGER, Role.HEAD}),
     "export": MANAGER_ONLY,
     "newaudit": MANAGER_ONLY,
     "templates": MANAGER_ONLY,
+    "calendar": MANAGER_ONLY,
     "departments": MANAGER_ONLY,
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.domain.clauses import clause_sort_key
+from bot.domain.school_calendar import school_year_bounds, school_year_of
 
 
 class Period(StrEnum):
@@ -17,24 +18,31 @@ class Period(StrEnum):
     YEAR = "year"
 
 
-def period_bounds(period: Period, today: date) -> tuple[date, date]:
-    """[start, end) of the period holding today. The school year starts on 1 September;
-    its terms are September–December and January–August."""
+def period_bounds(
+    period: Period, today: date, year_start: tuple[int, int] = (9, 1)
+) -> tuple[date, date]:
+    """[start, end) of the period holding today. The school year is the one /program shows
+    (`school_year_of`, from SCHOOL_YEAR_START, 1 September by default); its halves run to
+    the new year and from it."""
     if period is Period.MONTH:
         start = today.replace(day=1)
         end = (start + timedelta(days=32)).replace(day=1)
         return start, end
-    year_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    first, last = school_year_bounds(school_year_of(today, year_start), year_start)
+    end = last + timedelta(days=1)
     if period is Period.YEAR:
-        return year_start, date(year_start.year + 1, 9, 1)
-    if today.month >= 9:
-        return year_start, date(year_start.year + 1, 1, 1)
-    return date(year_start.year + 1, 1, 1), date(year_start.year + 1, 9, 1)
+        return first, end
+    new_year = date(first.year + 1, 1, 1)
+    if first.month == 1 and first.day == 1:  # a school year of the calendar year: no halves
+        return first, end
+    return (first, new_year) if today < new_year else (new_year, end)
 
 
-def previous_bounds(period: Period, start: date) -> tuple[date, date]:
+def previous_bounds(
+    period: Period, start: date, year_start: tuple[int, int] = (9, 1)
+) -> tuple[date, date]:
     """The period just before the one starting at `start`."""
-    return period_bounds(period, start - timedelta(days=1))
+    return period_bounds(period, start - timedelta(days=1), year_start)
 
 
 @dataclass(frozen=True, slots=True)

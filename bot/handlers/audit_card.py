@@ -195,21 +195,29 @@ async def cancel_audit(
 async def _program(
     event: Message | CallbackQuery, user: User, year: int, audits: AuditService
 ) -> None:
-    await show(event, *views.program_screen(year, await audits.program(year), user))
+    """The school year beginning in `year` (SCHOOL_YEAR_START)."""
+    items = await audits.program(year)
+    await show(event, *views.program_screen(year, items, user, audits.year_start))
 
 
 async def program_command(message: Message, user: User, audits: AuditService) -> None:
-    await _program(message, user, audits.today().year, audits)
+    await _program(message, user, audits.school_year(), audits)
 
 
 async def program_menu(callback: CallbackQuery, user: User, audits: AuditService) -> None:
-    await _program(callback, user, audits.today().year, audits)
+    await _program(callback, user, audits.school_year(), audits)
 
 
 async def program_year(
     callback: CallbackQuery, callback_data: AuditCB, user: User, audits: AuditService
 ) -> None:
-    year = callback_data.page if 2000 <= callback_data.page <= 2100 else audits.today().year
+    """◀️/▶️ carry the school year; an audit card's button carries the audit instead."""
+    if callback_data.audit:
+        year = audits.school_year((await audits.get(callback_data.audit)).start_date)
+    elif 2000 <= callback_data.page <= 2100:
+        year = callback_data.page
+    else:
+        year = audits.school_year()
     await _program(callback, user, year, audits)
 
 

@@ -27,10 +27,13 @@ from bot.handlers.date_input import picked_day, refuse
 from bot.scheduler.sweep import Sweeper
 from bot.services.accounts import AccountService
 from bot.services.audits import TITLE_MAX, AuditService, check_auditor, check_dates, clean_text
+from bot.services.calendar import CalendarService
+from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
 from bot.ui import refusal_text, show
+from bot.views import calendar as calendar_views
 from bot.views import planning as views
 
 
@@ -160,35 +163,48 @@ async def scope_default(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def _ask_auditor(
-    event: Message | CallbackQuery, state: FSMContext, accounts: AccountService
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    accounts: AccountService,
+    competence: CompetenceService,
 ) -> None:
     await state.set_state(Planning.auditor)
     people = [p for p in await accounts.active() if p.has(Role.AUDITOR, Role.MANAGER)]
-    await show(event, *views.auditor_screen(people))
+    offered, not_offered = await competence.auditors(people)  # ISO 19011 7: trained ones
+    await show(event, *views.auditor_screen(offered, not_offered))
 
 
-async def criteria_typed(message: Message, state: FSMContext, accounts: AccountService) -> None:
+async def criteria_typed(
+    message: Message, state: FSMContext, accounts: AccountService, competence: CompetenceService
+) -> None:
     try:
         criteria = clean_text(message.text or "", 2000, "audits.criteria")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
     await state.update_data(criteria=criteria)
-    await _ask_auditor(message, state, accounts)
+    await _ask_auditor(message, state, accounts, competence)
 
 
 async def criteria_default(
-    callback: CallbackQuery, state: FSMContext, accounts: AccountService
+    callback: CallbackQuery,
+    state: FSMContext,
+    accounts: AccountService,
+    competence: CompetenceService,
 ) -> None:
     await state.update_data(criteria=views.default_criteria())
-    await _ask_auditor(callback, state, accounts)
+    await _ask_auditor(callback, state, accounts, competence)
 
 
 # -- 7. lead auditor, 8. respondents ---------------------------------------------------------
 
 
 async def auditor_chosen(
-    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
+    callback: CallbackQuery,
+    callback_data: PlanCB,
+    state: FSMContext,
+    accounts: AccountService,
+    competence: CompetenceService,
 ) -> None:
     data = await state.get_data()
     auditor = await accounts.get(callback_data.id)
@@ -196,6 +212,8 @@ async def auditor_chosen(
         raise Refused("users.not_found")
     try:
         check_auditor(auditor, data.get("dept"))
+        if not await competence.may_lead(auditor):
+            raise Refused("audits.auditor_untrained")
     except Refused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return  # the same list stays on screen: the question is asked again
@@ -264,9 +282,11 @@ async def _ask_start(
     await show(event, *views.start_screen(earliest))
 
 
-async def _ask_deadline(event: Message | CallbackQuery, state: FSMContext, start: date) -> None:
+async def _ask_deadline(
+    event: Message | CallbackQuery, state: FSMContext, start: date, note: str | None = None
+) -> None:
     await state.set_state(Planning.deadline)
-    await show(event, *views.deadline_screen(start))
+    await show(event, *calendar_views.with_note(views.deadline_screen(start), note))
 
 
 async def _date_given(
@@ -276,22 +296,29 @@ async def _date_given(
     audits: AuditService,
     user: User,
     templates: TemplateService,
+    calendar: CalendarService,
 ) -> None:
-    """One path for typed and picked dates; a bad date is explained and asked again."""
+    """One path for typed and picked dates; a bad date is explained and asked again. A start
+    in the holidays, or a deadline in the holidays or at a weekend, moves to the next working
+    day, and the next screen says so."""
     if value is None:
         await refuse(event, _("refused.audits.bad_date"))
         return
     current = await state.get_state()
     data = await state.get_data()
+    starting = current == Planning.start.state
+    moved = calendar.working_date(value, weekends=not starting)
+    note = calendar_views.moved_note(moved, deadline=not starting) if moved else None
+    value = moved.moved_to if moved else value
     try:
-        if current == Planning.start.state:
+        if starting:
             check_dates(value, None, audits.today())
             await state.update_data(start=value.isoformat())
-            await _ask_deadline(event, state, value)
+            await _ask_deadline(event, state, value, note)
         else:
             check_dates(date.fromisoformat(data["start"]), value, audits.today())
             await state.update_data(deadline=value.isoformat())
-            await _confirm(event, state, templates)
+            await _confirm(event, state, templates, note)
     except Refused as refusal:
         await refuse(event, refusal_text(refusal))
 
@@ -302,8 +329,10 @@ async def date_typed(
     audits: AuditService,
     user: User,
     templates: TemplateService,
+    calendar: CalendarService,
 ) -> None:
-    await _date_given(message, state, parse_date(message.text or ""), audits, user, templates)
+    value = parse_date(message.text or "")
+    await _date_given(message, state, value, audits, user, templates, calendar)
 
 
 async def date_picked(
@@ -313,6 +342,7 @@ async def date_picked(
     audits: AuditService,
     user: User,
     templates: TemplateService,
+    calendar: CalendarService,
 ) -> None:
     earliest = audits.today()
     if await state.get_state() == Planning.deadline.state:
@@ -320,7 +350,7 @@ async def date_picked(
     value = await picked_day(callback, callback_data, earliest)
     if value is None:
         return
-    await _date_given(callback, state, value, audits, user, templates)
+    await _date_given(callback, state, value, audits, user, templates, calendar)
 
 
 # -- confirm ----------------------------------------------------------------------------------
@@ -342,14 +372,17 @@ def _draft(data: dict[str, Any]) -> AuditDraft:
 
 
 async def _confirm(
-    event: Message | CallbackQuery, state: FSMContext, templates: TemplateService
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    templates: TemplateService,
+    note: str | None = None,
 ) -> None:
     await state.set_state(Planning.confirm)
     data = await state.get_data()
     screen = views.summary_screen(
         _draft(data), data["dept_name"], data["template_title"], data["auditor_name"]
     )
-    await show(event, *screen)
+    await show(event, *calendar_views.with_note(screen, note))
 
 
 async def create(

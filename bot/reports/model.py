@@ -126,6 +126,17 @@ class AuditNote:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class CompetenceRow:
+    """A person in the competence matrix: per requirement (in the sheet's order) its status
+    text and valid-until day, or (None, None) where it does not apply."""
+
+    name: str
+    department: str
+    cells: list[tuple[str | None, date | None]]
+    all_valid: str
+
+
 def format_percent(value: float | None, gettext: Gettext) -> str:
     """84.2 -> "84,2 %" (ru) / "84.2%" (en); "n/a" when nothing was scored."""
     if value is None:

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
 from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from bot.reports.model import ActionRow, AnswerRow, AuditRow, Gettext, NcRow
+from bot.reports.model import ActionRow, AnswerRow, AuditRow, CompetenceRow, Gettext, NcRow
 
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
@@ -156,6 +157,37 @@ def build_workbook(
         ),
     ]
 
+    return _write(sheets)
+
+
+def build_competence_workbook(
+    requirements: list[str], rows: list[CompetenceRow], gettext: Gettext
+) -> bytes:
+    """The school's competence matrix: a row per person, for each requirement its status
+    (as the reader reads it) and the day it is valid until (an Excel date)."""
+    columns = [
+        _Column(gettext("report.col.person"), TEXT, "name"),
+        _Column(gettext("report.col.department"), TEXT, "department"),
+    ]
+    until = gettext("report.col.valid_until")
+    for index, name in enumerate(requirements):
+        columns.append(_Column(name, TEXT, f"status_{index}"))
+        columns.append(_Column(f"{name}: {until}", DATE, f"expires_{index}"))
+    columns.append(_Column(gettext("report.col.all_valid"), TEXT, "all_valid"))
+    flat = [
+        SimpleNamespace(
+            name=row.name,
+            department=row.department,
+            all_valid=row.all_valid,
+            **{f"status_{i}": status for i, (status, _) in enumerate(row.cells)},
+            **{f"expires_{i}": expires for i, (_, expires) in enumerate(row.cells)},
+        )
+        for row in rows
+    ]
+    return _write([(gettext("report.sheet.competence"), columns, flat)])
+
+
+def _write(sheets: list[tuple[str, list[_Column], Sequence[Any]]]) -> bytes:
     output = BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
         book = _Book(zf, len(sheets))

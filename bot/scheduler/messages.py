@@ -9,7 +9,18 @@ from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from bot.callbacks import QCB, AuditAction, AuditCB, MenuCB, NcCB, NcView, QAction, SnoozeCB
+from bot.callbacks import (
+    QCB,
+    AuditAction,
+    AuditCB,
+    CompAction,
+    CompCB,
+    MenuCB,
+    NcCB,
+    NcView,
+    QAction,
+    SnoozeCB,
+)
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
 
@@ -107,9 +118,47 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             total=p["total"], answered=p["answered"],
         )  # fmt: skip
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
+    elif due.kind in (Kind.COMPETENCE_EXPIRING, Kind.COMPETENCE_EXPIRED, Kind.COMPETENCE_EVENT):
+        text, rows = _competence(due, t, plural)
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _competence(
+    due: Due, t: Callable[[str], str], plural: Callable[[str, int], str]
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    p = due.params
+    requirement = html.quote(p["req"] or t(f"competence.req.{p['code']}"))
+    name = html.quote(p["name"])
+    rows: list[list[InlineKeyboardButton]] = []
+    if due.kind is Kind.COMPETENCE_EXPIRING:
+        when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+        key = "reminder.competence_expiring" if p["own"] else "competence.expiring_head"
+        text = t(key).format(name=name, requirement=requirement, expires=p["expires"], when=when)
+        if p["own"]:
+            renew = CompCB(action=CompAction.ADD, id=p["requirement_id"])
+            rows = [[button(t("competence.renew"), renew)]]
+    elif due.kind is Kind.COMPETENCE_EXPIRED:
+        text = t("reminder.competence_expired").format(
+            name=name, requirement=requirement, expires=p["expires"]
+        )
+        rows = [[button(t("competence.open"), CompCB(action=CompAction.HOME))]]
+    else:
+        text = t(p["key"]).format(
+            name=name, requirement=requirement, date=p["date"],
+            reason=html.quote(p.get("reason") or ""),
+        )  # fmt: skip
+        if p["key"] == "competence.told.review":
+            record = due.object_id
+            rows = [
+                [
+                    button(t("competence.confirm"), CompCB(action=CompAction.CONFIRM, id=record)),
+                    button(t("competence.reject"), CompCB(action=CompAction.REJECT, id=record)),
+                ],
+                [button(t("competence.show_file"), CompCB(action=CompAction.FILE, id=record))],
+            ]
+    return text, rows
 
 
 def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
 from bot.config import Settings
 from bot.domain.audits import AuditStatus
+from bot.domain.competence import RecordStatus, latest_confirmed
 from bot.domain.dates import format_date
+from bot.domain.models import User
 from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.roles import Role
+from bot.services.competence import load_matrix
 from bot.services.templates import TemplateService
 from bot.storage.audits import AuditRepo
+from bot.storage.competence import CompetenceRepo
+from bot.storage.departments import DepartmentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
 from bot.storage.users import UserRepo
@@ -140,6 +146,8 @@ def compute_due(
                     department=row.department or "—", **base,
                 )  # fmt: skip
 
+    _competence(conn, today, settings, people, managers, add)
+
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
     if digest is not None:
@@ -149,6 +157,51 @@ def compute_due(
             for user_id in readers:
                 add(Kind.DIGEST, 0, user_id, digest, **params)
     return {d.key: d for d in due}
+
+
+def _competence(
+    conn: Connection,
+    today: date,
+    settings: Settings,
+    people: dict[int, User],
+    managers: list[int],
+    add: Callable[..., None],
+) -> None:
+    """A confirmed qualification or training N days before it expires (the person and the
+    head of his department), and once when it has expired (the managers). The slots carry
+    the expiry day, so a renewal (a newer record) starts afresh."""
+    offsets = settings.competence_remind_days
+    matrix = load_matrix(conn, people.values(), today, max(offsets, default=0))
+    heads = {d.id: d.head_user_id for d in DepartmentRepo(conn).list()}
+    requirements = {r.id: r for r in matrix.requirements}
+    latest = latest_confirmed(CompetenceRepo(conn).records((RecordStatus.CONFIRMED,)))
+    for row in matrix.rows:
+        person = people[row.user_id]
+        for requirement_id, cell in row.cells.items():
+            record = latest.get((row.user_id, requirement_id))
+            if record is None or cell.expires is None:
+                continue
+            requirement = requirements[requirement_id]
+            params = {
+                "name": person.full_name, "code": requirement.code, "req": requirement.name,
+                "expires": format_date(cell.expires), "requirement_id": requirement_id,
+            }  # fmt: skip
+            days = days_between(today, cell.expires)
+            if days >= 0:
+                offset = applicable_offset(days, offsets)
+                if offset is None:
+                    continue
+                slot = f"{cell.expires.isoformat()}:d{offset}"
+                head = heads.get(person.department_id or 0)
+                for user_id in {person.id, head}:
+                    add(
+                        Kind.COMPETENCE_EXPIRING, record.id, user_id, slot,
+                        days=days, own=user_id == person.id, **params,
+                    )  # fmt: skip
+            else:
+                for user_id in managers:
+                    add(Kind.COMPETENCE_EXPIRED, record.id, user_id, cell.expires.isoformat(),
+                        **params)  # fmt: skip
 
 
 def _digest(

@@ -20,6 +20,7 @@ from bot.domain.audits import (
 from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.domain.school_calendar import school_year_bounds, school_year_of
 from bot.domain.scoring import compute_results
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
@@ -61,12 +62,18 @@ def check_auditor(auditor: User, department_id: int | None) -> None:
 
 class AuditService:
     def __init__(
-        self, db: Database, clock: Clock, templates: TemplateService, tz: ZoneInfo
+        self,
+        db: Database,
+        clock: Clock,
+        templates: TemplateService,
+        tz: ZoneInfo,
+        year_start: tuple[int, int] = (9, 1),
     ) -> None:
         self.db = db
         self.clock = clock
         self.templates = templates
         self.tz = tz
+        self.year_start = year_start  # SCHOOL_YEAR_START: the programme's year
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
@@ -165,9 +172,16 @@ class AuditService:
             raise Refused("audits.not_yours")
         return audit
 
+    def school_year(self, day: date | None = None) -> int:
+        """The school year holding `day` (today by default), by the year it begins in."""
+        return school_year_of(day or self.today(), self.year_start)
+
     async def program(self, year: int) -> list[Audit]:
+        """The audits of the school year beginning in `year`, by start date."""
+        first, last = school_year_bounds(year, self.year_start)
+
         def work(conn: Connection) -> list[Audit]:
-            return AuditRepo(conn).in_year(year)
+            return AuditRepo(conn).starting_between(first, last)
 
         return await self.db.run(work)
 

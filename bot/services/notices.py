@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.audits import Audit, Respondent
+from bot.domain.competence import Record, Requirement
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
@@ -78,5 +79,31 @@ class Notices:
             )
             for person in respondents
             if person.submitted_at is None
+        ]
+        return await self._tell(events)
+
+    async def about_competence(
+        self,
+        key: str,
+        record: Record,
+        requirement: Requirement,
+        owner: User,
+        people: Iterable[User | None],
+        actor: User | None = None,
+    ) -> int:
+        """A certificate to confirm (to its reviewers), or its verdict (to its owner)."""
+        slot = self._occasion()
+        params = {
+            "key": key,
+            "name": (actor or owner).full_name,
+            "code": requirement.code,
+            "req": requirement.name,
+            "date": format_date(record.completed_on),
+            "reason": record.reason or "",
+        }
+        events = [
+            Due(Kind.COMPETENCE_EVENT, record.id, person.id, slot, params)
+            for person in {p.id: p for p in people if p is not None}.values()
+            if person.is_active and (actor is None or person.id != actor.id)
         ]
         return await self._tell(events)

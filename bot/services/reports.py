@@ -57,19 +57,27 @@ NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRE
 
 
 class ReportService:
-    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, templates: TemplateService):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        tz: ZoneInfo,
+        templates: TemplateService,
+        year_start: tuple[int, int] = (9, 1),
+    ):
         self.db = db
         self.clock = clock
         self.tz = tz
         self.templates = templates
+        self.year_start = year_start  # SCHOOL_YEAR_START: the school year of /summary
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
 
     async def summary(self, period: Period) -> Summary:
         today = self.today()
-        start, end = period_bounds(period, today)
-        before_start, before_end = previous_bounds(period, start)
+        start, end = period_bounds(period, today, self.year_start)
+        before_start, before_end = previous_bounds(period, start, self.year_start)
 
         def work(conn: Connection) -> Summary:
             return summarize(

@@ -123,9 +123,15 @@ class AuditRepo:
         row = (self.conn.execute(_select().where(audits.c.id == audit_id))).first()
         return _audit(row) if row else None
 
-    def in_year(self, year: int) -> list[Audit]:
-        query = _select().where(audits.c.year == year).order_by(audits.c.start_date, audits.c.seq)
-        return [_audit(row) for row in self.conn.execute(query)]
+    def starting_between(self, first: date, last: date) -> list[Audit]:
+        """Audits starting from `first` to `last` inclusive, by start date."""
+        query = _select().where(audits.c.start_date.between(first, last))
+        return [
+            _audit(row)
+            for row in self.conn.execute(
+                query.order_by(audits.c.start_date, audits.c.year, audits.c.seq)
+            )
+        ]
 
     def in_years(self) -> list[Audit]:
         """Every audit, oldest first (for the export)."""

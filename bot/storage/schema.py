@@ -310,3 +310,34 @@ snoozes = Table(
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("until", UTCDateTime(), nullable=False),
 )
+
+# Staff competence (ISO 9001 7.2): what each role needs, and each person's records.
+competence_requirements = Table(
+    "competence_requirements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=True, unique=True),  # a shipped one's
+    Column("name", String(200), nullable=True),  # none: the shipped name in the reader's language
+    Column("roles", String(100), nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("course", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+competence_records = Table(
+    "competence_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("requirement_id", Integer, ForeignKey("competence_requirements.id"), nullable=False),
+    Column("completed_on", Date, nullable=False),
+    Column("hours", Integer, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reviewer_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("reviewed_at", UTCDateTime(), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_competence_records_user_id", "user_id"),
+)

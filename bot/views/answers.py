@@ -25,6 +25,12 @@ def format_value(question: Question, value: str | None) -> str:
     return html.quote(shorten(value, 200))
 
 
+def has_own_mark(question: Question) -> bool:
+    """Whether an answer's label starts with its own emoji ("✅ Да", "⭐ 4/5"), so a screen
+    adds no mark of its own beside it."""
+    return question.type in (AnswerType.YES_NO, AnswerType.YES_NO_NA, AnswerType.SCALE)
+
+
 def progress_bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else 0
     return "▰" * filled + "▱" * (width - filled)

@@ -22,6 +22,7 @@ from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.roles import Role
+from bot.domain.school_calendar import school_year_months
 from bot.domain.scoring import is_nonconforming
 from bot.keyboards.pages import button, page_buttons
 from bot.views.answers import format_value, shorten
@@ -147,8 +148,9 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
         )
     if user.has(Role.MANAGER) and audit.status in (AuditStatus.PLANNED, AuditStatus.OPEN):
         rows.append([button(_("audit.cancel"), AuditCB(action=AuditAction.CANCEL, audit=audit.id))])
-    year = audit.start_date.year
-    rows.append([button(_("audit.to_program"), AuditCB(action=AuditAction.PROGRAM, page=year))])
+    # The programme of the audit's school year: the handler finds it from the audit.
+    to_program = AuditCB(action=AuditAction.PROGRAM, audit=audit.id)
+    rows.append([button(_("audit.to_program"), to_program)])
     return markup(rows)
 
 
@@ -312,33 +314,45 @@ def docx_caption(audit: Audit) -> str:
 # -- the programme ----------------------------------------------------------------------------
 
 
-def program_screen(year: int, items: list[Audit], user: User) -> Screen:
-    """The year's audits by month; a card button for those this person may run."""
-    lines = [_("program.title").format(year=year), ""]
+def school_year_label(year: int) -> str:
+    """The school year beginning in `year`: "2026/27"."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def program_screen(
+    year: int, items: list[Audit], user: User, year_start: tuple[int, int] = (9, 1)
+) -> Screen:
+    """The school year's audits, month by month from its first (a month without audits
+    says so); a card button for those this person may run; ◀️/▶️ to the other years."""
+    lines = [_("program.title").format(year=school_year_label(year)), ""]
     rows: list[list[InlineKeyboardButton]] = []
-    month = 0
+    by_month: dict[tuple[int, int], list[Audit]] = {}
     for audit in items:
-        if audit.start_date.month != month:
-            month = audit.start_date.month
-            lines.append(f"<b>{_(f'month.{month}')}</b>")
-        lines.append(
-            _("program.line").format(
-                number=audit.number,
-                title=html.quote(audit.title),
-                where=where_text(audit.department_name),
-                start=format_date(audit.start_date)[:5],
-                deadline=format_date(audit.deadline)[:5],
-                status=audit_status(audit.status),
+        by_month.setdefault((audit.start_date.year, audit.start_date.month), []).append(audit)
+    for month_year, month in school_year_months(year, year_start):
+        heading = f"<b>{_(f'month.{month}')} {month_year}</b>"
+        found = by_month.get((month_year, month), [])
+        lines.append(heading if found else f"{heading} — {_('program.no_audits')}")
+        for audit in found:
+            lines.append(
+                _("program.line").format(
+                    number=audit.number,
+                    title=html.quote(audit.title),
+                    where=where_text(audit.department_name),
+                    start=format_date(audit.start_date)[:5],
+                    deadline=format_date(audit.deadline)[:5],
+                    status=audit_status(audit.status),
+                )
             )
-        )
-        if user.has(Role.MANAGER) or audit.lead_auditor_id == user.id:
-            rows.append([card_button(audit)])
+            if user.has(Role.MANAGER) or audit.lead_auditor_id == user.id:
+                rows.append([card_button(audit)])
     if not items:
-        lines.append(_("program.empty"))
+        lines += ["", _("program.empty")]
+    before, after = school_year_label(year - 1), school_year_label(year + 1)
     rows.append(
         [
-            button(f"◀️ {year - 1}", AuditCB(action=AuditAction.PROGRAM, page=year - 1)),
-            button(f"{year + 1} ▶️", AuditCB(action=AuditAction.PROGRAM, page=year + 1)),
+            button(f"◀️ {before}", AuditCB(action=AuditAction.PROGRAM, page=year - 1)),
+            button(f"{after} ▶️", AuditCB(action=AuditAction.PROGRAM, page=year + 1)),
         ]
     )
     return "\n".join(lines), markup(rows)

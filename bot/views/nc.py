@@ -173,9 +173,11 @@ def card_text(nc: Nonconformity, today: date, similar: list[SimilarNc] | None = 
             )
         )
     if nc.done_note:
-        lines.append(
-            _("nc.card.done").format(text=html.quote(nc.done_note), count=len(nc.done_evidence))
-        )
+        text, count = html.quote(nc.done_note), len(nc.done_evidence)
+        if count:  # no "(📎 0)" when nothing was attached
+            lines.append(_("nc.card.done").format(text=text, count=count))
+        else:
+            lines.append(_("nc.card.done_no_evidence").format(text=text))
     if nc.effective is not None:
         key = "nc.card.effective" if nc.effective else "nc.card.not_effective"
         lines.append(

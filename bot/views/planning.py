@@ -3,6 +3,7 @@ check, and what was created."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,11 +14,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import PlanAction, PlanCB
 from bot.domain.audits import Audit, AuditDraft, Objective, TemplateInfo
+from bot.domain.competence import Cell
 from bot.domain.dates import format_date
 from bot.domain.models import Department, User
 from bot.keyboards.calendar import calendar_keyboard
 from bot.keyboards.pages import button, page_buttons
 from bot.views.audit import card_button, objectives_text
+from bot.views.competence import cell_text
 from bot.views.nc import Screen, markup
 
 STEPS = 10
@@ -93,10 +96,15 @@ def criteria_screen() -> Screen:
     return step(6, "plan.ask_criteria", default=html.quote(default_criteria())), _use_default()
 
 
-def auditor_screen(people: list[User]) -> Screen:
-    """Those who may lead an audit (the handler picks them)."""
+def auditor_screen(people: list[User], not_offered: Sequence[tuple[User, Cell]] = ()) -> Screen:
+    """Those who may lead an audit (the handler picks them), and why the others are not
+    offered (no valid internal-auditor training)."""
     rows = [[button(p.full_name, PlanCB(action=PlanAction.AUDITOR, id=p.id))] for p in people]
-    return step(7, "plan.ask_auditor"), markup(rows)
+    text = step(7, "plan.ask_auditor")
+    if not_offered:
+        lines = [f"• {html.quote(p.full_name)} — {cell_text(cell)}" for p, cell in not_offered]
+        text += "\n\n" + "\n".join([_("plan.not_offered"), *lines])
+    return text, markup(rows)
 
 
 def respondents_screen(where: str, staff: int) -> Screen:

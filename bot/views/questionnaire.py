@@ -9,13 +9,13 @@ from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import QCB, QAction
+from bot.callbacks import QCB, MenuCB, QAction
 from bot.domain.audits import Audit, Respondent
-from bot.domain.checklists import YES_NO_VALUES, AnswerType, EvidenceRule, Question
+from bot.domain.checklists import YES_NO_VALUES, AnswerType, EvidenceRule, Question, label_key
 from bot.domain.dates import format_date
 from bot.keyboards.pages import button
 from bot.services.questionnaire import Questionnaire
-from bot.views.answers import format_value, progress_bar, shorten
+from bot.views.answers import format_value, has_own_mark, progress_bar, shorten
 from bot.views.audit import audit_status, card_button
 from bot.views.nc import Screen, markup
 
@@ -79,7 +79,7 @@ def question_text(q: Questionnaire, index: int) -> str:
             n=index + 1,
             total=q.total,
         ),
-        f"{progress_bar(q.answered, q.total)} {q.answered}/{q.total}",
+        progress_bar(index + 1, q.total),  # the same count as "question n/total" above
         "",
         f"<b>{html.quote(question.text)}</b>",
     ]
@@ -114,17 +114,20 @@ def evidence_rule_text(question: Question) -> str:
 def _answer_buttons(
     q: Questionnaire, index: int, question: Question
 ) -> list[list[InlineKeyboardButton]]:
-    """The answers to tap, the current one marked; a choice travels as its option's number
-    (an option's text may not fit in callback data)."""
+    """The answers to tap, the current one marked "● " in place of its own emoji ("● Да",
+    never "● ✅ Да"); a choice travels as its option's number (an option's text may not fit
+    in callback data)."""
     current = q.value(question)
 
     def choice(text: str, value: str, data: str | None = None) -> InlineKeyboardButton:
-        mark = "● " if current == value else ""
+        if current == value:
+            plain = label_key(value) if kind in YES_NO_VALUES else None
+            text = "● " + (_(plain) if plain else text)
         sent = value if data is None else data
-        return button(mark + text, QCB(action=QAction.ANSWER, audit=q.audit.id, q=index, v=sent))
+        return button(text, QCB(action=QAction.ANSWER, audit=q.audit.id, q=index, v=sent))
 
     kind = question.type
-    if kind in (AnswerType.YES_NO, AnswerType.YES_NO_NA):
+    if kind in YES_NO_VALUES:
         return [[choice(_(f"answer.{v}"), v) for v in YES_NO_VALUES[kind]]]
     if kind is AnswerType.SCALE:
         return [[choice(str(v), str(v)) for v in range(1, 6)]]
@@ -192,26 +195,31 @@ def _back_to_review(q: Questionnaire) -> list[InlineKeyboardButton]:
 
 
 def review_screen(q: Questionnaire) -> Screen:
-    lines = [
-        _title(q),
-        _("q.review_title").format(answered=q.answered, total=q.total),
-        "",
-    ]
+    """Every answer; before submission each number opens its question and "Submit" ends,
+    after it the answers are only read (no number buttons: nothing opens to change)."""
+    title = "q.review_title_submitted" if q.submitted else "q.review_title"
+    lines = [_title(q), _(title).format(answered=q.answered, total=q.total), ""]
     # Shorter question texts when there are many, so the list fits in one message.
     limit = max(20, min(SHORT_REVIEW, 3300 // max(q.total, 1)))
     for index, question in enumerate(q.checklist.questions):
         value = q.value(question)
-        mark = "⬜" if value is None else ("⚠️" if q.needs_evidence(question) else "✅")
+        if value is None:
+            mark = "⬜ "
+        elif q.needs_evidence(question):
+            mark = "⚠️ "
+        else:  # "✅ Да" and "⭐ 4/5" carry their own mark: no "✅ ✅ Да"
+            mark = "" if has_own_mark(question) else "✅ "
         extras = ("💬" if (r := q.record(question)) and r.comment else "") + (
             "📎" if q.pieces(question) else ""
         )
         answer = format_value(question, value) if value is not None else "—"
         lines.append(
-            f"{index + 1}. {mark} {answer}{extras} · {html.quote(shorten(question.text, limit))}"
+            f"{index + 1}. {mark}{answer}{extras} · {html.quote(shorten(question.text, limit))}"
         )
+    if q.submitted:
+        return "\n".join(lines), markup([[button(_("q.to_list"), MenuCB(command="audits"))]])
     rows = _number_buttons(q, list(range(q.total)))
-    if not q.submitted:
-        rows.append([button(_("q.submit"), QCB(action=QAction.SUBMIT, audit=q.audit.id))])
+    rows.append([button(_("q.submit"), QCB(action=QAction.SUBMIT, audit=q.audit.id))])
     return "\n".join(lines), markup(rows)
 
 
