@@ -1,4 +1,4 @@
-"""Controlled documents, their versions and acknowledgements; the school's own file store (issue 14).
+"""Controlled documents, versions and acknowledgements; the school's file store (issue 14).
 
 Revision ID: 009
 Revises: 008

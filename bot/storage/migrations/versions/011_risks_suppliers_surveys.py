@@ -1,4 +1,4 @@
-"""Risks and opportunities, external providers and their evaluations, satisfaction surveys (issue 16).
+"""Risks and opportunities, external providers and evaluations, satisfaction surveys (issue 16).
 
 Revision ID: 011
 Revises: 010

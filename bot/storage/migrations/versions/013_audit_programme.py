@@ -1,4 +1,4 @@
-"""The school year's audit programme: recurring lines, approval, audit teams, anonymous audits (issue 12).
+"""The school year's audit programme: recurring lines, approval, teams, anonymity (issue 12).
 
 Revision ID: 013
 Revises: 012
