@@ -127,6 +127,7 @@ from bot.storage.schema import (
     notifications,
     users,
 )
+from bot.views.answers import has_own_mark
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini_checklist.yaml"
@@ -1000,6 +1001,13 @@ def label(question: Question, value: str | None) -> str:
     return value
 
 
+def review_line(index: int, question: Question, value: str | None) -> str:
+    """How the review screen starts this answer's line (views/questionnaire.py: an answer whose
+    label carries its own mark, "✅ Да" or "⭐ 4/5", gets no "✅ " of its own)."""
+    mark = "" if has_own_mark(question) else "✅ "
+    return f"{index + 1}. {mark}{label(question, value)}"
+
+
 TYPED = (AnswerType.NUMBER, AnswerType.TEXT)
 
 
@@ -1160,7 +1168,7 @@ class Respondent(Person):
 
     def review_shows(self, text: str, index: int, value: str) -> bool:
         """Whether `text` is the review screen listing this answer for question `index`."""
-        expected = f"{index + 1}. ✅ {label(self.questions[index], value)}"
+        expected = review_line(index, self.questions[index], value)
         return bool(REVIEW.search(text)) and any(
             line.startswith(expected) for line in text.splitlines()
         )
@@ -1188,7 +1196,7 @@ class Respondent(Person):
     async def review(self, screen: Shown) -> None:
         lines = screen.text.splitlines()
         for index, question in enumerate(self.questions):
-            expected = f"{index + 1}. ✅ {label(question, self.plan[index])}"
+            expected = review_line(index, question, self.plan[index])
             if any(line.startswith(expected) for line in lines) or self.fixes[index] >= 3:
                 continue
             given = [a for a in self.bench.book.answers if a.person == self.tg]

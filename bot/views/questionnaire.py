@@ -214,7 +214,8 @@ def review_screen(q: Questionnaire) -> Screen:
         )
         answer = format_value(question, value) if value is not None else "—"
         lines.append(
-            f"{index + 1}. {mark}{answer}{extras} · {html.quote(shorten(question.text, limit))}"
+            f"{index + 1}. {mark}{answer}{' ' + extras if extras else ''}"
+            f" · {html.quote(shorten(question.text, limit))}"
         )
     if q.submitted:
         return "\n".join(lines), markup([[button(_("q.to_list"), MenuCB(command="audits"))]])
