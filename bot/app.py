@@ -29,6 +29,7 @@ from bot.services.audits import AuditService
 from bot.services.calendar import CalendarService
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
+from bot.services.documents import DocumentService
 from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
@@ -168,6 +169,9 @@ async def create_app(
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),
+        documents=DocumentService(
+            db, clock, settings.tz, settings.doc_ack_remind_days, settings.doc_review_notice_days
+        ),
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
