@@ -14,11 +14,12 @@ import docx
 import openpyxl
 import pytest
 
-from bot.domain.documents import TRANSITIONS, Version, VersionStatus, can_move
+from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
-from tests.flows import department, person
+from tests.flows import boss, department, person
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -224,3 +225,53 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     assert rows_by_name["Ольга Петрова"][3].value.date() == date(2026, 11, 30)
     assert rows_by_name["John Smith"][2].value == "❌ не ознакомлен(а)"
     assert rows_by_name["Анна Волкова"][2].value is None  # not hers
+
+
+async def test_the_owner_is_asked_about_the_review_a_month_before(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    await manager.send("/start")
+    primary = await department(harness, "МО начальных классов")
+    await person(harness, 2001, "Ольга Петрова", {Role.TEACHER}, primary)
+    file = {"file_id": "none", "kind": "document", "name": "i.pdf"}
+    card = await documents.create(
+        owner, "И-07", "Инструкция по охране труда", DocType.INSTRUCTION, file
+    )
+    version = card.latest.id
+    await documents.toggle_audience(owner, version, role=Role.TEACHER)
+    await documents.approve(owner, version)
+    await documents.enforce(owner, version)  # 26.11.2026: review on 26.11.2027
+
+    # 30 days before 26.11.2027 is 27.10.2027 (a Wednesday).
+    await sweep_at(harness, datetime(2027, 10, 26, 12, tzinfo=MSK))
+    assert texts(manager, "Пересмотр документа") == []
+    await sweep_at(harness, datetime(2027, 10, 27, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2027, 10, 27, 13, tzinfo=MSK))
+    asked = texts(manager, "Пересмотр документа И-07")
+    assert len(asked) == 1 and "26.11.2027, через 30 дней" in asked[0]
+    question = manager.last
+    assert question.buttons == ["✅ Актуален", "📝 Новая версия"]
+    still = question.button("✅ Актуален")["callback_data"]
+    reply = await manager.press("✅ Актуален", question)
+    assert "Следующий пересмотр: 26.11.2028" in str(reply.alert)
+    assert "Пересмотр: 26.11.2028" in reply.text
+    again = await manager.press_data(still, question)
+    assert "кнопка устарела" in str(again.alert)  # the review moved once, not twice
+    events = await harness.app.db.run(
+        lambda conn: EventLog(conn).for_entity("document", card.document.id)
+    )
+    assert [e.action for e in events][-1] == "still_valid"
+
+    # A year on, the owner lets it lapse: overdue in the summary's counts.
+    counts = await documents.now_counts(date(2028, 12, 1))
+    assert ("documents.now.overdue_reviews", 1) in counts
+    await sweep_at(harness, datetime(2028, 10, 27, 12, tzinfo=MSK))
+    question = manager.last
+    assert "Пересмотр документа И-07" in question.text
+    reply = await manager.press("📝 Новая версия", question)
+    assert "Пришлите файл новой версии документа И-07" in reply.text
+    reply = await manager.send_document(b"new", "i-2.docx")
+    assert "И-07, версия 2 — черновик" in reply.text
