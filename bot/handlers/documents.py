@@ -23,12 +23,13 @@ from bot.domain.dates import format_date, parse_date
 from bot.domain.documents import Card, DocType
 from bot.domain.models import User
 from bot.domain.roles import Role
-from bot.evidence import evidence_item
+from bot.evidence import received_item
 from bot.filters import HasRole
 from bot.scheduler.sweep import Sweeper
 from bot.services.departments import DepartmentService
 from bot.services.documents import DocumentService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import documents as views
@@ -139,11 +140,12 @@ async def show_file(
     user: User,
     documents: DocumentService,
     bot: Bot,
+    file_store: FileService,
 ) -> None:
     document, version = await documents.file_of(user, callback_data.id)
     await callback.answer()
     caption = f"{document.code} · {document.title} · v{version.number}"
-    await send_file(bot, user.tg_id, version.file, caption)
+    await send_file(bot, user.tg_id, version.file, caption, file_store)
 
 
 # -- the wizard: a new document or a new version -----------------------------------------------
@@ -199,9 +201,13 @@ async def type_picked(
 
 
 async def file_given(
-    message: Message, state: FSMContext, user: User, documents: DocumentService
+    message: Message,
+    state: FSMContext,
+    user: User,
+    documents: DocumentService,
+    file_store: FileService,
 ) -> None:
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     data = await state.get_data()
     if "doc" in data:
