@@ -87,6 +87,8 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     reply = await manager.press("⬅️ Назад")  # a typo in the code: one step back
     assert "код" in reply.text
     await manager.send("П-01")
+    reply = await manager.send("Положение " * 30)
+    assert "не больше 200 знаков" in reply.text  # the question stays
     await manager.send("Положение о внутришкольном контроле")
     reply = await manager.press("положение")
     assert "Пришлите файл" in reply.text

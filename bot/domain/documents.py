@@ -102,7 +102,8 @@ class Card:
 
     document: Document
     versions: list[Version]
-    acks: dict[int, Ack] = field(default_factory=dict)  # user id -> ack of the one in force
+    acked_on: dict[int, date] = field(default_factory=dict)  # user id -> the local day he
+    # acknowledged the one in force
     audience: list[User] = field(default_factory=list)  # whom the one in force concerns
 
     @property
@@ -123,7 +124,7 @@ class Card:
 
     @property
     def not_acknowledged(self) -> list[User]:
-        return [p for p in self.audience if p.id not in self.acks]
+        return [p for p in self.audience if p.id not in self.acked_on]
 
 
 def visible_to(person: User, document: Document, versions: Iterable[Version]) -> bool:

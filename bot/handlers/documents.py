@@ -183,8 +183,12 @@ async def code_typed(message: Message, state: FSMContext, documents: DocumentSer
     await message.answer(_("documents.ask_title"), reply_markup=views.wizard_keyboard())
 
 
-async def title_typed(message: Message, state: FSMContext) -> None:
-    title = " ".join((message.text or "").split())
+async def title_typed(message: Message, state: FSMContext, documents: DocumentService) -> None:
+    try:
+        title = await documents.check_title(message.text or "")
+    except Refused as refusal:  # the question stays
+        await message.answer(refusal_text(refusal), reply_markup=views.wizard_keyboard())
+        return
     await advance(state, DocWizard.type, title=title)
     await message.answer(_("documents.ask_type"), reply_markup=views.type_keyboard())
 

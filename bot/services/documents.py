@@ -115,9 +115,9 @@ class DocumentService:
         current = card.in_force
         if current is None:
             return card
-        acks = {a.user_id: a for a in repo.acks([current.id])}
+        acked = {a.user_id: local_today(a.at, self.tz) for a in repo.acks([current.id])}
         people = UserRepo(conn).active()
-        return replace(card, acks=acks, audience=audience_of(current, people))
+        return replace(card, acked_on=acked, audience=audience_of(current, people))
 
     async def card(self, actor: User, document_id: int) -> Card:
         return await self.db.run(lambda conn: self._card(conn, document_id, actor))
@@ -203,6 +203,9 @@ class DocumentService:
 
         await self.db.run(work)
         return code
+
+    async def check_title(self, raw: str) -> str:
+        return _clean(raw)
 
     async def create(
         self, actor: User, raw_code: str, raw_title: str, kind: DocType, file: dict[str, Any]

@@ -149,7 +149,9 @@ def card_screen(
     if current is not None:
         lines += ["", *_version_lines(current, names, departments)]
         lines.append(
-            _("documents.acked_line").format(acked=len(card.acks), total=len(card.audience))
+            _("documents.acked_line").format(
+                acked=sum(p.id in card.acked_on for p in card.audience), total=len(card.audience)
+            )
         )
         missing = card.not_acknowledged
         if reader and missing:
@@ -158,10 +160,10 @@ def card_screen(
                 shown += " " + _("documents.and_more").format(count=len(missing) - NAMES_SHOWN)
             lines.append(_("documents.missing_line").format(names=shown))
         rows.append([button(_("documents.show_file"), cb(DocAction.FILE, current.id))])
-        if current.concerns(user) and user.id not in card.acks:
+        if current.concerns(user) and user.id not in card.acked_on:
             rows.append([button(_("documents.ack"), cb(DocAction.ACK, current.id))])
-        elif user.id in card.acks:
-            day = format_date(card.acks[user.id].at.date())
+        elif user.id in card.acked_on:
+            day = format_date(card.acked_on[user.id])
             lines.append(_("documents.you_acked").format(date=day))
         if reader:
             rows.append([button(_("documents.sheet"), cb(DocAction.SHEET, current.id))])
