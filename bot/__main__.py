@@ -4,7 +4,7 @@ python -m bot                 start the bot (polling, or webhook when WEBHOOK_UR
 python -m bot sandbox         the whole bot offline in a browser (demo data)
 python -m bot check [--offline]
                               settings, database, integrity, Telegram: 0 when all is well
-python -m bot backup          a consistent copy of the database into BACKUP_DIR
+python -m bot backup          the database and its stored files, one archive in BACKUP_DIR
 python -m bot restore FILE    replace the database with a backup (the bot must be stopped)
 """
 
@@ -122,7 +122,7 @@ def one_line(error: BaseException) -> str:
 
 async def check(settings: Settings, offline: bool) -> list[str]:
     """One line per problem; an empty list when all is well."""
-    from bot.storage.backup import problems_with
+    from bot.storage.backup import file_problems, problems_with
     from bot.storage.db import Database
 
     problems = []
@@ -131,6 +131,7 @@ async def check(settings: Settings, offline: bool) -> list[str]:
         await db.migrate()
         await db.close()
         problems += problems_with(settings.database_path)
+        problems += file_problems(settings.database_path)
     except Exception as error:  # any failure here is a line for the administrator
         problems.append(f"Database {settings.database_path}: {one_line(error)}")
     if not offline:
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("sandbox", help="the whole bot offline in a browser (--port, --data)")
     checking = commands.add_parser("check", help="check settings, database and Telegram")
     checking.add_argument("--offline", action="store_true", help="do not call Telegram")
-    commands.add_parser("backup", help="copy the database into BACKUP_DIR")
+    commands.add_parser("backup", help="archive the database and its files into BACKUP_DIR")
     restoring = commands.add_parser("restore", help="replace the database with a backup")
     restoring.add_argument("file")
     arguments = parser.parse_args(args)

@@ -29,6 +29,8 @@ from bot.services.audits import AuditService
 from bot.services.calendar import CalendarService
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
+from bot.services.documents import DocumentService
+from bot.services.files import FileService
 from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
@@ -39,6 +41,7 @@ from bot.services.reports import ReportService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
+from bot.storage.files import FileStore, store_root
 from bot.storage.fsm import SQLStorage
 from bot.storage.lock import ProcessLock
 from bot.storage.notifications import LedgerRepo
@@ -142,6 +145,9 @@ async def create_app(
     )
     menus = CommandMenus(bot, i18n, accounts, settings.default_language, inflight)
     ncs = NcService(db, clock, settings.tz, templates, settings.severity_due_days)
+    file_store = FileService(
+        db, clock, FileStore(store_root(settings.database_path)), settings.file_max_mb
+    )
     # One person's updates are handled one after another (aiogram's events isolation, a
     # lock per chat and user), everyone's in parallel: a dialog step sees the one before.
     isolation = SimpleEventIsolation()
@@ -168,6 +174,10 @@ async def create_app(
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),
+        documents=DocumentService(
+            db, clock, settings.tz, settings.doc_ack_remind_days, settings.doc_review_notice_days
+        ),
+        file_store=file_store,
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
@@ -180,6 +190,14 @@ async def create_app(
 
     async def on_startup() -> None:
         menus.sync_all()  # in the background: polling starts now
+        # Evidence kept before the store, fetched while Telegram still has it; never
+        # blocking the start.
+        inflight.spawn(file_store.backfill(download), name="files-backfill")
+
+    async def download(file_id: str) -> bytes:
+        buffer = await bot.download(file_id)
+        assert buffer is not None
+        return buffer.read()
 
     async def on_shutdown() -> None:
         await inflight.drain(STOP_WAIT)

@@ -291,3 +291,51 @@ class SchoolCalAction(StrEnum):
 
 class SchoolCalCB(CallbackData, prefix="sc1"):
     action: SchoolCalAction
+
+
+class DocAction(StrEnum):
+    HOME = "home"
+    OPEN = "op"  # id: a document
+    FILE = "file"  # id: a version
+    NEW = "new"  # register a document (manager)
+    NEW_VERSION = "nv"  # id: a document
+    AUDIENCE = "aud"  # id: a version (a draft)
+    ROLE = "role"  # id: a version; v: the role to add or remove
+    DEPT = "dept"  # id: a version; n: the department to add or remove
+    APPROVE = "apr"  # id: a version
+    ENFORCE = "enf"  # id: a version
+    WITHDRAW = "wd"  # id: a version
+    ACK = "ack"  # id: a version
+    STILL_VALID = "ok"  # id: a version; n: the review date it was drawn for (ordinal)
+    REVIEW_DATE = "rvd"  # id: a version
+    SHEET = "sheet"  # id: a version
+    MATRIX = "mx"
+    MINE = "mine"  # what waits for his acknowledgement
+    SEARCH = "find"
+
+
+class DocCB(CallbackData, prefix="dc1"):
+    action: DocAction
+    id: Num = 0
+    n: Num = 0
+    v: str = ""
+
+
+class DocListCB(CallbackData, prefix="dc2"):
+    """A list of documents: by type (kind), by department (dept; 0 with by_dept: choose)."""
+
+    kind: str = ""
+    dept: Num = 0
+    by_dept: bool = False
+    page: Num = 0
+
+
+class DocWizardAction(StrEnum):
+    TYPE = "type"  # v: the type picked
+    BACK = "back"
+    CANCEL = "cancel"
+
+
+class DocWizardCB(CallbackData, prefix="dc3"):
+    action: DocWizardAction
+    v: str = ""

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_time: str = "03:00"
     school_year_start: str = "09-01"  # month-day: the school year runs from it for a year
+    # Controlled documents: a reminder to whoever has not acknowledged a version in force
+    # after this many days; the owner is asked about a review this many days before it.
+    doc_ack_remind_days: int = Field(default=3, ge=1, le=60)
+    doc_review_notice_days: int = Field(default=30, ge=0, le=365)
+    file_max_mb: int = Field(default=20, ge=1, le=2000)  # a file the bot keeps, at most
 
     @field_validator("bot_token")
     @classmethod

@@ -11,15 +11,19 @@ and never overtakes what the person did next.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import Message
 
 from bot.inflight import InFlight
+from bot.services.files import FileService
 
+log = logging.getLogger(__name__)
 Confirm = Callable[[], Awaitable[None]]
 ALBUM_QUIET = 0.8  # seconds without a new photo of the album before it is confirmed
 
@@ -37,6 +41,29 @@ def evidence_item(message: Message) -> dict[str, Any] | None:
             "group": group,
         }
     return None
+
+
+async def received_item(message: Message, files: FileService) -> dict[str, Any] | None:
+    """The evidence item of a photo or file message, its bytes downloaded once into the
+    school's store (refused, in the sender's language, when larger than FILE_MAX_MB). When
+    Telegram cannot give the file now, the item keeps its file id alone and the start-up
+    pass fetches it later: the person's evidence is never refused for that."""
+    item = evidence_item(message)
+    if item is None:
+        return None
+    size = message.photo[-1].file_size if message.photo else None
+    if message.document is not None:
+        size = message.document.file_size
+    files.check_size(size)
+    bot = message.bot
+    assert bot is not None
+    try:
+        buffer = await bot.download(item["file_id"])
+    except (TelegramAPIError, OSError, TimeoutError) as error:
+        log.warning("file %s not downloaded now: %s", item["file_id"], error)
+        return item
+    assert buffer is not None
+    return await files.keep(item, buffer.read())
 
 
 @dataclass

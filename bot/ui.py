@@ -8,10 +8,11 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.errors import Refused
+from bot.services.files import FileService
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,33 @@ async def ask(
     await event.answer(text, reply_markup=markup)
 
 
-async def send_file(bot: Bot, chat_id: int, item: dict[str, Any], caption: str) -> None:
-    """Sends a stored piece of evidence back: a photo as a photo, anything else as a file."""
-    if item.get("kind") == "photo":
-        await bot.send_photo(chat_id, item["file_id"], caption=caption)
+async def send_file(
+    bot: Bot,
+    chat_id: int,
+    item: dict[str, Any],
+    caption: str,
+    files: FileService | None = None,
+) -> None:
+    """Sends a stored piece of evidence back: a photo as a photo, anything else as a file.
+    By its file id while Telegram accepts it (nothing to upload); from the school's store
+    when not (a file id is this bot token's only: a new token refuses the old ones)."""
+    photo = item.get("kind") == "photo"
+    try:
+        if photo:
+            await bot.send_photo(chat_id, item["file_id"], caption=caption)
+        else:
+            await bot.send_document(chat_id, item["file_id"], caption=caption)
+        return
+    except TelegramBadRequest:
+        content = await files.content(item) if files is not None else None
+        if content is None:
+            raise
+    name = item.get("name") or ("photo.jpg" if photo else "file")
+    upload = BufferedInputFile(content, str(name))
+    if photo:
+        await bot.send_photo(chat_id, upload, caption=caption)
     else:
-        await bot.send_document(chat_id, item["file_id"], caption=caption)
+        await bot.send_document(chat_id, upload, caption=caption)
 
 
 def refusal_text(refusal: Refused) -> str:

@@ -13,6 +13,7 @@ from bot.domain.checklist_files import PROBLEM_KEYS
 from bot.domain.checklists import AnswerType
 from bot.domain.competence import DEFAULTS as COMPETENCE_DEFAULTS
 from bot.domain.competence import Status as CompetenceStatus
+from bot.domain.documents import DocType, VersionStatus
 from bot.domain.findings import FindingKind
 from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED
@@ -101,6 +102,10 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"competence.req.{code}" for code, *_ in COMPETENCE_DEFAULTS}
     used |= {f"competence.status.{s.value}" for s in CompetenceStatus}
     used |= {"competence.told.review", "competence.told.confirmed", "competence.told.rejected"}
+    used |= {f"documents.{use}.{k.value}" for k in DocType for use in ("type", "types")}
+    used |= {f"documents.status.{s.value}" for s in VersionStatus}
+    used |= {f"documents.now.{count}" for count in ("outstanding", "overdue_reviews")}
+    used.add("documents.told.replaced")
     return used
 
 

@@ -63,7 +63,7 @@ async def test_nightly_keeps_the_newest_copies(
     for day in range(1, 5):
         nightly(harness.database, folder, datetime(2026, 11, day, 3, 0), keep=2)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "qms-20261103-030000.sqlite3", "qms-20261104-030000.sqlite3",
+        "qms-20261103-030000.tar", "qms-20261104-030000.tar",
     ]  # fmt: skip
 
 

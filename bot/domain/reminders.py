@@ -42,9 +42,14 @@ class Kind(StrEnum):
     SUBMITTED = "submitted"
     NUDGE = "nudge"
     COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
+    DOC_ACK = "doc_ack"  # a version in force: each person it concerns, once
+    DOC_ACK_REMIND = "doc_ack_remind"  # not acknowledged after N days: once more
+    DOC_REVIEW = "doc_review"  # N days before the review date: the owner
+    DOC_EVENT = "doc_event"  # a version withdrawn: who had read it learns which replaces it
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
+EVENT_KINDS |= {Kind.DOC_EVENT}  # a line of its own: features add their kinds apart
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

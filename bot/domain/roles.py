@@ -44,6 +44,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,
     "backup": MANAGER_ONLY,
+    # Everyone reads the documents that concern him; observers all; the manager edits.
+    "docs": EVERYONE,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

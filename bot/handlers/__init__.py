@@ -10,6 +10,7 @@ from bot.handlers import (
     common,
     competence,
     departments,
+    documents,
     fallback,
     findings,
     invites,
@@ -45,5 +46,6 @@ def get_routers() -> list[Router]:
         invites.make_router(),
         users.make_router(),
         competence.make_router(),
+        documents.make_router(),
         fallback.make_router(),
     ]

@@ -17,6 +17,7 @@ from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.services.templates import TemplateService
@@ -112,6 +113,7 @@ async def send_evidence(
     audits: AuditService,
     templates: TemplateService,
     bot: Bot,
+    file_store: FileService,
 ) -> None:
     audit, question, names = await _question(user, callback_data, audits, templates)
     await callback.answer()
@@ -123,7 +125,7 @@ async def send_evidence(
             if sent >= EVIDENCE_SENT_MAX:
                 break
             caption = views.evidence_caption(callback_data.q, names.get(record.user_id, "?"))
-            await send_file(bot, user.tg_id, item, caption)
+            await send_file(bot, user.tg_id, item, caption, file_store)
             sent += 1
 
 

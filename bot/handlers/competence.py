@@ -21,11 +21,12 @@ from bot.dialogs import advance, need, set_dialog
 from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.roles import Role
-from bot.evidence import EvidenceCollector, evidence_item
+from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import competence as views
@@ -93,9 +94,11 @@ async def add_certificate(
     await ask(callback, views.ask_file(requirement))
 
 
-async def file_given(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
+async def file_given(
+    message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
+) -> None:
     data = await state.get_data()
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     await advance(state, Certificate.file, evidence=[*data.get("evidence", []), item])
 
@@ -191,12 +194,13 @@ async def show_file(
     user: User,
     competence: CompetenceService,
     bot: Bot,
+    file_store: FileService,
 ) -> None:
     record, requirement, owner = await competence.record(user, callback_data.id)
     await callback.answer()
     caption = f"{owner.full_name} · {views.req_name(requirement)}"
     for item in record.evidence:
-        await send_file(bot, user.tg_id, item, caption)
+        await send_file(bot, user.tg_id, item, caption, file_store)
 
 
 async def confirm_record(

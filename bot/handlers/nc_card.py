@@ -33,11 +33,12 @@ from bot.domain.nonconformities import (
 )
 from bot.domain.roles import Role
 from bot.domain.texts import meaningful
-from bot.evidence import EvidenceCollector, evidence_item
+from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.nonconformities import NcService, SimilarNc, viewer_of
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
@@ -129,12 +130,17 @@ async def open_card(
 
 
 async def send_evidence(
-    callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService, bot: Bot
+    callback: CallbackQuery,
+    callback_data: NcCB,
+    user: User,
+    ncs: NcService,
+    bot: Bot,
+    file_store: FileService,
 ) -> None:
     nc = await ncs.get(user, callback_data.id)
     await callback.answer()
     for item, caption in views.evidence_files(nc)[:EVIDENCE_SENT_MAX]:
-        await send_file(bot, user.tg_id, item, caption)
+        await send_file(bot, user.tg_id, item, caption, file_store)
 
 
 async def history(
@@ -411,10 +417,11 @@ async def effective_evidence(
     ncs: NcService,
     evidence: EvidenceCollector,
     settings: Settings,
+    file_store: FileService,
 ) -> None:
     data = await state.get_data()
     (nc_id,) = need(data, "nc")
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
     if message.caption and not data.get("note") and meaningful(message.caption):
@@ -530,10 +537,12 @@ async def done_note(message: Message, state: FSMContext) -> None:
     await show(message, *views.done_note_saved(int(nc_id)))
 
 
-async def done_evidence(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
+async def done_evidence(
+    message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
+) -> None:
     data = await state.get_data()
     (nc_id,) = need(data, "nc")
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
     if message.caption and not data.get("note") and meaningful(message.caption):

@@ -24,11 +24,12 @@ from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
-from bot.evidence import EvidenceCollector, evidence_item
+from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.nonconformities import TEXT_MAX, NcService, ReportDraft
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, show
@@ -144,12 +145,12 @@ async def department_chosen(
 
 
 async def description_given(
-    message: Message, state: FSMContext, evidence: EvidenceCollector
+    message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
     text = (message.text or message.caption or "").strip()
     data = await state.get_data()
     files: list[dict[str, Any]] = list(data.get("evidence", []))
-    if item := evidence_item(message):
+    if item := await received_item(message, file_store):
         files.append(item)
     if not text:
         await state.update_data(evidence=files)
@@ -167,9 +168,11 @@ async def description_given(
     await show(message, *views.evidence_question())
 
 
-async def evidence_given(message: Message, state: FSMContext, evidence: EvidenceCollector) -> None:
+async def evidence_given(
+    message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
+) -> None:
     data = await state.get_data()
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     await state.update_data(evidence=[*data.get("evidence", []), item])
 

@@ -18,11 +18,12 @@ from bot.callbacks import QCB, MenuCB, QAction
 from bot.dialogs import dialog_data, need, set_dialog
 from bot.domain.checklists import AnswerType
 from bot.domain.models import User
-from bot.evidence import EvidenceCollector, evidence_item
+from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.notices import Notices
 from bot.services.questionnaire import Questionnaire, QuestionnaireService
 from bot.ui import ask, refusal_text, show
@@ -252,10 +253,11 @@ async def evidence_given(
     user: User,
     questionnaires: QuestionnaireService,
     evidence: EvidenceCollector,
+    file_store: FileService,
 ) -> None:
     data = await state.get_data()
     audit_id, index = (int(value) for value in need(data, "audit", "q"))
-    item = evidence_item(message)
+    item = await received_item(message, file_store)
     assert item is not None
     try:
         await questionnaires.add_evidence(user, audit_id, index, item)

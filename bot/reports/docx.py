@@ -236,3 +236,21 @@ def _date(value: date | datetime) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     return value.strftime("%d.%m.%Y")
+
+
+def build_ack_sheet(
+    heading: str, lines: list[str], columns: list[str], rows: list[list[str]], language: str
+) -> bytes:
+    """A version's acknowledgement sheet (лист ознакомления): who it concerns, when each
+    read it, and an empty column to sign on paper."""
+    doc = Document()
+    _page_setup(doc, language)
+    doc.core_properties.title = _text(heading)
+    doc.add_heading(_text(heading), level=1)
+    for line in lines:
+        doc.add_paragraph(_text(line))
+    widths = [1.0, 5.0, 5.0, 2.5, 3.0]
+    _table(doc, list(zip(columns, widths, strict=True)), [tuple(r) for r in rows])
+    output = BytesIO()
+    doc.save(output)
+    return output.getvalue()

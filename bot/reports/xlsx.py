@@ -496,3 +496,30 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
+
+
+def build_documents_workbook(
+    documents: list[str],
+    rows: list[tuple[str, str, list[tuple[str | None, Any]]]],
+    gettext: Gettext,
+) -> bytes:
+    """People × documents in force: for each document whether he acknowledged it (empty
+    when it does not concern him) and the day he did (an Excel date)."""
+    columns = [
+        _Column(gettext("report.col.person"), TEXT, "name"),
+        _Column(gettext("report.col.department"), TEXT, "department"),
+    ]
+    on = gettext("documents.col.acked_on")
+    for index, name in enumerate(documents):
+        columns.append(_Column(name, TEXT, f"status_{index}"))
+        columns.append(_Column(f"{name}: {on}", DATE, f"on_{index}"))
+    flat = [
+        SimpleNamespace(
+            name=name,
+            department=department,
+            **{f"status_{i}": status for i, (status, _) in enumerate(cells)},
+            **{f"on_{i}": day for i, (_, day) in enumerate(cells)},
+        )
+        for name, department, cells in rows
+    ]
+    return _write([(gettext("documents.sheet_name"), columns, flat)])

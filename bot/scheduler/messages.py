@@ -15,6 +15,8 @@ from bot.callbacks import (
     AuditCB,
     CompAction,
     CompCB,
+    DocAction,
+    DocCB,
     MenuCB,
     NcCB,
     NcView,
@@ -120,6 +122,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind in (Kind.COMPETENCE_EXPIRING, Kind.COMPETENCE_EXPIRED, Kind.COMPETENCE_EVENT):
         text, rows = _competence(due, t, plural)
+    elif due.kind in DOC_KINDS:
+        text, rows = _documents(due, t, plural)
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -159,6 +163,44 @@ def _competence(
                 [button(t("competence.show_file"), CompCB(action=CompAction.FILE, id=record))],
             ]
     return text, rows
+
+
+DOC_KINDS = frozenset({Kind.DOC_ACK, Kind.DOC_ACK_REMIND, Kind.DOC_REVIEW, Kind.DOC_EVENT})
+
+
+def _documents(
+    due: Due, t: Callable[[str], str], plural: Callable[[str, int], str]
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    p = due.params
+    words = {"code": html.quote(p["code"]), "title": html.quote(p["title"]),
+             "number": p["number"]}  # fmt: skip
+    version = due.object_id
+    if due.kind is Kind.DOC_REVIEW:
+        when = plural("reminder.in_days", p["days"]) if p["days"] > 0 else t("reminder.today")
+        if p["days"] < 0:
+            when = plural("documents.review_late", -p["days"])
+        text = t("reminder.doc_review").format(review=p["review"], when=when, **words)
+        return text, [
+            [
+                button(t("documents.still_valid"),
+                       DocCB(action=DocAction.STILL_VALID, id=version, n=p["drawn"])),
+                button(t("documents.new_version"),
+                       DocCB(action=DocAction.NEW_VERSION, id=p["document_id"])),
+            ]
+        ]  # fmt: skip
+    if due.kind is Kind.DOC_EVENT:
+        text = t(p["key"]).format(newer=p["newer"], **words)
+        return text, [[button(t("documents.open"), DocCB(action=DocAction.OPEN, id=p["doc"]))]]
+    if due.kind is Kind.DOC_ACK:
+        text = t("reminder.doc_ack").format(effective=p["effective"], **words)
+    else:
+        text = t("reminder.doc_ack_remind").format(
+            effective=p["effective"], waiting=plural("reminder.days", p["days"]), **words
+        )
+    return text, [
+        [button(t("documents.show_file"), DocCB(action=DocAction.FILE, id=version))],
+        [button(t("documents.ack"), DocCB(action=DocAction.ACK, id=version))],
+    ]
 
 
 def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:

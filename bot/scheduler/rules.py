@@ -17,10 +17,12 @@ from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.roles import Role
 from bot.services.competence import load_matrix
+from bot.services.documents import outstanding
 from bot.services.templates import TemplateService
 from bot.storage.audits import AuditRepo
 from bot.storage.competence import CompetenceRepo
 from bot.storage.departments import DepartmentRepo
+from bot.storage.documents import DocumentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
 from bot.storage.users import UserRepo
@@ -147,6 +149,7 @@ def compute_due(
                 )  # fmt: skip
 
     _competence(conn, today, settings, people, managers, add)
+    _documents(conn, today, settings, people, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
@@ -222,3 +225,39 @@ def _digest(
         "closed": closed,
         "overdue": sorted(overdue.items(), key=lambda item: (-item[1], item[0])),
     }
+
+
+def _documents(
+    conn: Connection,
+    today: date,
+    settings: Settings,
+    people: dict[int, User],
+    add: Callable[..., None],
+) -> None:
+    """A version in force goes once to each person it concerns who has not acknowledged it,
+    and once more after DOC_ACK_REMIND_DAYS; its owner is asked DOC_REVIEW_NOTICE_DAYS
+    before the review date (the slot carries the date: a new one asks again)."""
+    repo = DocumentRepo(conn)
+    documents = {d.id: d for d in repo.list()}
+    for version, person in outstanding(conn):
+        document = documents[version.document_id]
+        assert version.effective_on is not None
+        params = {"code": document.code, "title": document.title, "number": version.number,
+                  "effective": format_date(version.effective_on)}  # fmt: skip
+        add(Kind.DOC_ACK, version.id, person.id, "new", **params)
+        waiting = days_between(version.effective_on, today)
+        if waiting >= settings.doc_ack_remind_days:
+            slot = f"d{settings.doc_ack_remind_days}"
+            add(Kind.DOC_ACK_REMIND, version.id, person.id, slot, days=waiting, **params)
+    for version in repo.in_force():
+        if version.review_on is None:
+            continue
+        days = days_between(today, version.review_on)
+        if days <= settings.doc_review_notice_days:
+            document = documents[version.document_id]
+            add(
+                Kind.DOC_REVIEW, version.id, document.owner_id, version.review_on.isoformat(),
+                code=document.code, title=document.title, number=version.number, days=days,
+                document_id=document.id,
+                review=format_date(version.review_on), drawn=version.review_on.toordinal(),
+            )  # fmt: skip

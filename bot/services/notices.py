@@ -107,3 +107,23 @@ class Notices:
             if person.is_active and (actor is None or person.id != actor.id)
         ]
         return await self._tell(events)
+
+    async def document_replaced(
+        self,
+        code: str,
+        title: str,
+        old_number: int,
+        new_number: int,
+        document_id: int,
+        old_version_id: int,
+        readers: Iterable[User],
+    ) -> int:
+        """Who had read a withdrawn version learns which one replaces it."""
+        params = {"key": "documents.told.replaced", "code": code, "title": title,
+                  "number": old_number, "newer": new_number, "doc": document_id}  # fmt: skip
+        events = [
+            Due(Kind.DOC_EVENT, old_version_id, person.id, f"v{new_number}", params)
+            for person in {p.id: p for p in readers}.values()
+            if person.is_active
+        ]
+        return await self._tell(events)

@@ -341,3 +341,54 @@ competence_records = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_competence_records_user_id", "user_id"),
 )
+
+# Controlled documents (ISO 9001 7.5): the register, each document's versions, and one
+# acknowledgement per person and version (лист ознакомления).
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(30), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+document_versions = Table(
+    "document_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("file", JSON, nullable=False),  # an evidence item: file id, kind, name, sha256
+    Column("roles", String(100), nullable=False),  # the audience chosen at approval
+    Column("departments", JSON, nullable=False),
+    Column("approved_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("approved_on", Date, nullable=True),
+    Column("effective_on", Date, nullable=True),
+    Column("review_on", Date, nullable=True),
+    Column("replaced_by", Integer, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("document_id", "number"),
+)
+
+document_acks = Table(
+    "document_acks",
+    metadata,
+    Column("version_id", Integer, ForeignKey("document_versions.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+# The school's own copy of every file the bot received, named by its SHA-256.
+stored_files = Table(
+    "stored_files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

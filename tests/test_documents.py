@@ -1,0 +1,279 @@
+"""Controlled documents: the manager registers a положение with its file and approves it
+for two departments; it comes into force and reaches the teachers of those departments
+(not the others), who acknowledge it; the one who does not is reminded once after three
+days (not at the weekend); a new version asks again and tells who read the old one which
+replaces it; the acknowledgement sheet (DOCX) and the matrix (XLSX) list everyone."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import docx
+import openpyxl
+import pytest
+
+from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
+from bot.domain.models import User
+from bot.domain.roles import Role
+from bot.storage.events import EventLog
+from tests.fakeapi import TgUser
+from tests.flows import boss, department, person
+from tests.harness import BotHarness
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def texts(who: TgUser, fragment: str) -> list[str]:
+    return [m.text for m in who.chat() if fragment in m.text]
+
+
+async def sweep_at(harness: BotHarness, moment: datetime) -> None:
+    assert harness.app is not None
+    harness.clock.set(moment)
+    await harness.app.sweeper.run_once()
+    await harness.app.idle()
+
+
+def test_a_version_only_moves_forward() -> None:
+    assert can_move(VersionStatus.DRAFT, VersionStatus.APPROVED)
+    assert can_move(VersionStatus.APPROVED, VersionStatus.IN_FORCE)
+    assert can_move(VersionStatus.IN_FORCE, VersionStatus.WITHDRAWN)
+    assert not can_move(VersionStatus.IN_FORCE, VersionStatus.APPROVED)
+    assert not can_move(VersionStatus.DRAFT, VersionStatus.IN_FORCE)
+    assert TRANSITIONS[VersionStatus.WITHDRAWN] == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("roles", "departments", "who", "concerned"),
+    [
+        (set(), {1, 2}, ({Role.TEACHER}, 1), True),
+        (set(), {1, 2}, ({Role.TEACHER}, 3), False),
+        ({Role.HEAD}, {1}, ({Role.TEACHER}, 1), False),
+        ({Role.TEACHER}, set(), ({Role.TEACHER}, None), True),
+        (set(), set(), ({Role.TEACHER}, 1), False),  # nobody chosen: it goes to nobody
+    ],
+)
+def test_whom_a_version_concerns(
+    roles: set[Role],
+    departments: set[int],
+    who: tuple[set[Role], int | None],
+    concerned: bool,
+) -> None:
+    version = Version(1, 1, 1, VersionStatus.IN_FORCE, {}, frozenset(roles), frozenset(departments))
+    user = User(1, 1, "x", None, "ru", who[1], True, roles=frozenset(who[0]))
+    assert version.concerns(user) is concerned
+
+
+async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    primary = await department(harness, "МО начальных классов")
+    maths = await department(harness, "МО математики")
+    admin = await department(harness, "Администрация")
+    olga, _ = await person(harness, 2001, "Ольга Петрова", {Role.TEACHER}, primary)
+    john, _ = await person(harness, 2002, "John Smith", {Role.TEACHER}, maths, language="en")
+    anna, _ = await person(harness, 2003, "Анна Волкова", {Role.TEACHER}, admin)
+    director, _ = await person(harness, 2004, "Директор Школы", {Role.OBSERVER}, None)
+
+    # Thursday 26.11.2026: the manager registers the положение through the wizard.
+    reply = await manager.send("/docs")
+    assert "Документы" in reply.text
+    await manager.press("➕ Новый документ")
+    reply = await manager.send("П-01")
+    assert "название" in reply.text
+    reply = await manager.press("⬅️ Назад")  # a typo in the code: one step back
+    assert "код" in reply.text
+    await manager.send("П-01")
+    reply = await manager.send("Положение " * 30)
+    assert "не больше 200 знаков" in reply.text  # the question stays
+    await manager.send("Положение о внутришкольном контроле")
+    reply = await manager.press("положение")
+    assert "Пришлите файл" in reply.text
+    assert "Пришлите файл" in (await manager.send("вот")).text  # text is not a file
+    reply = await manager.send_document(b"%PDF-1.4 regulation v1", "vsk.pdf", "application/pdf")
+    assert "П-01, версия 1 — черновик" in reply.text
+    assert "Тип: положение" in reply.text and "Владелец: Мария Иванова" in reply.text
+
+    # Approval needs an audience; the audience is two departments.
+    refused = await manager.press("✅ Утвердить")
+    assert "Сначала выберите, кому" in str(refused.alert)
+    await manager.press("👥 Кому")
+    await manager.press("▫️ МО начальных классов")
+    reply = await manager.press("▫️ МО математики")
+    assert "✅ МО начальных классов" in reply.last.buttons
+    reply = await manager.press("⬅️ Назад")
+    assert "Кому: все роли · МО начальных классов, МО математики" in reply.text
+    approve = manager.last.button("✅ Утвердить")["callback_data"]
+    reply = await manager.press("✅ Утвердить")
+    assert "Утверждена: Мария Иванова, 26.11.2026" in reply.text
+    again = await manager.press_data(approve)
+    assert "кнопка устарела" in str(again.alert)  # a double tap changes nothing
+
+    reply = await manager.press("▶️ Ввести в действие")
+    assert "Получателей: 2" in str(reply.alert)
+    assert "Действует с 26.11.2026" in reply.text and "Пересмотр: 26.11.2027" in reply.text
+    await harness.app.idle()
+    told = olga.last
+    ack_v1 = told.button("✅ Ознакомлен(а)")["callback_data"]
+    assert "Вступил в силу документ П-01 «Положение о внутришкольном контроле»" in told.text
+    assert told.buttons == ["📎 Открыть документ", "✅ Ознакомлен(а)"]
+    assert "is in force from 26.11.2026" in john.last.text
+    assert anna.chat() == []  # another department's teacher: not hers
+
+    await olga.press("📎 Открыть документ")
+    assert olga.last.document is not None and "П-01" in olga.last.text
+    content, _ = harness.api.files[olga.last.document["file_id"]]
+    assert content == b"%PDF-1.4 regulation v1"
+    reply = await olga.press("✅ Ознакомлен(а)", told)
+    assert "вы ознакомились с П-01" in reply.text and "26.11.2026" in reply.text
+    twice = await olga.press_data(ack_v1, told)
+    assert "уже отметили" in str(twice.alert)
+    intruder = await anna.press_data(ack_v1, told)
+    assert "вас не касается" in str(intruder.alert)
+
+    reply = await manager.send("/docs")
+    await manager.press("Положения")
+    reply = await manager.press("П-01")
+    assert "Ознакомлены: 1 из 2" in reply.text and "Не ознакомлены: John Smith" in reply.text
+
+    # John is reminded once, three days on — Sunday is quiet, so Monday.
+    await sweep_at(harness, datetime(2026, 11, 28, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2026, 11, 29, 12, tzinfo=MSK))
+    assert texts(john, "not yet acknowledged") == []
+    await sweep_at(harness, datetime(2026, 11, 30, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2026, 11, 30, 12, 5, tzinfo=MSK))
+    reminded = texts(john, "You have not yet acknowledged P") + texts(john, "not yet acknowledged")
+    assert len(texts(john, "not yet acknowledged")) == 1, reminded
+    assert "П-01" in reminded[0] and "4 days ago" in reminded[0]
+    assert texts(olga, "ещё не отметили") == []  # she has
+    reply = await john.press("✅ I have read it")
+    assert "you acknowledged П-01" in reply.text and "30.11.2026" in reply.text
+
+    # Everyone reads what concerns him: Anna finds nothing, the director finds it all.
+    await anna.send("/docs")
+    reply = await anna.press("🔎 Поиск")
+    reply = await anna.send("контрол")
+    assert "Документов нет" in reply.text
+    await director.send("/docs")
+    await director.press("🔎 Поиск")
+    reply = await director.send("КОНТРОЛ")
+    assert "П-01 «Положение о внутришкольном контроле» — версия 1, в силе" in reply.text
+
+    # A new version: approved by the director this time; everyone is asked again.
+    await manager.send("/docs")
+    await manager.press("Положения")
+    await manager.press("П-01")
+    await manager.press("📝 Новая версия")
+    reply = await manager.send_document(b"%PDF-1.4 regulation v2", "vsk-2.pdf")
+    assert "П-01, версия 2 — черновик" in reply.text
+    assert "Кому: все роли · МО начальных классов, МО математики" in reply.text  # kept
+    await director.send("/docs")
+    await director.press("Положения")
+    await director.press("П-01")
+    reply = await director.press("✅ Утвердить")
+    assert "Утверждена: Директор Школы, 30.11.2026" in reply.text
+    assert "▶️ Ввести в действие" not in reply.last.buttons  # the manager puts it in force
+    await manager.send("/docs")
+    await manager.press("Положения")
+    await manager.press("П-01")
+    reply = await manager.press("▶️ Ввести в действие")
+    await harness.app.idle()
+    assert "версия 1 отменена, теперь действует версия 2" in texts(olga, "отменена")[0]
+    assert "version 1 is withdrawn; version 2 is now in force" in texts(john, "withdrawn")[0]
+    assert "П-01 «Положение о внутришкольном контроле», версия 2" in olga.last.text
+    stale = await olga.press_data(ack_v1, told)
+    assert "Эта версия отменена; действует версия 2" in str(stale.alert)
+    await olga.press("✅ Ознакомлен(а)")
+
+    counts = await harness.app.dispatcher["documents"].now_counts(date(2026, 11, 30))
+    assert counts == [("documents.now.outstanding", 1), ("documents.now.overdue_reviews", 0)]
+
+    # The sheet of version 2: both teachers, Olga's date, John's empty, a column to sign.
+    reply = await manager.send("/docs")
+    await manager.press("Положения")
+    await manager.press("П-01")
+    mark = len(manager.chat())
+    await manager.press("🧾 Лист ознакомления")
+    await harness.app.idle()
+    sent = next(m for m in manager.chat()[mark:] if m.document)
+    assert "ознакомлены 1 из 2" in sent.text
+    content, _ = harness.api.files[sent.document["file_id"]]
+    sheet = docx.Document(io.BytesIO(content))
+    assert "Лист ознакомления" in sheet.paragraphs[0].text
+    table = sheet.tables[0]
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["№", "ФИО", "Должность / подразделение", "Дата ознакомления", "Подпись"]
+    assert rows[1] == ["1", "John Smith", "педагог · МО математики", "", ""]
+    assert rows[2] == ["2", "Ольга Петрова", "педагог · МО начальных классов", "30.11.2026", ""]
+    assert len(rows) == 3
+
+    # The matrix: people × documents in force.
+    mark = len(manager.chat())
+    await manager.send("/docs")
+    await manager.press("📥 Матрица ознакомления")
+    await harness.app.idle()
+    sent = next(m for m in manager.chat()[mark:] if m.document)
+    content, _ = harness.api.files[sent.document["file_id"]]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    matrix = book["Ознакомление"]
+    assert [c.value for c in matrix[1]][:4] == [
+        "Сотрудник", "Подразделение", "П-01 v2", "П-01 v2: дата"
+    ]  # fmt: skip
+    rows_by_name = {row[0].value: row for row in matrix.iter_rows(min_row=2)}
+    assert rows_by_name["Ольга Петрова"][2].value == "✅ ознакомлен(а)"
+    assert rows_by_name["Ольга Петрова"][3].value.date() == date(2026, 11, 30)
+    assert rows_by_name["John Smith"][2].value == "❌ не ознакомлен(а)"
+    assert rows_by_name["Анна Волкова"][2].value is None  # not hers
+
+
+async def test_the_owner_is_asked_about_the_review_a_month_before(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    await manager.send("/start")
+    primary = await department(harness, "МО начальных классов")
+    await person(harness, 2001, "Ольга Петрова", {Role.TEACHER}, primary)
+    file = {"file_id": "none", "kind": "document", "name": "i.pdf"}
+    card = await documents.create(
+        owner, "И-07", "Инструкция по охране труда", DocType.INSTRUCTION, file
+    )
+    version = card.latest.id
+    await documents.toggle_audience(owner, version, role=Role.TEACHER)
+    await documents.approve(owner, version)
+    await documents.enforce(owner, version)  # 26.11.2026: review on 26.11.2027
+
+    # 30 days before 26.11.2027 is 27.10.2027 (a Wednesday).
+    await sweep_at(harness, datetime(2027, 10, 26, 12, tzinfo=MSK))
+    assert texts(manager, "Пересмотр документа") == []
+    await sweep_at(harness, datetime(2027, 10, 27, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2027, 10, 27, 13, tzinfo=MSK))
+    asked = texts(manager, "Пересмотр документа И-07")
+    assert len(asked) == 1 and "26.11.2027, через 30 дней" in asked[0]
+    question = manager.last
+    assert question.buttons == ["✅ Актуален", "📝 Новая версия"]
+    still = question.button("✅ Актуален")["callback_data"]
+    reply = await manager.press("✅ Актуален", question)
+    assert "Следующий пересмотр: 26.11.2028" in str(reply.alert)
+    assert "Пересмотр: 26.11.2028" in reply.text
+    again = await manager.press_data(still, question)
+    assert "кнопка устарела" in str(again.alert)  # the review moved once, not twice
+    events = await harness.app.db.run(
+        lambda conn: EventLog(conn).for_entity("document", card.document.id)
+    )
+    assert [e.action for e in events][-1] == "still_valid"
+
+    # A year on, the owner lets it lapse: overdue in the summary's counts.
+    counts = await documents.now_counts(date(2028, 12, 1))
+    assert ("documents.now.overdue_reviews", 1) in counts
+    await sweep_at(harness, datetime(2028, 10, 27, 12, tzinfo=MSK))
+    question = manager.last
+    assert "Пересмотр документа И-07" in question.text
+    reply = await manager.press("📝 Новая версия", question)
+    assert "Пришлите файл новой версии документа И-07" in reply.text
+    reply = await manager.send_document(b"new", "i-2.docx")
+    assert "И-07, версия 2 — черновик" in reply.text
