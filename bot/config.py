@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_time: str = "03:00"
     school_year_start: str = "09-01"  # month-day: the school year runs from it for a year
+    results_remind_days: int = Field(default=3, ge=1, le=60)  # audit results unacknowledged
+    compliance_target: float = Field(default=85, ge=0, le=100)  # % line on compliance charts
 
     @field_validator("bot_token")
     @classmethod

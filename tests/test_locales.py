@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.domain.acknowledgements import AckRole
 from bot.domain.audits import AuditStatus, Objective
 from bot.domain.checklist_files import PROBLEM_KEYS
 from bot.domain.checklists import AnswerType
@@ -101,6 +102,7 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"competence.req.{code}" for code, *_ in COMPETENCE_DEFAULTS}
     used |= {f"competence.status.{s.value}" for s in CompetenceStatus}
     used |= {"competence.told.review", "competence.told.confirmed", "competence.told.rejected"}
+    used |= {f"acks.role.{r.value}" for r in AckRole}
     return used
 
 

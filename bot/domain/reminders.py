@@ -42,9 +42,12 @@ class Kind(StrEnum):
     SUBMITTED = "submitted"
     NUDGE = "nudge"
     COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
+    AUDIT_RESULTS = "audit_results"  # event: a closed audit's results, to acknowledge
+    RESULTS_UNREAD = "results_unread"  # every N days: results not yet acknowledged
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
+EVENT_KINDS |= {Kind.AUDIT_RESULTS}
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

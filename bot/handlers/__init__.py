@@ -3,6 +3,7 @@
 from aiogram import Router
 
 from bot.handlers import (
+    acknowledgements,
     audit_card,
     audit_planning,
     backups,
@@ -45,5 +46,6 @@ def get_routers() -> list[Router]:
         invites.make_router(),
         users.make_router(),
         competence.make_router(),
+        acknowledgements.make_router(),
         fallback.make_router(),
     ]

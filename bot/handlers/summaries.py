@@ -111,7 +111,7 @@ async def audit_docx(
     reports: ReportService,
     bot: Bot,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
+    audit = await audits.get_to_read(user, callback_data.audit)
     await callback.answer(_("export.preparing"))
     data = await reports.audit_report(audit, gettext, translate)
     name = f"{audit.number}-report.docx"
@@ -132,7 +132,7 @@ async def audit_results(
 ) -> None:
     from bot.reports.charts import compliance_by_clause
 
-    audit = await audits.get_to_run(user, callback_data.audit)
+    audit = await audits.get_to_read(user, callback_data.audit)
     results = audit.results or {}
     text = results_text(audit, await ncs.of_audit(audit.id))
     await callback.answer()

@@ -14,6 +14,7 @@ from bot.domain.dates import format_date
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.summaries import Period, Summary
 from bot.keyboards.pages import button
+from bot.views import common
 from bot.views.audit import percent_text, where_text
 from bot.views.common import plural
 from bot.views.nc import Screen, markup
@@ -28,7 +29,9 @@ def delta_text(now: float | None, before: float | None) -> str:
         return ""
     change = round(now - before, 1)
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "＝")
-    return _("summary.change").format(before=before, arrow=arrow, change=abs(change))
+    return _("summary.change").format(
+        before=percent_text(before), arrow=arrow, change=common.number_text(abs(change))
+    )
 
 
 def severity_text(value: str) -> str:
@@ -55,7 +58,7 @@ def summary_text(summary: Summary, period: Period) -> str:
         lines.append(_("summary.no_compliance"))
     else:
         lines.append(
-            _("summary.compliance").format(percent=summary.compliance)
+            _("summary.compliance").format(percent=percent_text(summary.compliance))
             + delta_text(summary.compliance, summary.previous_compliance)
         )
         lines += [
