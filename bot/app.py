@@ -34,6 +34,7 @@ from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
+from bot.services.now import standard_board
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
@@ -191,6 +192,8 @@ async def create_app(
     sweeper.follow_ups[Kind.AUDIT_RESULTS] = acknowledgements.results_follow_up(
         bot, i18n, audits, dispatcher["reports"]
     )
+    # /summary's "now" block: other features add their providers here.
+    dispatcher["now"] = standard_board(db, settings.tz, max(settings.competence_remind_days))
     return App(
         settings=settings,
         db=db,

@@ -24,7 +24,9 @@ from bot.domain.summaries import Period
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
 from bot.scheduler.sweep import GROUP_SIZES
+from bot.services import now
 from bot.views.nc import ACTION_VIEWS, PLAN_FIELDS
+from bot.views.now import TARGETS
 
 ANSWER_VALUES = ("yes", "no", "na")  # the stored values of yes/no questions
 SIMILAR_REASONS = ("clause", "question", "department", "words")  # SimilarNc.reasons
@@ -103,6 +105,10 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"competence.status.{s.value}" for s in CompetenceStatus}
     used |= {"competence.told.review", "competence.told.confirmed", "competence.told.rejected"}
     used |= {f"acks.role.{r.value}" for r in AckRole}
+    used |= {now.AUDITS, now.OVERDUE, now.WAITING, now.EXPIRED}
+    used |= {f"now.line.waiting.{step}" for step in ("new", "done", "verified", "due")}
+    used |= {"now.line.audit", "now.line.overdue", "now.line.expired"}
+    used |= {f"now.open.{target}" for target in TARGETS}
     return used
 
 

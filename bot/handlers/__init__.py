@@ -17,6 +17,7 @@ from bot.handlers import (
     nc_card,
     nc_list,
     nc_report,
+    now,
     questionnaire,
     reminders,
     start,
@@ -47,5 +48,6 @@ def get_routers() -> list[Router]:
         users.make_router(),
         competence.make_router(),
         acknowledgements.make_router(),
+        now.make_router(),
         fallback.make_router(),
     ]

@@ -17,6 +17,7 @@ from bot.domain.summaries import Period
 from bot.filters import HasRole
 from bot.services.audits import AuditService
 from bot.services.nonconformities import NcService
+from bot.services.now import NowBoard
 from bot.services.reports import ReportService, nc_status_series
 from bot.ui import show
 from bot.views import summaries as views
@@ -28,23 +29,38 @@ OVERDUE_READERS = HasRole(Role.MANAGER, Role.HEAD)
 EXPORTERS = HasRole(Role.MANAGER)
 
 
-async def summary_command(message: Message, reports: ReportService) -> None:
-    await show(message, *views.summary_screen(await reports.summary(Period.MONTH), Period.MONTH))
+async def _summary(
+    event: Message | CallbackQuery, reports: ReportService, now: NowBoard, period: Period
+) -> None:
+    """What is live now (whatever the period), then the period's figures."""
+    today = reports.today()
+    figures = await now.figures(today)
+    summary = await reports.summary(period)
+    await show(event, *views.summary_screen(summary, period, (figures, today)))
 
 
-async def summary_menu(callback: CallbackQuery, reports: ReportService) -> None:
-    await show(callback, *views.summary_screen(await reports.summary(Period.MONTH), Period.MONTH))
+async def summary_command(message: Message, reports: ReportService, now: NowBoard) -> None:
+    await _summary(message, reports, now, Period.MONTH)
+
+
+async def summary_menu(callback: CallbackQuery, reports: ReportService, now: NowBoard) -> None:
+    await _summary(callback, reports, now, Period.MONTH)
 
 
 async def summary_period(
-    callback: CallbackQuery, callback_data: SummaryCB, reports: ReportService, bot: Bot, user: User
+    callback: CallbackQuery,
+    callback_data: SummaryCB,
+    reports: ReportService,
+    bot: Bot,
+    user: User,
+    now: NowBoard,
 ) -> None:
     try:
         period = Period(callback_data.period)
     except ValueError:
         period = Period.MONTH
     if not callback_data.chart:
-        await show(callback, *views.summary_screen(await reports.summary(period), period))
+        await _summary(callback, reports, now, period)
         return
     from bot.reports.charts import compliance_by_department, ncs_by_status_over_time
 

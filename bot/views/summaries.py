@@ -14,10 +14,12 @@ from bot.domain.dates import format_date
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.summaries import Period, Summary
 from bot.keyboards.pages import button
+from bot.services.now import Figure
 from bot.views import common
 from bot.views.audit import percent_text, where_text
 from bot.views.common import plural
 from bot.views.nc import Screen, markup
+from bot.views.now import now_buttons, now_lines
 from bot.views.reports import translate
 
 OVERDUE_SHOWN = 40
@@ -91,8 +93,9 @@ def summary_text(summary: Summary, period: Period) -> str:
     return "\n".join(lines)
 
 
-def summary_keyboard(period: Period) -> InlineKeyboardMarkup:
-    """The periods (the shown one marked), and the charts of the year."""
+def summary_keyboard(period: Period, figures: list[Figure] | None = None) -> InlineKeyboardMarkup:
+    """The "now" figures (each opens its list), the periods (the shown one marked), and
+    the charts of the year."""
     periods = [
         button(
             ("• " if p is period else "") + _(f"summary.period.{p.value}"),
@@ -101,11 +104,17 @@ def summary_keyboard(period: Period) -> InlineKeyboardMarkup:
         for p in Period
     ]
     chart = button(_("summary.chart"), SummaryCB(period=period.value, chart=True))
-    return markup([periods, [chart]])
+    return markup([*now_buttons(figures or []), periods, [chart]])
 
 
-def summary_screen(summary: Summary, period: Period) -> Screen:
-    return summary_text(summary, period), summary_keyboard(period)
+def summary_screen(
+    summary: Summary, period: Period, now: tuple[list[Figure], date] | None = None
+) -> Screen:
+    """The "now" block (when given: figures and today) before the period's figures."""
+    text = summary_text(summary, period)
+    if now is not None:
+        text = "\n".join([*now_lines(*now), "", text])
+    return text, summary_keyboard(period, now[0] if now else None)
 
 
 def compliance_chart_data(summary: Summary) -> dict[str, float | None]:
