@@ -190,7 +190,7 @@ async def create_app(
     dispatcher.shutdown.register(on_shutdown)
     # Issue 13: a closed audit's results message is followed by its chart and DOCX.
     sweeper.follow_ups[Kind.AUDIT_RESULTS] = acknowledgements.results_follow_up(
-        bot, i18n, audits, dispatcher["reports"]
+        bot, i18n, audits, dispatcher["reports"], settings.compliance_target
     )
     # /summary's "now" block: other features add their providers here.
     dispatcher["now"] = standard_board(db, settings.tz, max(settings.competence_remind_days))

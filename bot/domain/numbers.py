@@ -4,9 +4,11 @@ figure never wraps apart on a phone."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 
@@ -34,3 +36,8 @@ def percent(value: float | None, locale: str, missing: str = "—") -> str:
 def number(value: int | float, locale: str) -> str:
     """A count or an amount with the locale's grouping: 1 234 / 1,234."""
     return format_decimal(value, locale=_locale(locale))
+
+
+def month_label(day: date, locale: str) -> str:
+    """A month on a chart axis as the language abbreviates it: «нояб. 2026», "Nov 2026"."""
+    return format_date(day, "LLL yyyy", locale=_locale(locale))

@@ -40,7 +40,7 @@ async def acknowledge(
 
 
 def results_follow_up(
-    bot: Bot, i18n: I18n, audits: AuditService, reports: ReportService
+    bot: Bot, i18n: I18n, audits: AuditService, reports: ReportService, target: float
 ) -> FollowUp:
     """After a results message: the clause chart and the DOCX, in the reader's language."""
     from bot.reports.charts import compliance_by_clause
@@ -50,7 +50,9 @@ def results_follow_up(
         locale = person.language or i18n.default_locale
         with i18n.context(), i18n.use_locale(locale):
             clauses = dict((audit.results or {}).get("by_clause") or {})
-            picture = await asyncio.to_thread(compliance_by_clause, clauses, audit.number, gettext)
+            picture = await asyncio.to_thread(
+                compliance_by_clause, clauses, audit.number, gettext, target
+            )
             await bot.send_photo(
                 person.tg_id,
                 BufferedInputFile(picture, f"{audit.number}.png"),

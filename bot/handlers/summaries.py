@@ -11,6 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, ReportFileAction, ReportFileCB, SummaryCB
+from bot.config import Settings
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.domain.summaries import Period
@@ -54,6 +55,7 @@ async def summary_period(
     bot: Bot,
     user: User,
     now: NowBoard,
+    settings: Settings,
 ) -> None:
     try:
         period = Period(callback_data.period)
@@ -67,10 +69,13 @@ async def summary_period(
     await callback.answer(_("summary.drawing"))
     summary = await reports.summary(Period.YEAR)
     months, counts = await reports.nc_months()
-    labels, series = views.ncs_chart_data(months, nc_status_series(months, counts))
+    by_status = nc_status_series(months, counts)
+    labels, series = views.ncs_chart_data(months, by_status)
+    colors = views.ncs_chart_colors(by_status)
     departments = views.compliance_chart_data(summary)
-    first = await asyncio.to_thread(compliance_by_department, departments, gettext)
-    second = await asyncio.to_thread(ncs_by_status_over_time, labels, series, gettext)
+    target = settings.compliance_target
+    first = await asyncio.to_thread(compliance_by_department, departments, gettext, target)
+    second = await asyncio.to_thread(ncs_by_status_over_time, labels, series, gettext, colors)
     await bot.send_photo(
         user.tg_id,
         BufferedInputFile(first, "compliance.png"),
@@ -145,6 +150,7 @@ async def audit_results(
     audits: AuditService,
     ncs: NcService,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     from bot.reports.charts import compliance_by_clause
 
@@ -154,7 +160,9 @@ async def audit_results(
     await callback.answer()
     await bot.send_message(user.tg_id, text)
     clauses = {c: p for c, p in (results.get("by_clause") or {}).items()}
-    picture = await asyncio.to_thread(compliance_by_clause, clauses, audit.number, gettext)
+    picture = await asyncio.to_thread(
+        compliance_by_clause, clauses, audit.number, gettext, settings.compliance_target
+    )
     await bot.send_photo(
         user.tg_id, BufferedInputFile(picture, f"{audit.number}.png"), caption=_("results.chart")
     )

@@ -16,6 +16,18 @@ from bot.domain.numbers import percent
 Gettext = Callable[[str], str]
 """Returns the text of a locale key in the requester's language."""
 
+# Colours that mean what they show: done and closed green, waiting amber, overdue red.
+STATUS_COLORS = {
+    "new": "#8A8A8A",
+    "assigned": "#E0A526",
+    "planned": "#2F6DB5",
+    "done": "#7CC47F",
+    "verified": "#3A9D4B",
+    "closed": "#1E6B30",
+    "rejected": "#5A5A5A",
+    "overdue": "#C8382E",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class AuditRow:

@@ -10,10 +10,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import NcCB, NcView, SummaryCB
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.summaries import Period, Summary
 from bot.keyboards.pages import button
+from bot.reports.model import STATUS_COLORS
 from bot.services.now import Figure
 from bot.views import common
 from bot.views.audit import percent_text, where_text
@@ -125,9 +127,15 @@ def compliance_chart_data(summary: Summary) -> dict[str, float | None]:
 def ncs_chart_data(
     months: list[date], series: dict[str, list[int]]
 ) -> tuple[list[str], dict[str, list[int]]]:
-    """Month labels ("Jan 26") and the NC counts by status, named in the reader's language."""
-    labels = [f"{_(f'month.{m.month}')[:3]} {m.year % 100:02d}" for m in months]
+    """Month labels as the reader's language abbreviates them («нояб. 2026») and the NC
+    counts by status, named in the reader's language."""
+    labels = [numbers.month_label(m, common.reader_locale()) for m in months]
     return labels, {translate("nc", status): values for status, values in series.items()}
+
+
+def ncs_chart_colors(series: dict[str, list[int]]) -> dict[str, str]:
+    """Each status's colour (done green, ...) by the name the chart shows it under."""
+    return {translate("nc", status): STATUS_COLORS[status] for status in series}
 
 
 def overdue_screen(items: list[Nonconformity], today: date) -> Screen:
