@@ -15,8 +15,9 @@ from aiohttp import web
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandMenus
 from bot.config import TELEGRAM_API, Settings
+from bot.domain.reminders import Kind
 from bot.evidence import EvidenceCollector
-from bot.handlers import errors, get_routers
+from bot.handlers import acknowledgements, errors, get_routers
 from bot.i18n import PoI18n, create_i18n
 from bot.inflight import InFlight, TrackingDispatcher
 from bot.middlewares import LanguageMiddleware, RedeliveryMiddleware, UserMiddleware
@@ -35,6 +36,7 @@ from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
+from bot.services.now import standard_board
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
@@ -204,6 +206,12 @@ async def create_app(
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
+    # Issue 13: a closed audit's results message is followed by its chart and DOCX.
+    sweeper.follow_ups[Kind.AUDIT_RESULTS] = acknowledgements.results_follow_up(
+        bot, i18n, audits, dispatcher["reports"], settings.compliance_target
+    )
+    # /summary's "now" block: other features add their providers here.
+    dispatcher["now"] = standard_board(db, settings.tz, max(settings.competence_remind_days))
     return App(
         settings=settings,
         db=db,

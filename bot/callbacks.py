@@ -339,3 +339,16 @@ class DocWizardAction(StrEnum):
 class DocWizardCB(CallbackData, prefix="dc3"):
     action: DocWizardAction
     v: str = ""
+
+
+class AckCB(CallbackData, prefix="ak1"):
+    """«Ознакомлен» under a closed audit's results: carries the audit it was drawn for."""
+
+    audit: Num
+
+
+class NowCB(CallbackData, prefix="ak2"):
+    """A figure of /summary's "now" block: the list behind it (`item`: its provider's key)."""
+
+    item: str
+    page: Num = 0

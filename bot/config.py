@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     doc_ack_remind_days: int = Field(default=3, ge=1, le=60)
     doc_review_notice_days: int = Field(default=30, ge=0, le=365)
     file_max_mb: int = Field(default=20, ge=1, le=2000)  # a file the bot keeps, at most
+    results_remind_days: int = Field(default=3, ge=1, le=60)  # audit results unacknowledged
+    compliance_target: float = Field(default=85, ge=0, le=100)  # % line on compliance charts
 
     @field_validator("bot_token")
     @classmethod

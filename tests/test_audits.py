@@ -144,9 +144,9 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     # Olga: yes=1, no=0, scale 4 -> 0.75, choice without trigger -> 1, number 2 -> 1
     # Igor: no=0, n/a excluded, scale 2 -> 0.25, choice with trigger -> 0, number 0 -> 0
     # overall 4.0 / 9 = 44.4%; "Документы" 2.0/5 = 40.0%; "Уроки" 2/4 = 50.0%
-    assert "Соответствие: 44.4%" in reply.text
-    assert "Документы: 40.0%" in reply.text and "Уроки: 50.0%" in reply.text
-    assert "7.1.4: 0.0%" in reply.text
+    assert "Соответствие: 44,4\xa0%" in reply.text
+    assert "Документы: 40,0\xa0%" in reply.text and "Уроки: 50,0\xa0%" in reply.text
+    assert "7.1.4: 0,0\xa0%" in reply.text
     assert harness.app is not None
     audit = await harness.app.dispatcher["audits"].get(1)
     assert audit.status is AuditStatus.CLOSED

@@ -47,8 +47,8 @@ def test_the_share_of_staff_with_everything_valid_reads_as_a_percent() -> None:
     rows.append(MatrixRow(200, "director", None, {}))  # nothing applies: not counted
     matrix = Matrix([], rows)
     assert matrix.share == 86.8 and matrix.expired == 5
-    words = {"report.decimal_point": ",", "report.percent": "{value} %"}
-    assert format_percent(matrix.share, words.__getitem__) == "86,8 %"
+    words = {"number.locale": "ru"}
+    assert format_percent(matrix.share, words.__getitem__) == "86,8\xa0%"
     assert Matrix([], []).share is None
 
 
@@ -135,7 +135,7 @@ async def test_certificate_confirmed_reminded_once_and_shown_in_the_matrix(
     reply = await head.send("/competence")
     reply = await head.press("📊 Матрица подразделения")
     assert "Матрица компетентности: МО начальных классов" in reply.text
-    assert "Все требования выполнены: 0,0 % сотрудников (0 из 2)" in reply.text
+    assert "Все требования выполнены: 0,0\xa0% сотрудников (0 из 2)" in reply.text
     assert "Курсы повышения квалификации (КПК): ⚠️ до 15.03.2027" in reply.text
     assert "Обучение по охране труда: — нет" in reply.text
     other = await head.press_data("k1:mx:0:")  # a forged button: another department's
@@ -154,7 +154,7 @@ async def test_certificate_confirmed_reminded_once_and_shown_in_the_matrix(
     await manager.send("/competence")
     await manager.press("📥 Матрица школы (Excel)")
     document = next(m for m in manager.chat()[mark:] if m.document)
-    assert "Все требования выполнены: 0,0 %" in document.text
+    assert "Все требования выполнены: 0,0\xa0%" in document.text
     content, _ = harness.api.files[document.document["file_id"]]
     book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book["Компетентность"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.domain.acknowledgements import AckRole
 from bot.domain.audits import AuditStatus, Objective
 from bot.domain.checklist_files import PROBLEM_KEYS
 from bot.domain.checklists import AnswerType
@@ -24,7 +25,9 @@ from bot.domain.summaries import Period
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
 from bot.scheduler.sweep import GROUP_SIZES
+from bot.services import now
 from bot.views.nc import ACTION_VIEWS, PLAN_FIELDS
+from bot.views.now import TARGETS
 
 ANSWER_VALUES = ("yes", "no", "na")  # the stored values of yes/no questions
 SIMILAR_REASONS = ("clause", "question", "department", "words")  # SimilarNc.reasons
@@ -106,6 +109,11 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"documents.status.{s.value}" for s in VersionStatus}
     used |= {f"documents.now.{count}" for count in ("outstanding", "overdue_reviews")}
     used.add("documents.told.replaced")
+    used |= {f"acks.role.{r.value}" for r in AckRole}
+    used |= {now.AUDITS, now.OVERDUE, now.WAITING, now.EXPIRED}
+    used |= {f"now.line.waiting.{step}" for step in ("new", "done", "verified", "due")}
+    used |= {"now.line.audit", "now.line.overdue", "now.line.expired"}
+    used |= {f"now.open.{target}" for target in TARGETS}
     return used
 
 

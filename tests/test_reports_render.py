@@ -318,6 +318,7 @@ def test_audit_report_follows_iso_19011(locale: str) -> None:
         t("report.docx.by_section"),
         t("report.docx.by_clause"),
         t("report.docx.conclusion"),
+        t("report.docx.acks"),
     ]
     findings, ncs, by_section, by_clause = document.tables
     assert len(findings.rows) == 41 and len(findings.columns) == 6
@@ -349,9 +350,9 @@ def test_audit_report_follows_iso_19011(locale: str) -> None:
 def test_percentages_read_naturally_in_each_language() -> None:
     ru = docx.Document(BytesIO(build_audit_report(report(), texts("ru"))))
     en = docx.Document(BytesIO(build_audit_report(report(), texts("en"))))
-    assert "Общая степень соответствия: 84,2 %" in all_text(ru)
+    assert "Общая степень соответствия: 84,2\xa0%" in all_text(ru)
     assert "Overall compliance: 84.2%" in all_text(en)
-    assert ru.tables[2].rows[2].cells[1].text == "71,5 %"
+    assert ru.tables[2].rows[2].cells[1].text == "71,5\xa0%"
     assert "Отчёт о внутреннем аудите № А-2025-007" in all_text(ru)
     assert "Аудит проводится на основе выборки" in all_text(ru)
 

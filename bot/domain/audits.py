@@ -7,6 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.models import User
+from bot.domain.roles import Role
+
 
 class AuditStatus(StrEnum):
     PLANNED = "planned"
@@ -104,3 +107,10 @@ class AuditDraft:
 def evidence_pieces(evidence: list[dict[str, Any]]) -> int:
     """Photos sent together as one album count as one piece of evidence."""
     return len({item.get("group") or item["file_id"] for item in evidence})
+
+
+def may_run(user: User, audit: Audit) -> bool:
+    """Who may change an audit (remind, conclude, close, raise findings): a manager or its
+    lead auditor. Everyone else who may see it (an observer, a person told its results)
+    only reads."""
+    return user.has(Role.MANAGER) or audit.lead_auditor_id == user.id

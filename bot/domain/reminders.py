@@ -46,10 +46,14 @@ class Kind(StrEnum):
     DOC_ACK_REMIND = "doc_ack_remind"  # not acknowledged after N days: once more
     DOC_REVIEW = "doc_review"  # N days before the review date: the owner
     DOC_EVENT = "doc_event"  # a version withdrawn: who had read it learns which replaces it
+    AUDIT_RESULTS = "audit_results"  # event: a closed audit's results, to acknowledge
+    RESULTS_UNREAD = "results_unread"  # every N days: results not yet acknowledged
 
 
+# Each feature adds its event kinds on a line of its own.
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
-EVENT_KINDS |= {Kind.DOC_EVENT}  # a line of its own: features add their kinds apart
+EVENT_KINDS |= {Kind.DOC_EVENT}
+EVENT_KINDS |= {Kind.AUDIT_RESULTS}
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

@@ -3,6 +3,7 @@
 from aiogram import Router
 
 from bot.handlers import (
+    acknowledgements,
     audit_card,
     audit_planning,
     backups,
@@ -17,6 +18,7 @@ from bot.handlers import (
     nc_card,
     nc_list,
     nc_report,
+    now,
     questionnaire,
     reminders,
     start,
@@ -47,5 +49,7 @@ def get_routers() -> list[Router]:
         users.make_router(),
         competence.make_router(),
         documents.make_router(),
+        acknowledgements.make_router(),
+        now.make_router(),
         fallback.make_router(),
     ]

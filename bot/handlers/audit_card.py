@@ -10,7 +10,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import AuditAction, AuditCB, MenuCB
-from bot.domain.audits import Audit, AuditStatus
+from bot.domain.audits import Audit, AuditStatus, may_run
 from bot.domain.checklists import Question
 from bot.domain.models import User
 from bot.domain.roles import Role
@@ -22,6 +22,7 @@ from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.services.templates import TemplateService
 from bot.ui import ask, send_file, show
+from bot.views import acknowledgements as ack_views
 from bot.views import audit as views
 
 EVIDENCE_SENT_MAX = 10
@@ -39,11 +40,12 @@ async def _card(
     templates: TemplateService,
     ncs: NcService,
 ) -> None:
-    audit = await audits.get_to_run(user, audit_id)
+    audit = await audits.get_to_read(user, audit_id)
     checklist = await templates.checklist(audit.template_id)
     respondents = await audits.respondents(audit.id)
     raised = await ncs.of_audit(audit.id)
-    await show(event, *views.card_screen(audit, checklist, respondents, raised, user))
+    told = ack_views.card_lines(await audits.acks(audit.id), audits.tz)
+    await show(event, *views.card_screen(audit, checklist, respondents, raised, user, told))
 
 
 async def open_card(
@@ -84,12 +86,15 @@ async def answers_by_question(
     audits: AuditService,
     templates: TemplateService,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
+    audit = await audits.get_to_read(user, callback_data.audit)
     checklist = await templates.checklist(audit.template_id)
     names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
     answers = await audits.answers(audit.id)
     await show(
-        callback, *views.answers_screen(audit, checklist, answers, names, callback_data.page)
+        callback,
+        *views.answers_screen(
+            audit, checklist, answers, names, callback_data.page, may_run(user, audit)
+        ),
     )
 
 
@@ -98,7 +103,7 @@ async def _question(
 ) -> tuple[Audit, Question, dict[int, str]]:
     """The audit this user may run, its question number `data.q` (refused when there is no
     such question), and the respondents' names by user id."""
-    audit = await audits.get_to_run(user, data.audit)
+    audit = await audits.get_to_read(user, data.audit)
     checklist = await templates.checklist(audit.template_id)
     if not 0 <= data.q < checklist.question_count:
         raise Refused("questionnaire.no_such_question")
@@ -163,12 +168,14 @@ async def close_audit(
     audits: AuditService,
     templates: TemplateService,
     ncs: NcService,
+    notices: Notices,
 ) -> None:
     data = await state.get_data()
     if int(data.get("audit", 0)) != callback_data.audit or not data.get("text"):
         raise Refused("stale")
-    await audits.close(user, callback_data.audit, str(data["text"]))
+    closed = await audits.close(user, callback_data.audit, str(data["text"]))
     await state.clear()
+    await notices.audit_results(closed, await audits.acks(closed.id))
     await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 

@@ -11,12 +11,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, ReportFileAction, ReportFileCB, SummaryCB
+from bot.config import Settings
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.domain.summaries import Period
 from bot.filters import HasRole
 from bot.services.audits import AuditService
 from bot.services.nonconformities import NcService
+from bot.services.now import NowBoard
 from bot.services.reports import ReportService, nc_status_series
 from bot.ui import show
 from bot.views import summaries as views
@@ -28,33 +30,52 @@ OVERDUE_READERS = HasRole(Role.MANAGER, Role.HEAD)
 EXPORTERS = HasRole(Role.MANAGER)
 
 
-async def summary_command(message: Message, reports: ReportService) -> None:
-    await show(message, *views.summary_screen(await reports.summary(Period.MONTH), Period.MONTH))
+async def _summary(
+    event: Message | CallbackQuery, reports: ReportService, now: NowBoard, period: Period
+) -> None:
+    """What is live now (whatever the period), then the period's figures."""
+    today = reports.today()
+    figures = await now.figures(today)
+    summary = await reports.summary(period)
+    await show(event, *views.summary_screen(summary, period, (figures, today)))
 
 
-async def summary_menu(callback: CallbackQuery, reports: ReportService) -> None:
-    await show(callback, *views.summary_screen(await reports.summary(Period.MONTH), Period.MONTH))
+async def summary_command(message: Message, reports: ReportService, now: NowBoard) -> None:
+    await _summary(message, reports, now, Period.MONTH)
+
+
+async def summary_menu(callback: CallbackQuery, reports: ReportService, now: NowBoard) -> None:
+    await _summary(callback, reports, now, Period.MONTH)
 
 
 async def summary_period(
-    callback: CallbackQuery, callback_data: SummaryCB, reports: ReportService, bot: Bot, user: User
+    callback: CallbackQuery,
+    callback_data: SummaryCB,
+    reports: ReportService,
+    bot: Bot,
+    user: User,
+    now: NowBoard,
+    settings: Settings,
 ) -> None:
     try:
         period = Period(callback_data.period)
     except ValueError:
         period = Period.MONTH
     if not callback_data.chart:
-        await show(callback, *views.summary_screen(await reports.summary(period), period))
+        await _summary(callback, reports, now, period)
         return
     from bot.reports.charts import compliance_by_department, ncs_by_status_over_time
 
     await callback.answer(_("summary.drawing"))
     summary = await reports.summary(Period.YEAR)
     months, counts = await reports.nc_months()
-    labels, series = views.ncs_chart_data(months, nc_status_series(months, counts))
+    by_status = nc_status_series(months, counts)
+    labels, series = views.ncs_chart_data(months, by_status)
+    colors = views.ncs_chart_colors(by_status)
     departments = views.compliance_chart_data(summary)
-    first = await asyncio.to_thread(compliance_by_department, departments, gettext)
-    second = await asyncio.to_thread(ncs_by_status_over_time, labels, series, gettext)
+    target = settings.compliance_target
+    first = await asyncio.to_thread(compliance_by_department, departments, gettext, target)
+    second = await asyncio.to_thread(ncs_by_status_over_time, labels, series, gettext, colors)
     await bot.send_photo(
         user.tg_id,
         BufferedInputFile(first, "compliance.png"),
@@ -111,7 +132,7 @@ async def audit_docx(
     reports: ReportService,
     bot: Bot,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
+    audit = await audits.get_to_read(user, callback_data.audit)
     await callback.answer(_("export.preparing"))
     data = await reports.audit_report(audit, gettext, translate)
     name = f"{audit.number}-report.docx"
@@ -129,16 +150,19 @@ async def audit_results(
     audits: AuditService,
     ncs: NcService,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     from bot.reports.charts import compliance_by_clause
 
-    audit = await audits.get_to_run(user, callback_data.audit)
+    audit = await audits.get_to_read(user, callback_data.audit)
     results = audit.results or {}
     text = results_text(audit, await ncs.of_audit(audit.id))
     await callback.answer()
     await bot.send_message(user.tg_id, text)
     clauses = {c: p for c, p in (results.get("by_clause") or {}).items()}
-    picture = await asyncio.to_thread(compliance_by_clause, clauses, audit.number, gettext)
+    picture = await asyncio.to_thread(
+        compliance_by_clause, clauses, audit.number, gettext, settings.compliance_target
+    )
     await bot.send_photo(
         user.tg_id, BufferedInputFile(picture, f"{audit.number}.png"), caption=_("results.chart")
     )

@@ -37,22 +37,36 @@ PALETTE = [
     "#B5B02A",
     "#1FA5B8",
 ]
+# Telegram shows a 1200 px picture about 350 px wide on a phone: type is drawn ~2.5 times
+# the size a printed chart would use, so an axis label is still ~10 px there.
 STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 18,
-    "axes.labelsize": 20,
-    "xtick.labelsize": 18,
-    "ytick.labelsize": 18,
-    "legend.fontsize": 17,
+    "font.size": 26,
+    "axes.labelsize": 26,
+    "xtick.labelsize": 26,
+    "ytick.labelsize": 26,
+    "legend.fontsize": 24,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-MAX_LABEL = 38
+MAX_LABEL = 30
 """Longer department names are shortened with an ellipsis to keep the bars wide enough."""
+MAX_SIZE = 26.0
+TARGET_COLOR = "#333333"
 
 
-def compliance_by_department(values: dict[str, float | None], gettext: Gettext) -> bytes:
-    """Horizontal bars, 0–100 %, one per department in the given order, each labelled."""
+def compliance_by_department(
+    values: dict[str, float | None], gettext: Gettext, target: float | None = None
+) -> bytes:
+    """Horizontal bars, 0–100 %, one per department in the given order, each labelled;
+    the target (COMPLIANCE_TARGET) as a dashed line."""
+    with matplotlib.rc_context(STYLE):
+        return _png(department_figure(values, gettext, target))
+
+
+def department_figure(
+    values: dict[str, float | None], gettext: Gettext, target: float | None = None
+) -> Figure:
     title = gettext("report.chart.by_department")
     with matplotlib.rc_context(STYLE):
         figure, ax = _figure()
@@ -77,13 +91,28 @@ def compliance_by_department(values: dict[str, float | None], gettext: Gettext) 
                 x, ha = (value or 0) + 1, "left"
                 color = NO_SCORE_COLOR if value is None else "black"
             ax.text(x, position, text, va="center", ha=ha, color=color, fontsize=size)
-        return _png(figure)
+        _target(ax, target, gettext, "x")
+        return figure
 
 
 def ncs_by_status_over_time(
-    months: list[str], series: dict[str, list[int]], gettext: Gettext
+    months: list[str],
+    series: dict[str, list[int]],
+    gettext: Gettext,
+    colors: dict[str, str] | None = None,
 ) -> bytes:
-    """Stacked bars per month, one colour per (already translated) status, totals on top."""
+    """Stacked bars per month, one colour per (already translated) status, totals on top;
+    `colors`: a status's colour by its shown name (STATUS_COLORS), else the palette's."""
+    with matplotlib.rc_context(STYLE):
+        return _png(ncs_figure(months, series, gettext, colors))
+
+
+def ncs_figure(
+    months: list[str],
+    series: dict[str, list[int]],
+    gettext: Gettext,
+    colors: dict[str, str] | None = None,
+) -> Figure:
     for status, counts in series.items():
         if len(counts) != len(months):
             raise ValueError(f"{status!r}: {len(counts)} counts for {len(months)} months")
@@ -100,12 +129,14 @@ def ncs_by_status_over_time(
                 counts,
                 bottom=bottoms,
                 label=status,
-                color=PALETTE[index % len(PALETTE)],
+                color=(colors or {}).get(status, PALETTE[index % len(PALETTE)]),
                 width=0.7,
             )
             bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
         size = _fitting_size(len(months), 1000)
-        ax.set_xticks(positions, labels=months, fontsize=size)
+        # «нояб.» over «2026»: six months fit side by side at a large size
+        labels = [month.replace(" ", "\n", 1) for month in months]
+        ax.set_xticks(positions, labels=labels, fontsize=size)
         if len(months) > 8:
             for label in ax.get_xticklabels():
                 label.set(rotation=45, ha="right", rotation_mode="anchor")
@@ -118,12 +149,22 @@ def ncs_by_status_over_time(
         for position, total in zip(positions, bottoms, strict=True):
             if total:
                 ax.text(position, total, str(total), ha="center", va="bottom", fontsize=size)
-        figure.legend(loc="outside lower center", ncols=min(4, len(series)), frameon=False)
-        return _png(figure)
+        figure.legend(loc="outside lower center", ncols=min(3, len(series)), frameon=False)
+        return figure
 
 
-def compliance_by_clause(values: dict[str, float | None], title: str, gettext: Gettext) -> bytes:
-    """Vertical bars, 0–100 %, one per ISO 9001 clause in the given order."""
+def compliance_by_clause(
+    values: dict[str, float | None], title: str, gettext: Gettext, target: float | None = None
+) -> bytes:
+    """Vertical bars, 0–100 %, one per ISO 9001 clause in the given order; the target
+    (COMPLIANCE_TARGET) as a dashed line."""
+    with matplotlib.rc_context(STYLE):
+        return _png(clause_figure(values, title, gettext, target))
+
+
+def clause_figure(
+    values: dict[str, float | None], title: str, gettext: Gettext, target: float | None = None
+) -> Figure:
     with matplotlib.rc_context(STYLE):
         figure, ax = _figure()
         if not values:
@@ -152,7 +193,8 @@ def compliance_by_clause(values: dict[str, float | None], title: str, gettext: G
                 fontsize=size,
                 color=NO_SCORE_COLOR if value is None else "black",
             )
-        return _png(figure)
+        _target(ax, target, gettext, "y")
+        return figure
 
 
 def _figure() -> tuple[Figure, Axes]:
@@ -160,7 +202,19 @@ def _figure() -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
-def _no_data(figure: Figure, ax: Axes, title: str, gettext: Gettext) -> bytes:
+def _target(ax: Axes, target: float | None, gettext: Gettext, axis: str) -> None:
+    """The compliance target as a dashed line across the bars, named in the legend."""
+    if target is None:
+        return
+    label = gettext("report.chart.target").format(percent=format_percent(target, gettext))
+    draw = ax.axvline if axis == "x" else ax.axhline
+    draw(target, color=TARGET_COLOR, linestyle="--", linewidth=3, label=label)
+    figure = ax.get_figure()
+    assert figure is not None
+    figure.legend(loc="outside lower right", frameon=False)  # below the bars, never on them
+
+
+def _no_data(figure: Figure, ax: Axes, title: str, gettext: Gettext) -> Figure:
     ax.set_axis_off()
     _title(figure, title)
     ax.text(
@@ -173,12 +227,12 @@ def _no_data(figure: Figure, ax: Axes, title: str, gettext: Gettext) -> bytes:
         color=NO_SCORE_COLOR,
         transform=ax.transAxes,
     )
-    return _png(figure)
+    return figure
 
 
 def _title(figure: Figure, title: str) -> None:
     # Over the whole figure, not the axes, which long tick labels push aside.
-    figure.suptitle(textwrap.fill(title, 60), fontsize=26, fontweight="bold")
+    figure.suptitle(textwrap.fill(title, 45), fontsize=32, fontweight="bold")
 
 
 def _png(figure: Figure) -> bytes:
@@ -204,8 +258,8 @@ def _percent_axis(ax: Axes, axis: str, top: float = 112) -> None:
 
 
 def _fitting_size(count: int, room_px: int) -> float:
-    """The largest type (pt, up to 18) that lets `count` labels share `room_px` pixels."""
-    return max(7.0, min(18.0, room_px / max(count, 1) / 1.7 * 72 / DPI))
+    """The largest type (pt, up to MAX_SIZE) that lets `count` labels share `room_px`."""
+    return max(10.0, min(MAX_SIZE, room_px / max(count, 1) / 1.7 * 72 / DPI))
 
 
 def _shorten(name: str) -> str:

@@ -168,6 +168,29 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
     doc.add_paragraph()
     doc.add_paragraph(_text(gettext("report.docx.signature").format(name=report.lead_auditor)))
 
+    doc.add_heading(gettext("report.docx.acks"), level=1)
+    if report.acknowledgements:
+        _table(
+            doc,
+            [
+                (gettext("report.docx.col.name"), 5.0),
+                (gettext("report.docx.col.ack_role"), 4.1),
+                (gettext("report.docx.col.told"), 3.0),
+                (gettext("report.docx.col.acknowledged"), 4.4),
+            ],
+            [
+                (
+                    ack.name,
+                    ack.role,
+                    _date(ack.told_at),
+                    _date(ack.acknowledged_at) if ack.acknowledged_at else "",
+                )
+                for ack in report.acknowledgements
+            ],
+        )
+    else:
+        doc.add_paragraph(none)
+
     output = BytesIO()
     doc.save(output)
     return output.getvalue()

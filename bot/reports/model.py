@@ -11,8 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.numbers import percent
+
 Gettext = Callable[[str], str]
 """Returns the text of a locale key in the requester's language."""
+
+# Colours that mean what they show: done and closed green, waiting amber, overdue red.
+STATUS_COLORS = {
+    "new": "#8A8A8A",
+    "assigned": "#E0A526",
+    "planned": "#2F6DB5",
+    "done": "#7CC47F",
+    "verified": "#3A9D4B",
+    "closed": "#1E6B30",
+    "rejected": "#5A5A5A",
+    "overdue": "#C8382E",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +131,16 @@ class AuditReport:
     conclusion: str
     notes: list[AuditNote] = field(default_factory=list)
     """Observations, opportunities for improvement and strengths (ISO 19011)."""
+    acknowledgements: list[AckRow] = field(default_factory=list)
+    """Who was told of the results, and when he acknowledged them (ISO 9001 9.2.2 c)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AckRow:
+    name: str
+    role: str  # as the reader reads it: "руководство", "audit team"
+    told_at: datetime
+    acknowledged_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +162,8 @@ class CompetenceRow:
 
 
 def format_percent(value: float | None, gettext: Gettext) -> str:
-    """84.2 -> "84,2 %" (ru) / "84.2%" (en); "n/a" when nothing was scored."""
+    """84.2 -> "84,2 %" (ru) / "84.2%" (en); "n/a" when nothing was scored (the one
+    formatter, bot.domain.numbers, in the language `gettext` speaks)."""
     if value is None:
         return gettext("report.not_scored")
-    number = f"{value:.1f}".replace(".", gettext("report.decimal_point"))
-    return gettext("report.percent").format(value=number)
+    return percent(value, gettext("number.locale"))

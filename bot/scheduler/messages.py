@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.callbacks import (
     QCB,
+    AckCB,
     AuditAction,
     AuditCB,
     CompAction,
@@ -21,8 +22,11 @@ from bot.callbacks import (
     NcCB,
     NcView,
     QAction,
+    ReportFileAction,
+    ReportFileCB,
     SnoozeCB,
 )
+from bot.domain import numbers
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
 
@@ -124,6 +128,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         text, rows = _competence(due, t, plural)
     elif due.kind in DOC_KINDS:
         text, rows = _documents(due, t, plural)
+    elif due.kind in (Kind.AUDIT_RESULTS, Kind.RESULTS_UNREAD):
+        text, rows = _results(due, t, locale)
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -201,6 +207,30 @@ def _documents(
         [button(t("documents.show_file"), DocCB(action=DocAction.FILE, id=version))],
         [button(t("documents.ack"), DocCB(action=DocAction.ACK, id=version))],
     ]
+
+
+def _results(
+    due: Due, t: Callable[[str], str], locale: str
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """A closed audit's results (or a reminder of them): «Ознакомлен», the chart, the DOCX."""
+    p = due.params
+    where = html.quote(p["department"]) if p.get("department") else t("audit.whole_school")
+    key = "acks.told" if due.kind is Kind.AUDIT_RESULTS else "reminder.results_unread"
+    text = t(key).format(
+        number=p["number"], title=html.quote(p["title"]), where=where,
+        percent=numbers.percent(p.get("overall"), locale),
+    )  # fmt: skip
+    if p.get("conclusion"):
+        text += "\n" + t("acks.conclusion").format(text=html.quote(p["conclusion"]))
+    audit = due.object_id
+    rows = [
+        [button(t("acks.button"), AckCB(audit=audit))],
+        [
+            button(t("audit.results"), ReportFileCB(action=ReportFileAction.RESULTS, audit=audit)),
+            button(t("audit.docx"), ReportFileCB(action=ReportFileAction.DOCX, audit=audit)),
+        ],
+    ]
+    return text, rows
 
 
 def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:

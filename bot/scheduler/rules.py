@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection
 
 from bot.config import Settings
+from bot.domain.acknowledgements import reminder_slot
 from bot.domain.audits import AuditStatus
 from bot.domain.competence import RecordStatus, latest_confirmed
 from bot.domain.dates import format_date
@@ -19,6 +20,7 @@ from bot.domain.roles import Role
 from bot.services.competence import load_matrix
 from bot.services.documents import outstanding
 from bot.services.templates import TemplateService
+from bot.storage.acknowledgements import AckRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.competence import CompetenceRepo
 from bot.storage.departments import DepartmentRepo
@@ -150,6 +152,7 @@ def compute_due(
 
     _competence(conn, today, settings, people, managers, add)
     _documents(conn, today, settings, people, add)
+    _results_unread(conn, today, settings, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
@@ -205,6 +208,26 @@ def _competence(
                 for user_id in managers:
                     add(Kind.COMPETENCE_EXPIRED, record.id, user_id, cell.expires.isoformat(),
                         **params)  # fmt: skip
+
+
+def _results_unread(
+    conn: Connection, today: date, settings: Settings, add: Callable[..., None]
+) -> None:
+    """Every RESULTS_REMIND_DAYS days, whoever has not acknowledged a closed audit's results
+    is reminded (in working hours, as every reminder)."""
+    for ack, number, title in AckRepo(conn).waiting():
+        told_on = ack.told_at.astimezone(settings.tz).date()
+        slot = reminder_slot(told_on, today, settings.results_remind_days)
+        if slot is None:
+            continue
+        audit = AuditRepo(conn).get(ack.audit_id)
+        if audit is None or audit.status is not AuditStatus.CLOSED:
+            continue
+        add(
+            Kind.RESULTS_UNREAD, ack.audit_id, ack.user_id, slot,
+            number=number, title=title, department=audit.department_name or "",
+            overall=(audit.results or {}).get("overall"), conclusion="",
+        )  # fmt: skip
 
 
 def _digest(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.models import User
 from bot.domain.reminders import Due, Key, Kind, in_quiet_time
 from bot.inflight import InFlight
 from bot.scheduler.messages import render, render_many
@@ -29,6 +31,7 @@ from bot.storage.db import Database
 from bot.storage.notifications import Claimed, LedgerRepo
 
 log = logging.getLogger(__name__)
+FollowUp = Callable[[Due, User], Awaitable[None]]
 BATCH = 5000
 # Reminders of one kind to one person that go together, and how many to a message: a head
 # gets his actions eight at a time (a button each); a manager gets every escalation or
@@ -68,6 +71,9 @@ class Sweeper:
     templates: TemplateService
     sender: Sender
     inflight: InFlight = field(default_factory=InFlight)
+    # What follows a message of a kind once it was sent (a closed audit's results: the
+    # chart and the DOCX), registered in app assembly; best effort, never repeated.
+    follow_ups: dict[Kind, FollowUp] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _kicked: bool = False
 
@@ -154,6 +160,9 @@ class Sweeper:
         outcome, error = await self.sender.send(person.tg_id, text, markup, on_wire)
         if outcome is Outcome.SENT:
             await self._finish(rows, "sent")
+            follow_up = self.follow_ups.get(dues[0].kind)
+            if follow_up is not None and len(dues) == 1:
+                self.inflight.spawn(self._follow(follow_up, dues[0], person), name="follow-up")
         elif outcome is Outcome.RETRY:
             later = self.clock.now()
 
@@ -174,6 +183,12 @@ class Sweeper:
         else:
             await self._finish(rows, "failed", error)
         return outcome.value, len(rows)
+
+    async def _follow(self, follow_up: FollowUp, due: Due, person: User) -> None:
+        try:
+            await follow_up(due, person)
+        except Exception:  # the message itself arrived; its attachments are a courtesy
+            log.exception("a follow-up of %s to user %s failed", due.kind, person.id)
 
     async def snooze(self, user_id: int, kind: Kind, object_id: int) -> datetime:
         """No reminder of this kind about this object for this person for a day."""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from bot.clock import Clock
+from bot.domain.acknowledgements import Ack, recipients
 from bot.domain.audits import (
     AnswerRecord,
     Audit,
@@ -16,6 +17,7 @@ from bot.domain.audits import (
     AuditStatus,
     Objective,
     Respondent,
+    may_run,
 )
 from bot.domain.dates import local_today
 from bot.domain.models import User
@@ -24,9 +26,11 @@ from bot.domain.school_calendar import school_year_bounds, school_year_of
 from bot.domain.scoring import compute_results
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
+from bot.storage.acknowledgements import AckRepo
 from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
+from bot.storage.departments import DepartmentRepo
 from bot.storage.events import EventLog
 from bot.storage.users import UserRepo
 
@@ -168,9 +172,42 @@ class AuditService:
     async def get_to_run(self, user: User, audit_id: int) -> Audit:
         """The audit, if this user may run it: a manager, or its lead auditor."""
         audit = await self.get(audit_id)
-        if not (user.has(Role.MANAGER) or audit.lead_auditor_id == user.id):
-            raise Refused("audits.not_yours")
+        if not may_run(user, audit):
+            raise Refused("access.read_only" if user.has(Role.OBSERVER) else "audits.not_yours")
         return audit
+
+    async def get_to_read(self, user: User, audit_id: int) -> Audit:
+        """The audit, if this user may read its card, results and report: who may run it,
+        an observer (top management reads everything), and whoever was told its results."""
+        audit = await self.get(audit_id)
+        if user.has(Role.MANAGER, Role.OBSERVER) or audit.lead_auditor_id == user.id:
+            return audit
+        told = await self.db.run(lambda c: AckRepo(c).of_audit(audit_id))
+        if any(ack.user_id == user.id for ack in told):
+            return audit
+        raise Refused("audits.not_yours")
+
+    async def acks(self, audit_id: int) -> list[Ack]:
+        return await self.db.run(lambda c: AckRepo(c).of_audit(audit_id))
+
+    async def acknowledge(self, user: User, audit_id: int) -> tuple[Audit, Ack, bool]:
+        """Records that this person read the results; tapping twice records it once.
+        Returns the audit, his acknowledgement and whether this tap recorded it."""
+        audit = await self.get(audit_id)
+
+        def work(conn: Connection) -> tuple[Ack, bool]:
+            repo = AckRepo(conn)
+            now = self.clock.now()
+            recorded = repo.acknowledge(audit_id, user.id, now)
+            mine = next((a for a in repo.of_audit(audit_id) if a.user_id == user.id), None)
+            if mine is None:
+                raise Refused("acks.not_told")
+            if recorded:
+                EventLog(conn).add(now, user.id, AUDIT, audit_id, "acknowledged")
+            return mine, recorded
+
+        ack, recorded = await self.db.run(work)
+        return audit, ack, recorded
 
     def school_year(self, day: date | None = None) -> int:
         """The school year holding `day` (today by default), by the year it begins in."""
@@ -239,6 +276,15 @@ class AuditService:
                 audit_id, AuditStatus.CLOSED, conclusion=conclusion, results=stored, closed_at=now
             )
             EventLog(conn).add(now, actor.id, AUDIT, audit_id, "closed", overall=results.overall)
+            # ISO 9001 9.2.2 c: the results go to management; the handler tells them.
+            head = DepartmentRepo(conn).get(current.department_id or 0)
+            told = recipients(
+                UserRepo(conn).active(),
+                head.head_user_id if head else None,
+                [current.lead_auditor_id],
+                actor.id,
+            )
+            AckRepo(conn).add(audit_id, told, now)
             return repo.get(audit_id)
 
         closed = await self.db.run(work)
@@ -247,7 +293,7 @@ class AuditService:
 
     async def cancel(self, actor: User, audit_id: int) -> Audit:
         if not actor.has(Role.MANAGER):
-            raise Refused("audits.not_yours")
+            raise Refused("access.read_only" if actor.has(Role.OBSERVER) else "audits.not_yours")
 
         def work(conn: Connection) -> Audit | None:
             repo = AuditRepo(conn)

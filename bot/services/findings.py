@@ -69,7 +69,7 @@ class FindingService:
         if audit is None:
             raise Refused("audits.not_found")
         if not (actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id):
-            raise Refused("audits.not_yours")
+            raise Refused("access.read_only" if actor.has(Role.OBSERVER) else "audits.not_yours")
         if audit.status is AuditStatus.CANCELLED:
             raise Refused("audits.not_active")
         return audit

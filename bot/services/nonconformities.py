@@ -249,7 +249,7 @@ class NcService:
         """Refuses a step that is not this person's; calls stale a button from an older card
         or one this state no longer allows (a reminder's "done" after it was done)."""
         if not is_actor(viewer, nc, action):
-            raise Refused("nc.not_allowed")
+            raise not_allowed(viewer)
         if (seen is not None and seen != nc.revision) or not may_act(viewer, nc, action):
             raise StaleCard(nc.id)
 
@@ -556,7 +556,7 @@ class NcService:
         if similar_id == nc_id:
             raise Refused("stale")
         if not (user.has(Role.MANAGER, Role.AUDITOR) or current.responsible_id == user.id):
-            raise Refused("nc.not_allowed")
+            raise not_allowed(viewer_of(user))
         now = self.clock.now()
 
         def work(conn: Connection) -> None:
@@ -588,3 +588,10 @@ def _shared(current: Nonconformity, other: Nonconformity) -> tuple[str, ...]:
         reasons.append("words")
     # The same department alone is too common to call two problems similar.
     return tuple(reasons) if reasons and reasons != ["department"] else ()
+
+
+def not_allowed(viewer: Viewer) -> Refused:
+    """The refusal of a step that is not this person's; an observer is told he only reads."""
+    if Role.OBSERVER in viewer.roles:
+        return Refused("access.read_only")
+    return Refused("nc.not_allowed")

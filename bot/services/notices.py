@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.domain.acknowledgements import Ack
 from bot.domain.audits import Audit, Respondent
 from bot.domain.competence import Record, Requirement
 from bot.domain.dates import format_date
@@ -126,4 +127,20 @@ class Notices:
             for person in {p.id: p for p in readers}.values()
             if person.is_active
         ]
+        return await self._tell(events)
+
+    async def audit_results(self, audit: Audit, told: Iterable[Ack]) -> int:
+        """A closed audit's results to management, its department's head and its team
+        (ISO 9001 9.2.2 c), each to acknowledge; once per audit and person."""
+        results = audit.results or {}
+        params = {
+            "number": audit.number,
+            "title": audit.title,
+            "department": audit.department_name or "",
+            "overall": results.get("overall"),
+            "conclusion": (audit.conclusion or "").splitlines()[0][:300]
+            if audit.conclusion
+            else "",
+        }
+        events = [Due(Kind.AUDIT_RESULTS, audit.id, ack.user_id, "closed", params) for ack in told]
         return await self._tell(events)

@@ -24,6 +24,7 @@ from bot.domain.roles import Role
 from bot.domain.scoring import is_nonconforming, score
 from bot.domain.summaries import Period, Summary, period_bounds, previous_bounds, summarize
 from bot.reports.model import (
+    AckRow,
     ActionRow,
     AnswerRow,
     AuditNote,
@@ -34,6 +35,7 @@ from bot.reports.model import (
 )
 from bot.services.errors import Refused
 from bot.services.templates import TemplateService
+from bot.storage.acknowledgements import AckRepo
 from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
@@ -264,6 +266,17 @@ class ReportService:
                 ncs=[self._nc_row(nc, today, gettext, translate) for nc in raised],
                 conclusion=audit.conclusion or "",
                 notes=notes,
+                acknowledgements=[
+                    AckRow(
+                        name=ack.full_name,
+                        role=gettext(f"acks.role.{ack.role.value}"),
+                        told_at=ack.told_at.astimezone(self.tz),
+                        acknowledged_at=(
+                            ack.acknowledged_at.astimezone(self.tz) if ack.acknowledged_at else None
+                        ),
+                    )
+                    for ack in AckRepo(conn).of_audit(audit.id)
+                ],
             )
 
         report = await self.db.run(work)

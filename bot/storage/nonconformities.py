@@ -269,3 +269,14 @@ def counts_since(conn: Connection, since: datetime) -> tuple[int, int]:
         select(func.count()).where(nc.c.closed_at >= since, nc.c.status == NcStatus.CLOSED.value)
     ).scalar()
     return int(opened or 0), int(closed or 0)
+
+
+def waiting_for_someone(conn: Connection) -> list[Nonconformity]:
+    """NCs whose next step is someone's other than the responsible's working on it: to be
+    assigned (new), verified (done), judged (verified), or a due date decided; the one
+    waiting longest first (by when it last changed)."""
+    waiting = nc.c.status.in_(("new", "done", "verified")) | (
+        nc.c.requested_due_date.is_not(None) & (nc.c.status != "closed")
+    )
+    query = _select().where(waiting).order_by(nc.c.updated_at, nc.c.id)
+    return [_record(row) for row in conn.execute(query)]

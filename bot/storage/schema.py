@@ -392,3 +392,15 @@ stored_files = Table(
     Column("kind", String(20), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Audit results reported to management (ISO 9001 9.2.2 c): each person told of a closed
+# audit's results, as whom (director, head, team), and when he acknowledged them.
+audit_acks = Table(
+    "audit_acks",
+    metadata,
+    Column("audit_id", Integer, ForeignKey("audits.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(12), nullable=False),
+    Column("told_at", UTCDateTime(), nullable=False),
+    Column("acknowledged_at", UTCDateTime(), nullable=True),
+)

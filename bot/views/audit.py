@@ -16,7 +16,14 @@ from bot.callbacks import (
     ReportFileAction,
     ReportFileCB,
 )
-from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
+from bot.domain.audits import (
+    AnswerRecord,
+    Audit,
+    AuditStatus,
+    Respondent,
+    evidence_pieces,
+    may_run,
+)
 from bot.domain.checklists import Checklist
 from bot.domain.dates import format_date
 from bot.domain.models import User
@@ -25,6 +32,7 @@ from bot.domain.roles import Role
 from bot.domain.school_calendar import school_year_months
 from bot.domain.scoring import is_nonconforming
 from bot.keyboards.pages import button, page_buttons
+from bot.views import common
 from bot.views.answers import format_value, shorten
 from bot.views.common import plural
 from bot.views.nc import Screen, markup, status_text
@@ -50,8 +58,8 @@ def objectives_text(objectives: list[str]) -> str:
 
 
 def percent_text(percent: float | None) -> str:
-    """A compliance figure as chat shows it: "84.2%", or "—" when nothing was scored."""
-    return "—" if percent is None else f"{percent}%"
+    """A compliance figure as chat shows it: «84,2 %», "84.2%", or "—" when not scored."""
+    return common.percent(percent)
 
 
 def results_lines(audit: Audit) -> list[str]:
@@ -59,7 +67,7 @@ def results_lines(audit: Audit) -> list[str]:
     results = audit.results or {}
     if results.get("overall") is None:
         return [_("audit.results_none")]
-    lines = [_("audit.results_overall").format(percent=results["overall"])]
+    lines = [_("audit.results_overall").format(percent=percent_text(results["overall"]))]
     for title, percent in results.get("by_section", {}).items():
         lines.append(f"  • {html.quote(title)}: {percent_text(percent)}")
     clauses = [(c, p) for c, p in results.get("by_clause", {}).items() if p is not None]
@@ -123,16 +131,17 @@ def card_text(
 def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     waiting = any(r.submitted_at is None for r in respondents)
-    if audit.status is AuditStatus.OPEN and waiting:
+    runs = may_run(user, audit)  # an observer or a person told of the results only reads
+    if runs and audit.status is AuditStatus.OPEN and waiting:
         rows.append([button(_("audit.remind"), AuditCB(action=AuditAction.REMIND, audit=audit.id))])
     if audit.status in (AuditStatus.OPEN, AuditStatus.CLOSED):
         rows.append(
             [button(_("audit.answers"), AuditCB(action=AuditAction.ANSWERS, audit=audit.id))]
         )
-        rows.append(
-            [button(_("audit.findings"), FindingCB(action=FindingAction.LIST, audit=audit.id))]
-        )
-    if audit.status is AuditStatus.OPEN:
+        if runs:
+            findings = FindingCB(action=FindingAction.LIST, audit=audit.id)
+            rows.append([button(_("audit.findings"), findings)])
+    if runs and audit.status is AuditStatus.OPEN:
         rows.append(
             [button(_("audit.conclude"), AuditCB(action=AuditAction.CONCLUDE, audit=audit.id))]
         )
@@ -160,9 +169,12 @@ def card_screen(
     respondents: list[Respondent],
     raised: list[Nonconformity],
     user: User,
+    told: list[str] | None = None,
 ) -> Screen:
-    """The card with the buttons this person may use on it (cancel is the manager's)."""
-    return card_text(audit, checklist, respondents, raised), card_keyboard(audit, user, respondents)
+    """The card with the buttons this person may use on it (cancel is the manager's);
+    `told`: the lines of who acknowledged the results."""
+    text = card_text(audit, checklist, respondents, raised) + "\n".join(["", *told] if told else [])
+    return text, card_keyboard(audit, user, respondents)
 
 
 def reminded_text(told: int, waiting: int) -> str:
@@ -181,9 +193,10 @@ def answers_screen(
     answers: list[AnswerRecord],
     names: dict[int, str],
     page: int,
+    runs: bool = True,
 ) -> Screen:
     """A page of questions with every respondent's answer; buttons for the evidence of a
-    question and for its finding, the pager, and back to the card."""
+    question and (for who runs the audit) for its finding, the pager, and back to the card."""
     by_question: dict[str, list[AnswerRecord]] = {}
     for record in answers:
         by_question.setdefault(record.question_id, []).append(record)
@@ -213,7 +226,7 @@ def answers_screen(
                 extra += f" 📎{count}"
             name = html.quote(names.get(record.user_id, "?"))
             lines.append(f"   {name}: {format_value(question, record.value)}{flag}{extra}")
-        if records:
+        if records and runs:
             finding_buttons.append(
                 button(
                     f"⚠️ {index + 1}",
@@ -288,7 +301,7 @@ def results_text(audit: Audit, raised: list[Nonconformity]) -> str:
     """Every section's and clause's compliance, the NCs raised, and the conclusion."""
     results = audit.results or {}
     lines = [_("results.title").format(number=audit.number, title=html.quote(audit.title)), ""]
-    lines.append(_("audit.results_overall").format(percent=results.get("overall", "—")))
+    lines.append(_("audit.results_overall").format(percent=percent_text(results.get("overall"))))
     lines.append(_("results.by_section"))
     lines += [
         f"  • {html.quote(title)}: {percent_text(p)}"
@@ -323,7 +336,8 @@ def program_screen(
     year: int, items: list[Audit], user: User, year_start: tuple[int, int] = (9, 1)
 ) -> Screen:
     """The school year's audits, month by month from its first (a month without audits
-    says so); a card button for those this person may run; ◀️/▶️ to the other years."""
+    says so); a card button for those this person may run or (an observer) read; ◀️/▶️
+    to the other years."""
     lines = [_("program.title").format(year=school_year_label(year)), ""]
     rows: list[list[InlineKeyboardButton]] = []
     by_month: dict[tuple[int, int], list[Audit]] = {}
@@ -344,7 +358,7 @@ def program_screen(
                     status=audit_status(audit.status),
                 )
             )
-            if user.has(Role.MANAGER) or audit.lead_auditor_id == user.id:
+            if user.has(Role.OBSERVER) or may_run(user, audit):
                 rows.append([card_button(audit)])
     if not items:
         lines += ["", _("program.empty")]

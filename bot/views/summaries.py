@@ -10,13 +10,18 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import NcCB, NcView, SummaryCB
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.summaries import Period, Summary
 from bot.keyboards.pages import button
+from bot.reports.model import STATUS_COLORS
+from bot.services.now import Figure
+from bot.views import common
 from bot.views.audit import percent_text, where_text
 from bot.views.common import plural
 from bot.views.nc import Screen, markup
+from bot.views.now import now_buttons, now_lines
 from bot.views.reports import translate
 
 OVERDUE_SHOWN = 40
@@ -28,7 +33,9 @@ def delta_text(now: float | None, before: float | None) -> str:
         return ""
     change = round(now - before, 1)
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "＝")
-    return _("summary.change").format(before=before, arrow=arrow, change=abs(change))
+    return _("summary.change").format(
+        before=percent_text(before), arrow=arrow, change=common.number_text(abs(change))
+    )
 
 
 def severity_text(value: str) -> str:
@@ -55,7 +62,7 @@ def summary_text(summary: Summary, period: Period) -> str:
         lines.append(_("summary.no_compliance"))
     else:
         lines.append(
-            _("summary.compliance").format(percent=summary.compliance)
+            _("summary.compliance").format(percent=percent_text(summary.compliance))
             + delta_text(summary.compliance, summary.previous_compliance)
         )
         lines += [
@@ -88,8 +95,9 @@ def summary_text(summary: Summary, period: Period) -> str:
     return "\n".join(lines)
 
 
-def summary_keyboard(period: Period) -> InlineKeyboardMarkup:
-    """The periods (the shown one marked), and the charts of the year."""
+def summary_keyboard(period: Period, figures: list[Figure] | None = None) -> InlineKeyboardMarkup:
+    """The "now" figures (each opens its list), the periods (the shown one marked), and
+    the charts of the year."""
     periods = [
         button(
             ("• " if p is period else "") + _(f"summary.period.{p.value}"),
@@ -98,11 +106,17 @@ def summary_keyboard(period: Period) -> InlineKeyboardMarkup:
         for p in Period
     ]
     chart = button(_("summary.chart"), SummaryCB(period=period.value, chart=True))
-    return markup([periods, [chart]])
+    return markup([*now_buttons(figures or []), periods, [chart]])
 
 
-def summary_screen(summary: Summary, period: Period) -> Screen:
-    return summary_text(summary, period), summary_keyboard(period)
+def summary_screen(
+    summary: Summary, period: Period, now: tuple[list[Figure], date] | None = None
+) -> Screen:
+    """The "now" block (when given: figures and today) before the period's figures."""
+    text = summary_text(summary, period)
+    if now is not None:
+        text = "\n".join([*now_lines(*now), "", text])
+    return text, summary_keyboard(period, now[0] if now else None)
 
 
 def compliance_chart_data(summary: Summary) -> dict[str, float | None]:
@@ -113,9 +127,15 @@ def compliance_chart_data(summary: Summary) -> dict[str, float | None]:
 def ncs_chart_data(
     months: list[date], series: dict[str, list[int]]
 ) -> tuple[list[str], dict[str, list[int]]]:
-    """Month labels ("Jan 26") and the NC counts by status, named in the reader's language."""
-    labels = [f"{_(f'month.{m.month}')[:3]} {m.year % 100:02d}" for m in months]
+    """Month labels as the reader's language abbreviates them («нояб. 2026») and the NC
+    counts by status, named in the reader's language."""
+    labels = [numbers.month_label(m, common.reader_locale()) for m in months]
     return labels, {translate("nc", status): values for status, values in series.items()}
+
+
+def ncs_chart_colors(series: dict[str, list[int]]) -> dict[str, str]:
+    """Each status's colour (done green, ...) by the name the chart shows it under."""
+    return {translate("nc", status): STATUS_COLORS[status] for status in series}
 
 
 def overdue_screen(items: list[Nonconformity], today: date) -> Screen:

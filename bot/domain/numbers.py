@@ -1,0 +1,43 @@
+"""The one number formatter for chat, files and charts (Babel): `86,8 %` and `1 234` in
+Russian, `86.8%` and `1,234` in English. Babel's Russian spaces are non-breaking, so a
+figure never wraps apart on a phone."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
+
+KNOWN = ("ru", "en")
+
+
+def _locale(code: str) -> str:
+    return code if code in KNOWN else "ru"
+
+
+@cache
+def _percent_pattern(code: str) -> str:
+    pattern: str = Locale.parse(code).percent_formats[None].pattern
+    return pattern.replace("#,##0", "#,##0.0", 1)  # one decimal: 86,8 %
+
+
+def percent(value: float | None, locale: str, missing: str = "—") -> str:
+    """A percent given as 0..100 (84.2), one decimal; `missing` when nothing was scored."""
+    if value is None:
+        return missing
+    code = _locale(locale)
+    return babel_percent(value / 100, _percent_pattern(code), locale=code)
+
+
+def number(value: int | float, locale: str) -> str:
+    """A count or an amount with the locale's grouping: 1 234 / 1,234."""
+    return format_decimal(value, locale=_locale(locale))
+
+
+def month_label(day: date, locale: str) -> str:
+    """A month on a chart axis as the language abbreviates it: «нояб. 2026», "Nov 2026"."""
+    return format_date(day, "LLL yyyy", locale=_locale(locale))
