@@ -42,9 +42,13 @@ class Kind(StrEnum):
     SUBMITTED = "submitted"
     NUDGE = "nudge"
     COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
+    KPI_VALUE_DUE = "kpi_value_due"  # a reported KPI's value for an ended period: its owner
+    KPI_BREACH = "kpi_breach"  # a computed KPI past its threshold for a period: its owner
+    REVIEW_EVENT = "review_event"  # a management review to approve, approved
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
+EVENT_KINDS |= {Kind.REVIEW_EVENT}  # issue 15
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

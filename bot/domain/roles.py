@@ -44,6 +44,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,
     "backup": MANAGER_ONLY,
+    # The manager defines objectives; heads and the director read them.
+    "objectives": frozenset({Role.MANAGER, Role.HEAD, Role.OBSERVER}),
+    "review": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

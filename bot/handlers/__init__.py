@@ -16,8 +16,10 @@ from bot.handlers import (
     nc_card,
     nc_list,
     nc_report,
+    objectives,
     questionnaire,
     reminders,
+    reviews,
     start,
     summaries,
     templates,
@@ -45,5 +47,7 @@ def get_routers() -> list[Router]:
         invites.make_router(),
         users.make_router(),
         competence.make_router(),
+        objectives.make_router(),
+        reviews.make_router(),
         fallback.make_router(),
     ]

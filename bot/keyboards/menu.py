@@ -30,6 +30,8 @@ MENU_COMMANDS: tuple[str, ...] = (
     "users",
     "language",
     "help",
+    "objectives",
+    "review",
 )
 
 
