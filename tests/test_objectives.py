@@ -213,12 +213,30 @@ async def test_objectives_values_actions_and_the_management_review(
     objectives = dispatcher["objectives"]
     counts = dict(await objectives.now_counts(date(2027, 1, 4)))
     assert counts == {"objectives.now.at_risk": 2, "objectives.now.awaited": 1}
+    digests = texts(manager, "Еженедельная сводка СМК")  # 30.11, 29.12 (a day late), 04.01
+    assert len(digests) == 3 and all("Цели под угрозой: 2" in d for d in digests)
+
+    # The 2nd term's value with an album of two photos, its caption the comment.
+    await head.press("✍️ Ввести значение")
+    await head.send("4,1")
+    reply = await head.send_album(2, caption="Протоколы пробного ОГЭ")
+    assert "Сохранено: «Средний балл ОГЭ по математике» за 2 четверть — ✅ 4,1 балл" in (reply.text)
+    assert "за порогом" not in reply.text
+    _objective, series = await objectives.series(2)
+    given = series.reported[series.points[1][0].key]
+    assert len(given.evidence) == 2 and given.comment == "Протоколы пробного ОГЭ"
+    first_ask = next(m for m in head.chat() if "за 1 четверть" in m.text and m.buttons)
+    stale = await head.press_data(first_ask.button("Ввести значение")["callback_data"])
+    assert "уже введено" in str(stale.alert)  # an old reminder's button changes nothing
+    counts = dict(await objectives.now_counts(date(2027, 1, 4)))
+    assert counts["objectives.now.awaited"] == 0
 
     # The chart of a KPI's values.
     await manager.send("/objectives")
     await manager.press("Повысить качество подготовки к ОГЭ")
     await manager.press("📈 Средний балл ОГЭ")
-    assert manager.last.photo and "1 четверть: 3,2 балл" in manager.last.text
+    assert manager.last.photo and "❌ 1 четверть: 3,2 балл" in manager.last.text
+    assert "✅ 2 четверть: 4,1 балл" in manager.last.text
 
     # The management review: the issues typed, the pack built as 9.3.2 a–f.
     reply = await manager.send("/review")
@@ -252,7 +270,7 @@ async def test_objectives_values_actions_and_the_management_review(
     assert "Нет данных: опросы удовлетворённости" in body
     assert "Нет данных: реестр рисков" in body
     assert "Нет данных: внешние поставщики" in body
-    assert "1 четверть: 3,2 балл" in body
+    assert "1 четверть: 3,2 балл; 2 четверть: 4,1 балл" in body
     assert "Зарегистрировано несоответствий: 2" in body
     assert "NC-2026-002" in body  # the improvement opportunity, under f)
     assert "УТВЕРЖДАЮ" in body and "Анна Директорова" in body
@@ -280,8 +298,9 @@ async def test_objectives_values_actions_and_the_management_review(
     told = director.last
     assert "просит утвердить анализ СМК" in told.text
     tap = told.button("Утверждаю")["callback_data"]
-    intruder = await head.press_data(tap)  # a forged button on a head's phone
-    assert "Утверждено" not in intruder.text
+    await head.press_data(tap)  # a forged button on a head's phone: nothing happens
+    reviews = dispatcher["reviews"]
+    assert (await reviews.list())[0].status.value == "sent"
     reply = await director.press("Утверждаю", told)
     assert "✅ Утверждено" in reply.text
     again = await director.press_data(tap, told)

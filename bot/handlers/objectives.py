@@ -18,9 +18,16 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import KpiAction, KpiCB, KpiValueAction, KpiValueCB, MenuCB, ObAction, ObCB
 from bot.dialogs import advance, need, set_dialog
 from bot.domain.models import User
-from bot.domain.objectives import limits_problem, parse_number
+from bot.domain.objectives import (
+    NAME_MAX,
+    TITLE_MAX,
+    UNIT_MAX,
+    Direction,
+    limits_problem,
+    parse_number,
+)
 from bot.domain.roles import Role
-from bot.evidence import evidence_item
+from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.services.errors import Refused
 from bot.services.notices import Notices
@@ -108,14 +115,26 @@ async def objective_new(callback: CallbackQuery, state: FSMContext) -> None:
     await ask(callback, _("objectives.ask_title"))
 
 
+async def _too_long(message: Message, text: str, limit: int) -> bool:
+    """A text over the limit is refused on its own step (the step stays, nothing lost)."""
+    if len(text) <= limit:
+        return False
+    await message.answer(_("refused.objectives.too_long").format(limit=limit))
+    return True
+
+
 async def title_given(message: Message, state: FSMContext) -> None:
     text = " ".join((message.text or "").split())
+    if await _too_long(message, text, TITLE_MAX):
+        return
     await advance(state, ObjectiveEdit.process, title=text)
     await message.answer(_("objectives.ask_process"))
 
 
 async def process_given(message: Message, state: FSMContext, objectives: ObjectiveService) -> None:
     text = " ".join((message.text or "").split())
+    if await _too_long(message, text, TITLE_MAX):
+        return
     await advance(state, ObjectiveEdit.owner, process=text)
     people = [p for p in await objectives.people() if not p.has(Role.TEACHER) or p.has(Role.HEAD)]
     await show(message, *views.owner_screen(people or await objectives.people()))
@@ -143,12 +162,18 @@ async def kpi_new(
 
 
 async def kpi_name_given(message: Message, state: FSMContext) -> None:
-    await advance(state, ObjectiveEdit.kpi_unit, name=" ".join((message.text or "").split()))
+    name = " ".join((message.text or "").split())
+    if await _too_long(message, name, NAME_MAX):
+        return
+    await advance(state, ObjectiveEdit.kpi_unit, name=name)
     await message.answer(_("objectives.ask_unit"))
 
 
 async def kpi_unit_given(message: Message, state: FSMContext) -> None:
-    await advance(state, ObjectiveEdit.kpi_direction, unit=" ".join((message.text or "").split()))
+    unit = " ".join((message.text or "").split())
+    if await _too_long(message, unit, UNIT_MAX):
+        return
+    await advance(state, ObjectiveEdit.kpi_direction, unit=unit)
     await show(message, *views.direction_screen())
 
 
@@ -174,8 +199,6 @@ async def threshold_given(message: Message, state: FSMContext) -> None:
         await message.answer(_("objectives.bad_number"))
         return
     direction, target = need(await state.get_data(), "direction", "goal")
-    from bot.domain.objectives import Direction
-
     problem = limits_problem(Direction(direction), target, value)
     if problem:
         await message.answer(_(f"refused.{problem}"))
@@ -238,15 +261,37 @@ async def value_not_text(message: Message) -> None:
     await message.answer(_("objectives.bad_value"))
 
 
-async def extra_given(
+async def extra_text(
+    message: Message, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await _save_value(message, state, user, objectives, message.text, [])
+
+
+async def extra_file(
     message: Message,
     state: FSMContext,
     user: User,
     objectives: ObjectiveService,
+    evidence: EvidenceCollector,
 ) -> None:
+    """A photo or file, its caption the comment; an album's photos are one value's files,
+    saved once after its last photo."""
+    data = await state.get_data()
     item = evidence_item(message)
-    comment = message.caption if item is not None else message.text
-    await _save_value(message, state, user, objectives, comment, [item] if item else [])
+    assert item is not None
+    files = [*data.get("evidence", []), item]
+    comment = data.get("comment") or message.caption
+    await advance(state, KpiEntry.extra, evidence=files, comment=comment)
+
+    async def save() -> None:
+        if await state.get_state() != KpiEntry.extra.state:
+            return
+        current = await state.get_data()
+        await _save_value(
+            message, state, user, objectives, current.get("comment"), current["evidence"]
+        )
+
+    await evidence.confirm(message, state.key, save)
 
 
 async def extra_skipped(
@@ -333,7 +378,8 @@ def make_router() -> Router:
     router.callback_query.register(value_start, KpiValueCB.filter(F.action == KpiValueAction.ENTER))
     router.message.register(value_given, KpiEntry.value, *text)
     router.message.register(value_not_text, KpiEntry.value)
-    router.message.register(extra_given, KpiEntry.extra, ~F.text.startswith("/"))
+    router.message.register(extra_text, KpiEntry.extra, *text)
+    router.message.register(extra_file, KpiEntry.extra, F.photo | F.document)
     router.callback_query.register(
         extra_skipped, KpiEntry.extra, KpiValueCB.filter(F.action == KpiValueAction.SKIP)
     )
