@@ -92,8 +92,12 @@ class Entered:
 
 def load_series(
     conn: Connection, objective: Objective, kpi: Kpi, today: date, terms: Iterable[Period],
-    tz: ZoneInfo,
+    tz: ZoneInfo, memo: dict[tuple[str, date, date], float | None] | None = None,
 ) -> KpiSeries:  # fmt: skip
+    """The KPI's value for each period begun so far. `memo` keeps the computed ones while
+    many KPIs are read at once: they share sources and periods (one school year's months and
+    terms), and a measure reads the whole period's audits and actions."""
+    memo = {} if memo is None else memo
     reported = {v.period: v for v in ObjectiveRepo(conn).values(kpi.id)}
     points: list[tuple[Slot, float | None]] = []
     for slot in slots_for(kpi, objective, terms):
@@ -102,7 +106,10 @@ def load_series(
         if kpi.reported:
             value = reported[slot.key].value if slot.key in reported else None
         else:
-            value = measure(kpi.source, Span(conn, slot.start, slot.end, today, tz))
+            key = (kpi.source, slot.start, slot.end)
+            if key not in memo:
+                memo[key] = measure(kpi.source, Span(conn, slot.start, slot.end, today, tz))
+            value = memo[key]
         points.append((slot, value))
     return KpiSeries(kpi, points, reported)
 
@@ -113,9 +120,10 @@ def load_cards(
     repo, users = ObjectiveRepo(conn), UserRepo(conn)
     terms = tuple(terms)
     cards = []
+    memo: dict[tuple[str, date, date], float | None] = {}
     for objective in repo.objectives():
         series = [
-            load_series(conn, objective, k, today, terms, tz) for k in repo.kpis(objective.id)
+            load_series(conn, objective, k, today, terms, tz, memo) for k in repo.kpis(objective.id)
         ]
         latest = [(s.kpi, s.latest[1] if s.latest else None) for s in series]
         status = objective_status(latest, objective.period_end < today)
