@@ -307,6 +307,14 @@ async def test_objectives_values_actions_and_the_management_review(
     assert "уже утверждён" in str(again.alert)
     await harness.app.idle()
     assert "Анна Директорова утвердил(а) анализ СМК" in manager.last.text
+    final = next(m for m in reversed(manager.chat()) if m.document)  # built when sent
+    assert final.id != pack_message.id and "Закупить интерактивную панель" in final.text
+    document = open_docx(harness, final.document)
+    assert any("интерактивную панель" in c.text for t in document.tables for r in t.rows
+               for c in r.cells)  # fmt: skip
+    await director.press("Материалы", director.last)  # the record's pack, as it was kept
+    assert director.last.document["file_id"] == final.document["file_id"]
+    assert director.last.buttons == []
 
     # The next review's pack shows the decision's status.
     await manager.send("/review")

@@ -19,11 +19,12 @@ from bot.callbacks import CalendarCB, DecisionAction, DecisionCB, MenuCB, Review
 from bot.dialogs import advance, need, set_dialog
 from bot.domain.dates import parse_date
 from bot.domain.models import User
-from bot.domain.objectives import DecisionKind
+from bot.domain.objectives import DecisionKind, ReviewStatus
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
 from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.pages import button
 from bot.services.errors import Refused
 from bot.services.notices import Notices
 from bot.services.reviews import ReviewService
@@ -33,6 +34,7 @@ from bot.views.reports import gettext
 
 MANAGER = HasRole(Role.MANAGER)
 DIRECTOR = HasRole(Role.OBSERVER)
+MANAGER_OR_DIRECTOR = HasRole(Role.MANAGER, Role.OBSERVER)
 
 
 class ReviewEdit(StatesGroup):
@@ -106,14 +108,22 @@ async def participants_given(
 
 
 async def _send_pack(bot: Bot, user: User, reviews: ReviewService, review_id: int) -> None:
-    data = await reviews.pack(review_id, gettext)
+    """An approved review's pack is the one kept with the record; before that it is built
+    anew (with the decisions entered so far) and kept in its place."""
     review = await reviews.get(review_id)
+    text, card_markup = views.card_screen(review, await reviews.decisions(review_id))
+    markup = card_markup if user.has(Role.MANAGER) else None
+    if review.status is ReviewStatus.APPROVED and review.pack_file_id:
+        await bot.send_document(
+            user.tg_id, review.pack_file_id, caption=text[:1000], reply_markup=markup
+        )
+        return
+    data = await reviews.pack(review_id, gettext)
     name = f"management-review-{review.held_on.isoformat()}.docx"
-    text, markup = views.card_screen(review, await reviews.decisions(review_id))
     sent = await bot.send_document(
         user.tg_id, BufferedInputFile(data, name), caption=text[:1000], reply_markup=markup
     )
-    if sent.document is not None:
+    if sent.document is not None and user.has(Role.MANAGER):
         await reviews.set_pack(review_id, sent.document.file_id)
 
 
@@ -223,13 +233,10 @@ async def send_for_approval(
     notices: Notices,
 ) -> None:
     sent = await reviews.send(user, callback_data.id)
+    await callback.answer(_("reviews.sent"))
+    await _send_pack(callback.bot, user, reviews, sent.review.id)  # type: ignore[arg-type]
     period = views.period_text(sent.review)
     await notices.about_review("reviews.told.approve", sent.review, period, sent.people, user)
-    await show(
-        callback,
-        *views.card_screen(sent.review, await reviews.decisions(sent.review.id)),
-        alert=_("reviews.sent"),
-    )
 
 
 async def approve(
@@ -242,7 +249,8 @@ async def approve(
     done = await reviews.approve(user, callback_data.id)
     period = views.period_text(done.review)
     await notices.about_review("reviews.told.approved", done.review, period, done.people, user)
-    await show(callback, _("reviews.approved").format(period=period), views.markup([]))
+    pack = button(_("reviews.pack"), ReviewCB(action=ReviewAction.PACK, id=done.review.id))
+    await show(callback, _("reviews.approved").format(period=period), views.markup([[pack]]))
 
 
 def make_router() -> Router:
@@ -269,7 +277,7 @@ def make_router() -> Router:
         router.callback_query.register(issues_skipped, step, on(ReviewAction.SKIP), MANAGER)
     router.message.register(participants_given, ReviewEdit.participants, MANAGER, *text)
     router.callback_query.register(review_open, on(ReviewAction.OPEN), MANAGER)
-    router.callback_query.register(review_pack, on(ReviewAction.PACK), MANAGER)
+    router.callback_query.register(review_pack, on(ReviewAction.PACK), MANAGER_OR_DIRECTOR)
     router.callback_query.register(decision_new, decision(DecisionAction.NEW), MANAGER)
     router.callback_query.register(
         kind_picked, ReviewEdit.kind, decision(DecisionAction.KIND), MANAGER

@@ -25,6 +25,8 @@ from bot.callbacks import (
     NcCB,
     NcView,
     QAction,
+    ReviewAction,
+    ReviewCB,
     SnoozeCB,
 )
 from bot.domain.objectives import format_number
@@ -211,10 +213,11 @@ def _objectives(due: Due, t: Callable[[str], str]) -> tuple[str, list[list[Inlin
         text = t(p["key"]).format(
             name=html.quote(p["name"]), held_on=p["held_on"], period=p["period"]
         )
-        rows = []
+        pack = ReviewCB(action=ReviewAction.PACK, id=due.object_id)
+        rows = [[button(t("reviews.pack"), pack)]]
         if p["key"] == "reviews.told.approve":
             approve = DecisionCB(action=DecisionAction.APPROVE, id=due.object_id)
-            rows = [[button(t("reviews.approve"), approve)]]
+            rows.insert(0, [button(t("reviews.approve"), approve)])
         return text, rows
     words = {"name": html.quote(p["name"]), "objective": html.quote(p["objective"]),
              "period": html.quote(p["period"])}  # fmt: skip
