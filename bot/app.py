@@ -37,9 +37,11 @@ from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.services.now import standard_board
+from bot.services.objectives import ObjectiveService
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
+from bot.services.reviews import ReviewService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
@@ -150,6 +152,8 @@ async def create_app(
     file_store = FileService(
         db, clock, FileStore(store_root(settings.database_path)), settings.file_max_mb
     )
+    calendar = CalendarService(db, clock, settings.database_path.parent)
+    objectives = ObjectiveService(db, clock, settings.tz, calendar, ncs, settings.year_start)
     # One person's updates are handled one after another (aiogram's events isolation, a
     # lock per chat and user), everyone's in parallel: a dialog step sees the one before.
     isolation = SimpleEventIsolation()
@@ -165,7 +169,7 @@ async def create_app(
         departments=DepartmentService(db, clock, accounts.forget),
         invites=InviteService(db, clock, settings.invite_ttl_days),
         templates=templates,
-        calendar=CalendarService(db, clock, settings.database_path.parent),
+        calendar=calendar,
         audits=audits,
         questionnaires=QuestionnaireService(db, clock, templates),
         ncs=ncs,
@@ -173,6 +177,8 @@ async def create_app(
         reports=ReportService(db, clock, settings.tz, templates, settings.year_start),
         competence=CompetenceService(db, clock, settings.tz, settings.competence_remind_days),
         notices=Notices(sweeper.tell, clock, settings.tz),
+        objectives=objectives,
+        reviews=ReviewService(db, objectives),
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),

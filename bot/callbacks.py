@@ -352,3 +352,71 @@ class NowCB(CallbackData, prefix="ak2"):
 
     item: str
     page: Num = 0
+
+
+class ObAction(StrEnum):
+    LIST = "ls"
+    OPEN = "op"  # id: an objective
+    NEW = "new"
+    OWNER = "own"  # id: the user chosen as the owner of the objective being defined
+    KPI_NEW = "kpi"  # id: the objective
+    DIRECTION = "dir"  # v: higher / lower
+    FREQUENCY = "frq"  # v: month / term
+    SOURCE = "src"  # v: a KPI source's name
+
+
+class ObCB(CallbackData, prefix="ob1"):
+    action: ObAction
+    id: Num = 0
+    v: str = ""
+
+
+class KpiAction(StrEnum):
+    CHART = "ch"  # id: a KPI
+    NC = "nc"  # id: a KPI, v: the period past its threshold
+    IMPROVEMENT = "ofi"
+
+
+class KpiCB(CallbackData, prefix="ob2"):
+    action: KpiAction
+    id: Num
+    v: str = ""
+
+
+class KpiValueAction(StrEnum):
+    ENTER = "in"  # id: a KPI, v: the period whose value is asked for
+    SKIP = "sk"  # no comment or file
+
+
+class KpiValueCB(CallbackData, prefix="ob3"):
+    action: KpiValueAction
+    id: Num = 0
+    v: str = ""
+
+
+class ReviewAction(StrEnum):
+    LIST = "ls"
+    NEW = "new"
+    YEAR = "yr"  # id: the school year reviewed
+    SKIP = "sk"  # no change of issues to type
+    OPEN = "op"  # id: a review
+    PACK = "pk"  # id: a review: its pack again
+
+
+class ReviewCB(CallbackData, prefix="rv1"):
+    action: ReviewAction
+    id: Num = 0
+
+
+class DecisionAction(StrEnum):
+    NEW = "new"  # id: a review
+    KIND = "kind"  # v: a decision kind
+    OWNER = "own"  # id: the person responsible
+    SEND = "send"  # id: a review: to the director for «Утверждаю»
+    APPROVE = "ok"  # id: a review
+
+
+class DecisionCB(CallbackData, prefix="rv2"):
+    action: DecisionAction
+    id: Num = 0
+    v: str = ""

@@ -114,7 +114,26 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"now.line.waiting.{step}" for step in ("new", "done", "verified", "due")}
     used |= {"now.line.audit", "now.line.overdue", "now.line.expired"}
     used |= {f"now.open.{target}" for target in TARGETS}
+    used |= objective_keys()
     return used
+
+
+def objective_keys() -> set[str]:
+    """Issue 15: objectives' and reviews' texts built from a value."""
+    from bot.domain import objectives as ob
+    from bot.reports.review import SEAMS
+    from bot.services.objectives import ObjectiveService
+
+    used = {f"objectives.source.{s}" for s in ObjectiveService.sources()}
+    used |= {f"objectives.status.{s.value}" for s in ob.Status}
+    used |= {f"objectives.standing.{s.value}" for s in ob.Standing}
+    used |= {f"objectives.frequency.{f.value}" for f in ob.Frequency}
+    used |= {f"objectives.direction.{d.value}" for d in ob.Direction}
+    used |= {f"reviews.kind.{k.value}" for k in ob.DecisionKind}
+    used |= {f"reviews.status.{s.value}" for s in ob.ReviewStatus}
+    used |= {f"reviews.docx.seam.{name}" for name in SEAMS}
+    used |= {"reviews.told.approve", "reviews.told.approved", "refused.objectives.threshold_above"}
+    return used | {"refused.objectives.threshold_below"}
 
 
 def test_every_key_the_code_uses_exists() -> None:

@@ -22,6 +22,7 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
         "📥 Выгрузка",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
         "📄 Документы",
+        "🎯 Цели", "📑 Анализ СМК",
     ]  # fmt: skip
     assert "менеджер по качеству" in reply.text
 

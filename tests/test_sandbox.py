@@ -133,8 +133,13 @@ async def test_demo_lyceum_tells_the_whole_story(sandbox: Sandbox) -> None:
     assert by_status[AuditStatus.PLANNED].start_date > today
 
     ncs, count = await app.db.run(lambda c: NcRepo(c).page(EVERYONE, NcFilter(), today, 0, 100))
-    assert {nc.status for nc in ncs} == set(NcStatus) and count == len(ncs) <= 8
+    assert {nc.status for nc in ncs} == set(NcStatus) and count == len(ncs) <= 10
     assert [nc.number for nc in ncs if nc.is_overdue(today)] != []
+    cards = await app.dispatcher["objectives"].cards()  # issue 15: objectives, a past review
+    assert len(cards) == 2 and all(card.series for card in cards)
+    (review,) = await app.dispatcher["reviews"].list()
+    assert review.status.value == "approved" and review.period_end < today
+    assert len(await app.dispatcher["reviews"].decisions(review.id)) == 2
     with pytest.raises(RuntimeError):
         await seed(app)  # never over existing data
 
@@ -208,7 +213,7 @@ async def test_the_page_plays_people_against_the_real_bot(
     for status in ("новое", "назначено", "запланировано", "выполнено", "проверено", "закрыто",
                    "отклонено", "просрочено"):  # fmt: skip
         assert status in register, status
-    assert "(найдено: 8)" in register
+    assert "(найдено: 10)" in register
 
     # A long poll returns as soon as the bot answers; the stranger is told to get an invite.
     quiet = await chat(client, STRANGER)
@@ -256,7 +261,7 @@ async def test_reset_brings_the_demo_back(client: TestClient[Any, Any], sandbox:
     replies = await say(client, TEACHER, "/audits")
     assert "отвечено 0/19" in replies[-1]["text"]
     replies = await say(client, MANAGER, "/ncr")
-    assert "(найдено: 8)" in replies[-1]["text"]
+    assert "(найдено: 10)" in replies[-1]["text"]
     assert exists(sandbox.database)
 
 

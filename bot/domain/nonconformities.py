@@ -39,6 +39,8 @@ class Source(StrEnum):
     SUPERVISORY_ORDER = "supervisory_order"
     COMPLAINT = "complaint"
     OTHER = "other"
+    OBJECTIVE = "objective"  # a KPI past its threshold (issue 15)
+    REVIEW = "review"  # a management review's decision (issue 15)
 
 
 class NcAction(StrEnum):

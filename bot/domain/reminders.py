@@ -48,12 +48,16 @@ class Kind(StrEnum):
     DOC_EVENT = "doc_event"  # a version withdrawn: who had read it learns which replaces it
     AUDIT_RESULTS = "audit_results"  # event: a closed audit's results, to acknowledge
     RESULTS_UNREAD = "results_unread"  # every N days: results not yet acknowledged
+    KPI_VALUE_DUE = "kpi_value_due"  # a reported KPI's value for an ended period: its owner
+    KPI_BREACH = "kpi_breach"  # a computed KPI past its threshold for a period: its owner
+    REVIEW_EVENT = "review_event"  # a management review to approve, approved
 
 
 # Each feature adds its event kinds on a line of its own.
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
 EVENT_KINDS |= {Kind.DOC_EVENT}
 EVENT_KINDS |= {Kind.AUDIT_RESULTS}
+EVENT_KINDS |= {Kind.REVIEW_EVENT}  # issue 15
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

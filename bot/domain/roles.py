@@ -46,6 +46,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "backup": MANAGER_ONLY,
     # Everyone reads the documents that concern him; observers all; the manager edits.
     "docs": EVERYONE,
+    # The manager defines objectives; heads and the director read them.
+    "objectives": frozenset({Role.MANAGER, Role.HEAD, Role.OBSERVER}),
+    "review": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

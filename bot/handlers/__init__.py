@@ -19,8 +19,10 @@ from bot.handlers import (
     nc_list,
     nc_report,
     now,
+    objectives,
     questionnaire,
     reminders,
+    reviews,
     start,
     summaries,
     templates,
@@ -51,5 +53,7 @@ def get_routers() -> list[Router]:
         documents.make_router(),
         acknowledgements.make_router(),
         now.make_router(),
+        objectives.make_router(),
+        reviews.make_router(),
         fallback.make_router(),
     ]

@@ -31,6 +31,8 @@ MENU_COMMANDS: tuple[str, ...] = (
     "language",
     "help",
     "docs",
+    "objectives",
+    "review",
 )
 
 

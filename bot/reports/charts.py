@@ -264,3 +264,33 @@ def _fitting_size(count: int, room_px: int) -> float:
 
 def _shorten(name: str) -> str:
     return name if len(name) <= MAX_LABEL else name[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def kpi_over_time(
+    title: str,
+    points: list[tuple[str, float | None]],
+    target: float,
+    threshold: float,
+    unit: str,
+    gettext: Gettext,
+) -> bytes:
+    """A KPI's values by period (a line with its points, gaps where none was given), with
+    the target and the threshold as dashed lines."""
+    with matplotlib.rc_context(STYLE):
+        figure, ax = _figure()
+        if not any(value is not None for _, value in points):
+            return _png(_no_data(figure, ax, title, gettext))
+        labels = [_shorten(label) for label, _ in points]
+        positions = list(range(len(points)))
+        values = [float("nan") if v is None else v for _, v in points]
+        ax.plot(positions, values, color=BAR_COLOR, marker="o", linewidth=3, markersize=10)
+        ax.axhline(target, color=PALETTE[2], linestyle="--", linewidth=2,
+                   label=gettext("objectives.chart.target"))  # fmt: skip
+        ax.axhline(threshold, color=PALETTE[3], linestyle=":", linewidth=2,
+                   label=gettext("objectives.chart.threshold"))  # fmt: skip
+        ax.set_xticks(positions, labels=labels, fontsize=_fitting_size(len(points), 1000))
+        ax.set_ylabel(unit)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="best")
+        _title(figure, title)
+        return _png(figure)

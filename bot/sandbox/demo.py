@@ -23,6 +23,7 @@ from bot.domain.checklists import AnswerType, Checklist, Question
 from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
+from bot.domain.objectives import DecisionKind
 from bot.domain.roles import Role
 from bot.domain.scoring import evidence_required, is_nonconforming
 from bot.services.accounts import Profile
@@ -333,6 +334,7 @@ class _Seeder:
         audits, ncs, q = self.d["audits"], self.d["ncs"], self.d["questionnaires"]
         templates = self.d["templates"]
         await self.school()
+        await self.past_review()
         manager, auditor = self.user(MANAGER_ID), self.user(PERSONAS.auditor.tg_id)
         head, teacher = self.user(PERSONAS.head.tg_id), self.user(PERSONAS.teacher.tg_id)
         primary_head, facilities = self.user(7_000_009), self.user(7_000_015)
@@ -521,6 +523,66 @@ class _Seeder:
             deadline=12,
             objectives=[Objective.LEGAL, Objective.RISKS],
         )
+        await self.objectives()
+
+    async def past_review(self) -> None:
+        """Issue 15: last school year's management review, approved by the director, its
+        decisions followed as actions (one of them overdue by now)."""
+        reviews = self.d["reviews"]
+        manager, director = self.user(MANAGER_ID), self.user(7_000_002)
+        facilities = self.user(7_000_015)
+        with self.at(40, 10, 0):
+            review = await reviews.create(
+                manager, reviews.years()[1], "Новый ФГОС ООО; изменения в порядке ГИА",
+                "Два новых педагога в МО математики; ремонт кабинетов второго этажа",
+                "Н. Орлов (директор), М. Иванова (менеджер по качеству), руководители МО",
+            )  # fmt: skip
+            await reviews.add_decision(
+                manager, review.id, DecisionKind.IMPROVEMENT,
+                "Обучить двух педагогов по программе внутреннего аудитора", manager.id,
+                self.day(25),
+            )  # fmt: skip
+            await reviews.add_decision(
+                manager, review.id, DecisionKind.RESOURCES,
+                "Закупить интерактивную панель для кабинета 214", facilities.id, self.day(-6),
+            )  # fmt: skip
+            await reviews.send(manager, review.id)
+        with self.at(39, 9, 30):
+            await reviews.approve(director, review.id)
+
+    async def objectives(self) -> None:
+        """Issue 15: two quality objectives: a KPI the head of mathematics reports each term,
+        two the bot computes."""
+        objectives = self.d["objectives"]
+        manager, head = self.user(MANAGER_ID), self.user(PERSONAS.head.tg_id)
+        with self.at(36, 10, 0):
+            results = await objectives.add_objective(
+                manager, "Повысить качество подготовки по математике",
+                "Политика: качество образовательных результатов", head.id,
+            )  # fmt: skip
+            reported = await objectives.add_kpi(manager, results.id, {
+                "name": "Доля обучающихся 9-х классов на «4» и «5» по математике",
+                "unit": "%", "direction": "higher", "target": 60, "threshold": 50,
+                "frequency": "term", "source": "reported",
+            })  # fmt: skip
+            system = await objectives.add_objective(
+                manager, "Результативная система менеджмента качества",
+                "Процесс «Внутренние аудиты и корректирующие действия»", manager.id,
+            )  # fmt: skip
+            for name, source, frequency, target, threshold in (
+                ("Средний % соответствия по аудитам", "audit_compliance", "month", 85, 75),
+                ("Действия, выполненные в срок", "actions_on_time", "term", 90, 70),
+            ):
+                await objectives.add_kpi(manager, system.id, {
+                    "name": name, "unit": "%", "direction": "higher", "target": target,
+                    "threshold": threshold, "frequency": frequency, "source": source,
+                })  # fmt: skip
+        _, series = await objectives.series(reported.id)
+        for (slot, _value), figure in zip(series.points, (57.4, 61.2, 63.0, 64.5), strict=False):
+            if slot.end < self.today:
+                await objectives.enter_value(
+                    head, reported.id, slot.key, figure, "По итогам четверти", []
+                )
 
 
 async def seed(app: App, api: FakeTelegram | None = None) -> Personas:

@@ -16,17 +16,26 @@ from bot.callbacks import (
     AuditCB,
     CompAction,
     CompCB,
+    DecisionAction,
+    DecisionCB,
     DocAction,
     DocCB,
+    KpiAction,
+    KpiCB,
+    KpiValueAction,
+    KpiValueCB,
     MenuCB,
     NcCB,
     NcView,
     QAction,
     ReportFileAction,
     ReportFileCB,
+    ReviewAction,
+    ReviewCB,
     SnoozeCB,
 )
 from bot.domain import numbers
+from bot.domain.objectives import format_number
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
 
@@ -130,6 +139,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         text, rows = _documents(due, t, plural)
     elif due.kind in (Kind.AUDIT_RESULTS, Kind.RESULTS_UNREAD):
         text, rows = _results(due, t, locale)
+    elif due.kind in (Kind.KPI_VALUE_DUE, Kind.KPI_BREACH, Kind.REVIEW_EVENT):
+        text, rows = _objectives(due, t)
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -240,6 +251,8 @@ def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:
     lines += ["", t("reminder.digest_overdue")]
     overdue = [f"• {html.quote(str(name))}: {count}" for name, count in p["overdue"]]
     lines += overdue or [t("reminder.digest_none")]
+    if p.get("objectives_at_risk"):
+        lines += ["", t("reminder.digest_objectives").format(count=p["objectives_at_risk"])]
     return "\n".join(lines)
 
 
@@ -263,3 +276,31 @@ def render_many(dues: list[Due], locale: str, i18n: I18n) -> tuple[str, InlineKe
         label = i18n.gettext(f"menu.{command}", locale=locale)
         rows.append([button(label, MenuCB(command=command))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _objectives(due: Due, t: Callable[[str], str]) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """A KPI value to give, a KPI past its threshold (issue 15), a review to approve."""
+    p = due.params
+    if due.kind is Kind.REVIEW_EVENT:
+        text = t(p["key"]).format(
+            name=html.quote(p["name"]), held_on=p["held_on"], period=p["period"]
+        )
+        pack = ReviewCB(action=ReviewAction.PACK, id=due.object_id)
+        rows = [[button(t("reviews.pack"), pack)]]
+        if p["key"] == "reviews.told.approve":
+            approve = DecisionCB(action=DecisionAction.APPROVE, id=due.object_id)
+            rows.insert(0, [button(t("reviews.approve"), approve)])
+        return text, rows
+    words = {"name": html.quote(p["name"]), "objective": html.quote(p["objective"]),
+             "period": html.quote(p["period"])}  # fmt: skip
+    if due.kind is Kind.KPI_VALUE_DUE:
+        enter = KpiValueCB(action=KpiValueAction.ENTER, id=due.object_id, v=p["key"])
+        return t("reminder.kpi_value_due").format(**words), [[button(t("objectives.enter"), enter)]]
+    point = t("report.decimal_point")
+    value = f"{format_number(p['value'], point)} {p['unit']}".strip()
+    threshold = f"{format_number(p['threshold'], point)} {p['unit']}".strip()
+    text = t("reminder.kpi_breach").format(value=value, threshold=threshold, **words)
+    nc = KpiCB(action=KpiAction.NC, id=due.object_id, v=p["key"])
+    ofi = KpiCB(action=KpiAction.IMPROVEMENT, id=due.object_id, v=p["key"])
+    rows = [[button(t("objectives.raise_nc"), nc)], [button(t("objectives.raise_ofi"), ofi)]]
+    return text, rows

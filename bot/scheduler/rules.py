@@ -15,10 +15,14 @@ from bot.domain.competence import RecordStatus, latest_confirmed
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import NcStatus, escalation_after
+from bot.domain.objectives import REMIND_EVERY_DAYS, Standing, standing
+from bot.domain.objectives import Status as ObjectiveStatus
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.roles import Role
+from bot.domain.school_calendar import CalendarError, SchoolCalendar, load_calendar
 from bot.services.competence import load_matrix
 from bot.services.documents import outstanding
+from bot.services.objectives import awaited_values, load_cards
 from bot.services.templates import TemplateService
 from bot.storage.acknowledgements import AckRepo
 from bot.storage.audits import AuditRepo
@@ -27,6 +31,7 @@ from bot.storage.departments import DepartmentRepo
 from bot.storage.documents import DocumentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
+from bot.storage.objectives import ObjectiveRepo
 from bot.storage.users import UserRepo
 
 
@@ -153,6 +158,7 @@ def compute_due(
     _competence(conn, today, settings, people, managers, add)
     _documents(conn, today, settings, people, add)
     _results_unread(conn, today, settings, add)
+    _objectives(conn, today, settings, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
@@ -160,6 +166,7 @@ def compute_due(
         readers = [u.id for u in people.values() if u.has(Role.MANAGER, Role.OBSERVER)]
         if readers:
             params = _digest(conn, now, settings, overdue_by_department)
+            params["objectives_at_risk"] = objectives_at_risk(conn, today, settings)
             for user_id in readers:
                 add(Kind.DIGEST, 0, user_id, digest, **params)
     return {d.key: d for d in due}
@@ -284,3 +291,53 @@ def _documents(
                 document_id=document.id,
                 review=format_date(version.review_on), drawn=version.review_on.toordinal(),
             )  # fmt: skip
+
+
+def _objectives(
+    conn: Connection, today: date, settings: Settings, add: Callable[..., None]
+) -> None:
+    """A reported KPI's value to its owner from the last day of each period until given
+    (again every REMIND_EVERY_DAYS; quiet hours hold it like any reminder), and a computed
+    KPI past its threshold for the latest ended period, once, with the action buttons."""
+    terms = load_calendar_for(settings).terms
+    for item in awaited_values(conn, today, terms):
+        late = days_between(item.slot.end, today)
+        add(
+            Kind.KPI_VALUE_DUE, item.kpi.id, item.objective.owner_id,
+            f"{item.slot.key}:r{late // REMIND_EVERY_DAYS}",
+            name=item.kpi.name, objective=item.objective.title, period=item.slot.name,
+            key=item.slot.key, days=late,
+        )  # fmt: skip
+    actions = ObjectiveRepo(conn).actions()
+    for card in load_cards(conn, today, terms, settings.tz):
+        for series in card.series:
+            kpi = series.kpi
+            ended = [(s, v) for s, v in series.points if s.end < today]
+            if kpi.reported or not ended or (kpi.id, ended[-1][0].key) in actions:
+                continue
+            slot, value = ended[-1]
+            if value is None or standing(kpi, value) is not Standing.BREACH:
+                continue
+            add(
+                Kind.KPI_BREACH, kpi.id, card.objective.owner_id, slot.key,
+                name=kpi.name, objective=card.objective.title, period=slot.name,
+                key=slot.key, value=value, threshold=kpi.threshold, unit=kpi.unit,
+            )  # fmt: skip
+
+
+def objectives_at_risk(conn: Connection, today: date, settings: Settings) -> int:
+    """The weekly digest's line: objectives at risk or missed."""
+    cards = load_cards(conn, today, load_calendar_for(settings).terms, settings.tz)
+    return sum(c.status in (ObjectiveStatus.AT_RISK, ObjectiveStatus.MISSED) for c in cards)
+
+
+def load_calendar_for(settings: Settings) -> SchoolCalendar:
+    """The school calendar in use: the manager's file beside the database (as
+    CalendarService keeps it), else the shipped one; a spoilt file counts as absent."""
+    from bot.services.calendar import FILE_NAME
+
+    path = settings.database_path.parent / FILE_NAME
+    try:
+        return load_calendar(path if path.exists() else None)
+    except CalendarError:
+        return load_calendar()

@@ -19,6 +19,7 @@ from bot.domain.competence import Record, Requirement
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
+from bot.domain.objectives import Review
 from bot.domain.reminders import Due, Kind
 
 Tell = Callable[[list[Due]], Awaitable[int]]
@@ -143,4 +144,18 @@ class Notices:
             else "",
         }
         events = [Due(Kind.AUDIT_RESULTS, audit.id, ack.user_id, "closed", params) for ack in told]
+        return await self._tell(events)
+
+    async def about_review(
+        self, key: str, review: Review, period: str, people: Iterable[User | None], actor: User
+    ) -> int:
+        """A management review sent to the director for «Утверждаю», or approved (issue 15)."""
+        slot = self._occasion()
+        params = {"key": key, "name": actor.full_name, "held_on": format_date(review.held_on),
+                  "period": period}  # fmt: skip
+        events = [
+            Due(Kind.REVIEW_EVENT, review.id, person.id, slot, params)
+            for person in {p.id: p for p in people if p is not None}.values()
+            if person.is_active and person.id != actor.id
+        ]
         return await self._tell(events)

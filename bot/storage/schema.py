@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -403,4 +404,88 @@ audit_acks = Table(
     Column("role", String(12), nullable=False),
     Column("told_at", UTCDateTime(), nullable=False),
     Column("acknowledged_at", UTCDateTime(), nullable=True),
+)
+
+# Quality objectives (ISO 9001 6.2) with their KPIs and values, and management reviews (9.3).
+objectives = Table(
+    "objectives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("process", String(300), nullable=False),  # the policy line or process it serves
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+kpis = Table(
+    "kpis",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("objective_id", Integer, ForeignKey("objectives.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("direction", String(8), nullable=False),  # higher / lower is better
+    Column("target", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("frequency", String(8), nullable=False),  # month / term
+    Column("source", String(40), nullable=False),  # "reported" or a computed source's name
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_kpis_objective_id", "objective_id"),
+)
+
+kpi_values = Table(  # the values owners reported (computed ones are worked out when read)
+    "kpi_values",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kpi_id", Integer, ForeignKey("kpis.id"), nullable=False),
+    Column("period", String(24), nullable=False),  # the period's key: 2026-09, t2026-11-05
+    Column("value", Float, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("entered_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kpi_id", "period"),
+)
+
+kpi_actions = Table(  # the NC or improvement raised for a KPI past its threshold, once
+    "kpi_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kpi_id", Integer, ForeignKey("kpis.id"), nullable=False),
+    Column("period", String(24), nullable=False),
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), nullable=False),
+    UniqueConstraint("kpi_id", "period"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("held_on", Date, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("participants", Text, nullable=False),
+    Column("external_issues", Text, nullable=True),
+    Column("internal_issues", Text, nullable=True),
+    Column("pack_file_id", String(200), nullable=True),  # the DOCX as sent to the manager
+    Column("status", String(12), nullable=False),  # draft / sent / approved
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("approved_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("approved_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+review_decisions = Table(  # 9.3.3 outputs: each followed as an action (an NC record)
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # improvement / qms_change / resources
+    Column("text", Text, nullable=False),
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_review_decisions_review_id", "review_id"),
 )

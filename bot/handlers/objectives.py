@@ -1,0 +1,388 @@
+"""/objectives: the manager defines quality objectives and their KPIs; heads and observers
+read them; each KPI's values as a chart. An owner gives a reported value from his reminder
+(a number, then a comment or a file, or skip); a value past the threshold proposes an NC
+or an improvement opportunity in one tap."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import KpiAction, KpiCB, KpiValueAction, KpiValueCB, MenuCB, ObAction, ObCB
+from bot.dialogs import advance, need, set_dialog
+from bot.domain.models import User
+from bot.domain.objectives import (
+    NAME_MAX,
+    TITLE_MAX,
+    UNIT_MAX,
+    Direction,
+    limits_problem,
+    parse_number,
+)
+from bot.domain.roles import Role
+from bot.evidence import EvidenceCollector, evidence_item
+from bot.filters import HasRole
+from bot.services.errors import Refused
+from bot.services.notices import Notices
+from bot.services.objectives import ObjectiveService
+from bot.ui import ask, show
+from bot.views import objectives as views
+from bot.views.reports import gettext
+
+MANAGER = HasRole(Role.MANAGER)
+READERS = HasRole(Role.MANAGER, Role.HEAD, Role.OBSERVER)
+
+
+class ObjectiveEdit(StatesGroup):
+    title = State()
+    process = State()
+    owner = State()
+    kpi_name = State()
+    kpi_unit = State()
+    kpi_direction = State()
+    kpi_target = State()
+    kpi_threshold = State()
+    kpi_frequency = State()
+    kpi_source = State()
+
+
+class KpiEntry(StatesGroup):
+    value = State()
+    extra = State()
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+async def _list(
+    event: Message | CallbackQuery, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await state.clear()
+    await show(event, *views.list_screen(await objectives.cards(), user.has(Role.MANAGER)))
+
+
+async def objectives_command(
+    message: Message, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await _list(message, state, user, objectives)
+
+
+async def objectives_menu(
+    callback: CallbackQuery, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await _list(callback, state, user, objectives)
+
+
+async def objective_open(
+    callback: CallbackQuery, callback_data: ObCB, user: User, objectives: ObjectiveService
+) -> None:
+    card = await objectives.card(callback_data.id)
+    await show(callback, *views.card_screen(card, user.has(Role.MANAGER)))
+
+
+async def kpi_chart(
+    callback: CallbackQuery,
+    callback_data: KpiCB,
+    user: User,
+    objectives: ObjectiveService,
+    bot: Bot,
+) -> None:
+    from bot.reports.charts import kpi_over_time
+
+    objective, series = await objectives.series(callback_data.id)
+    await callback.answer(_("export.preparing"))
+    kpi = series.kpi
+    points = [(slot.name, value) for slot, value in series.points]
+    image = await asyncio.to_thread(
+        kpi_over_time, kpi.name, points, kpi.target, kpi.threshold, kpi.unit, gettext
+    )
+    caption = views.series_caption(objective.title, series)
+    await bot.send_photo(user.tg_id, BufferedInputFile(image, f"kpi-{kpi.id}.png"), caption=caption)
+
+
+# -- defining (manager) ------------------------------------------------------------------------
+
+
+async def objective_new(callback: CallbackQuery, state: FSMContext) -> None:
+    await set_dialog(state, ObjectiveEdit.title)
+    await ask(callback, _("objectives.ask_title"))
+
+
+async def _too_long(message: Message, text: str, limit: int) -> bool:
+    """A text over the limit is refused on its own step (the step stays, nothing lost)."""
+    if len(text) <= limit:
+        return False
+    await message.answer(_("refused.objectives.too_long").format(limit=limit))
+    return True
+
+
+async def title_given(message: Message, state: FSMContext) -> None:
+    text = " ".join((message.text or "").split())
+    if await _too_long(message, text, TITLE_MAX):
+        return
+    await advance(state, ObjectiveEdit.process, title=text)
+    await message.answer(_("objectives.ask_process"))
+
+
+async def process_given(message: Message, state: FSMContext, objectives: ObjectiveService) -> None:
+    text = " ".join((message.text or "").split())
+    if await _too_long(message, text, TITLE_MAX):
+        return
+    await advance(state, ObjectiveEdit.owner, process=text)
+    people = [p for p in await objectives.people() if not p.has(Role.TEACHER) or p.has(Role.HEAD)]
+    await show(message, *views.owner_screen(people or await objectives.people()))
+
+
+async def owner_picked(
+    callback: CallbackQuery,
+    callback_data: ObCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    title, process = need(await state.get_data(), "title", "process")
+    objective = await objectives.add_objective(user, title, process, callback_data.id)
+    await state.clear()
+    await show(callback, *views.card_screen(await objectives.card(objective.id), True))
+
+
+async def kpi_new(
+    callback: CallbackQuery, callback_data: ObCB, state: FSMContext, objectives: ObjectiveService
+) -> None:
+    await objectives.card(callback_data.id)  # it exists
+    await set_dialog(state, ObjectiveEdit.kpi_name, objective=callback_data.id)
+    await ask(callback, _("objectives.ask_kpi_name"))
+
+
+async def kpi_name_given(message: Message, state: FSMContext) -> None:
+    name = " ".join((message.text or "").split())
+    if await _too_long(message, name, NAME_MAX):
+        return
+    await advance(state, ObjectiveEdit.kpi_unit, name=name)
+    await message.answer(_("objectives.ask_unit"))
+
+
+async def kpi_unit_given(message: Message, state: FSMContext) -> None:
+    unit = " ".join((message.text or "").split())
+    if await _too_long(message, unit, UNIT_MAX):
+        return
+    await advance(state, ObjectiveEdit.kpi_direction, unit=unit)
+    await show(message, *views.direction_screen())
+
+
+async def direction_picked(callback: CallbackQuery, callback_data: ObCB, state: FSMContext) -> None:
+    if callback_data.v not in ("higher", "lower"):
+        raise Refused("stale")
+    await advance(state, ObjectiveEdit.kpi_target, direction=callback_data.v)
+    await ask(callback, _("objectives.ask_target"))
+
+
+async def target_given(message: Message, state: FSMContext) -> None:
+    value = parse_number(message.text or "")
+    if value is None:
+        await message.answer(_("objectives.bad_number"))
+        return
+    await advance(state, ObjectiveEdit.kpi_threshold, goal=value)
+    await message.answer(_("objectives.ask_threshold"))
+
+
+async def threshold_given(message: Message, state: FSMContext) -> None:
+    value = parse_number(message.text or "")
+    if value is None:
+        await message.answer(_("objectives.bad_number"))
+        return
+    direction, target = need(await state.get_data(), "direction", "goal")
+    problem = limits_problem(Direction(direction), target, value)
+    if problem:
+        await message.answer(_(f"refused.{problem}"))
+        return
+    await advance(state, ObjectiveEdit.kpi_frequency, threshold=value)
+    await show(message, *views.frequency_screen())
+
+
+async def frequency_picked(callback: CallbackQuery, callback_data: ObCB, state: FSMContext) -> None:
+    if callback_data.v not in ("month", "term"):
+        raise Refused("stale")
+    await advance(state, ObjectiveEdit.kpi_source, frequency=callback_data.v)
+    await ask(callback, *views.source_screen(ObjectiveService.sources()))
+
+
+async def source_picked(
+    callback: CallbackQuery,
+    callback_data: ObCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    data = await state.get_data()
+    (objective_id,) = need(data, "objective")
+    draft = dict(zip(
+        ("name", "unit", "direction", "target", "threshold", "frequency"),
+        need(data, "name", "unit", "direction", "goal", "threshold", "frequency"),
+        strict=True,
+    ))  # fmt: skip
+    await objectives.add_kpi(user, objective_id, {**draft, "source": callback_data.v})
+    await state.clear()
+    await show(callback, *views.card_screen(await objectives.card(objective_id), True))
+
+
+# -- a reported value --------------------------------------------------------------------------
+
+
+async def value_start(
+    callback: CallbackQuery,
+    callback_data: KpiValueCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    kpi, _objective, slot = await objectives.slot(user, callback_data.id, callback_data.v)
+    await set_dialog(state, KpiEntry.value, kpi=kpi.id, period=slot.key)
+    await ask(callback, views.ask_value(kpi, slot))
+
+
+async def value_given(message: Message, state: FSMContext) -> None:
+    value = parse_number(message.text or "")
+    if value is None:  # the question stays: nothing is lost
+        await message.answer(_("objectives.bad_value"))
+        return
+    await advance(state, KpiEntry.extra, value=value)
+    await show(message, *views.ask_extra())
+
+
+async def value_not_text(message: Message) -> None:
+    await message.answer(_("objectives.bad_value"))
+
+
+async def extra_text(
+    message: Message, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await _save_value(message, state, user, objectives, message.text, [])
+
+
+async def extra_file(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+    evidence: EvidenceCollector,
+) -> None:
+    """A photo or file, its caption the comment; an album's photos are one value's files,
+    saved once after its last photo."""
+    data = await state.get_data()
+    item = evidence_item(message)
+    assert item is not None
+    files = [*data.get("evidence", []), item]
+    comment = data.get("comment") or message.caption
+    await advance(state, KpiEntry.extra, evidence=files, comment=comment)
+
+    async def save() -> None:
+        if await state.get_state() != KpiEntry.extra.state:
+            return
+        current = await state.get_data()
+        await _save_value(
+            message, state, user, objectives, current.get("comment"), current["evidence"]
+        )
+
+    await evidence.confirm(message, state.key, save)
+
+
+async def extra_skipped(
+    callback: CallbackQuery, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    await _save_value(callback, state, user, objectives, None, [])
+
+
+async def _save_value(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+    comment: str | None,
+    evidence: list[dict[str, object]],
+) -> None:
+    kpi_id, period, value = need(await state.get_data(), "kpi", "period", "value")
+    await state.clear()
+    entered = await objectives.enter_value(user, kpi_id, period, value, comment, evidence)
+    await show(event, *views.entered_screen(entered.kpi, entered.slot, value, entered.standing))
+
+
+# -- an action for a KPI past its threshold -------------------------------------------------
+
+
+async def raise_action(
+    callback: CallbackQuery,
+    callback_data: KpiCB,
+    user: User,
+    objectives: ObjectiveService,
+    notices: Notices,
+) -> None:
+    objective, series = await objectives.series(callback_data.id)
+    value = next((v for s, v in series.points if s.key == callback_data.v), None)
+    slot = next((s for s, _v in series.points if s.key == callback_data.v), None)
+    if value is None or slot is None:
+        raise Refused("stale")
+    description = views.action_description(objective.title, series.kpi, slot.name, value)
+    improvement = callback_data.action is KpiAction.IMPROVEMENT
+    nc, created = await objectives.raise_action(
+        user, series.kpi.id, slot.key, improvement, description
+    )
+    key = "objectives.raised" if created else "objectives.already_raised"
+    if created and nc.responsible_id != user.id:
+        owner = await objectives.ncs.person(nc.responsible_id)
+        await notices.about_nc(nc, "nc.told.assigned", user, [owner])
+    await show(callback, _(key).format(number=nc.number), views.markup([]))
+
+
+def make_router() -> Router:
+    """This feature's handlers, on a router of their own (a fresh one per app)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole())
+    router.callback_query.filter(HasRole())
+
+    def on(action: ObAction) -> CallbackQueryFilter:
+        return ObCB.filter(F.action == action)
+
+    text = (F.text, ~F.text.startswith("/"))
+    router.message.register(objectives_command, Command("objectives"), READERS)
+    router.callback_query.register(objectives_menu, MenuCB.filter(F.command == "objectives"),
+                                   READERS)  # fmt: skip
+    router.callback_query.register(objectives_menu, on(ObAction.LIST), READERS)
+    router.callback_query.register(objective_open, on(ObAction.OPEN), READERS)
+    router.callback_query.register(kpi_chart, KpiCB.filter(F.action == KpiAction.CHART), READERS)
+    router.callback_query.register(objective_new, on(ObAction.NEW), MANAGER)
+    router.message.register(title_given, ObjectiveEdit.title, MANAGER, *text)
+    router.message.register(process_given, ObjectiveEdit.process, MANAGER, *text)
+    router.callback_query.register(owner_picked, ObjectiveEdit.owner, on(ObAction.OWNER), MANAGER)
+    router.callback_query.register(kpi_new, on(ObAction.KPI_NEW), MANAGER)
+    router.message.register(kpi_name_given, ObjectiveEdit.kpi_name, MANAGER, *text)
+    router.message.register(kpi_unit_given, ObjectiveEdit.kpi_unit, MANAGER, *text)
+    router.callback_query.register(
+        direction_picked, ObjectiveEdit.kpi_direction, on(ObAction.DIRECTION), MANAGER
+    )
+    router.message.register(target_given, ObjectiveEdit.kpi_target, MANAGER, *text)
+    router.message.register(threshold_given, ObjectiveEdit.kpi_threshold, MANAGER, *text)
+    router.callback_query.register(
+        frequency_picked, ObjectiveEdit.kpi_frequency, on(ObAction.FREQUENCY), MANAGER
+    )
+    router.callback_query.register(
+        source_picked, ObjectiveEdit.kpi_source, on(ObAction.SOURCE), MANAGER
+    )
+    router.callback_query.register(value_start, KpiValueCB.filter(F.action == KpiValueAction.ENTER))
+    router.message.register(value_given, KpiEntry.value, *text)
+    router.message.register(value_not_text, KpiEntry.value)
+    router.message.register(extra_text, KpiEntry.extra, *text)
+    router.message.register(extra_file, KpiEntry.extra, F.photo | F.document)
+    router.callback_query.register(
+        extra_skipped, KpiEntry.extra, KpiValueCB.filter(F.action == KpiValueAction.SKIP)
+    )
+    for action in (KpiAction.NC, KpiAction.IMPROVEMENT):
+        router.callback_query.register(raise_action, KpiCB.filter(F.action == action))
+    return router

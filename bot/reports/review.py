@@ -1,0 +1,228 @@
+"""The management review pack («Анализ СМК со стороны руководства») as an editable DOCX,
+laid out as ISO 9001:2015 9.3.2 a–f with every input it lists, then the decisions (9.3.3)
+and the director's «Утверждаю». Each input is filled from the bot's data for the period; an
+input whose source the bot does not hold yet says so plainly ("no data yet").
+
+Inputs from features not built here come through SECTION_PROVIDERS (name -> lines of text
+for the period, None: no data yet): "surveys" (customer satisfaction), "suppliers"
+(external providers), "risks" (risks and opportunities), "documents" (documents and their
+acknowledgements). Another feature registers its provider with `register_section(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from io import BytesIO
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm
+from sqlalchemy import Connection
+
+from bot.domain.objectives import Review
+from bot.domain.summaries import Summary
+from bot.reports.docx import _bullets, _line, _page_setup, _table, _text
+from bot.reports.model import Gettext, format_percent
+
+SectionProvider = Callable[[Connection, date, date], list[str] | None]
+SECTION_PROVIDERS: dict[str, SectionProvider] = {}
+SEAMS = ("surveys", "suppliers", "risks", "documents")
+
+
+def register_section(name: str, provider: SectionProvider) -> None:
+    SECTION_PROVIDERS[name] = provider
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """A decision followed as an action: its text and its NC record's state."""
+
+    kind: str  # a DecisionKind value
+    text: str
+    number: str
+    status: str  # an NcStatus value
+    responsible: str
+    due: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class KpiLine:
+    objective: str
+    name: str
+    values: str  # "1 четверть: 86,8 %; 2 четверть: —"
+    target: str
+    threshold: str
+    standing: str
+    chart: bytes | None = None
+
+
+@dataclass(slots=True)
+class ReviewPack:
+    review: Review
+    director: str
+    previous: list[ActionLine] = field(default_factory=list)
+    objectives: list[tuple[str, ...]] = field(default_factory=list)  # title, owner, status
+    kpis: list[KpiLine] = field(default_factory=list)
+    summary: Summary | None = None
+    audits: list[tuple[str, ...]] = field(default_factory=list)
+    competence_share: float | None = None
+    competence_expired: int = 0
+    reminders_sent: int = 0
+    improvements: list[str] = field(default_factory=list)
+    decisions: list[ActionLine] = field(default_factory=list)
+    sections: dict[str, list[str] | None] = field(default_factory=dict)
+
+
+def gather_sections(conn: Connection, start: date, end: date) -> dict[str, list[str] | None]:
+    return {
+        name: (SECTION_PROVIDERS[name](conn, start, end) if name in SECTION_PROVIDERS else None)
+        for name in SEAMS
+    }
+
+
+def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
+    doc = Document()
+    _page_setup(doc, gettext("report.docx.language"))
+    review = pack.review
+    title = gettext("reviews.docx.title")
+    doc.core_properties.title = title
+    approve = doc.add_paragraph()
+    approve.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    approve.add_run(gettext("reviews.docx.approve")).bold = True
+    approve.add_run("\n" + gettext("reviews.docx.director").format(name=_text(pack.director)))
+    if review.approved_at is not None:
+        approve.add_run("\n" + review.approved_at.strftime("%d.%m.%Y"))
+    else:
+        approve.add_run("\n«___» ____________ 20__")
+    doc.add_heading(title, level=0)
+    period = f"{review.period_start:%d.%m.%Y}–{review.period_end:%d.%m.%Y}"
+    _line(doc, gettext("reviews.docx.period"), period)
+    _line(doc, gettext("reviews.docx.held_on"), f"{review.held_on:%d.%m.%Y}")
+    _line(doc, gettext("reviews.docx.participants"), review.participants)
+    none, no_data = gettext("report.none"), gettext("reviews.docx.no_data")
+
+    def percent(value: float | None) -> str:
+        return format_percent(value, gettext)
+
+    def seam(name: str) -> None:
+        lines = pack.sections.get(name)
+        if lines is None:
+            doc.add_paragraph(gettext(f"reviews.docx.seam.{name}"))
+        else:
+            _bullets(doc, lines, none)
+
+    def actions(items: list[ActionLine]) -> None:
+        if not items:
+            doc.add_paragraph(none)
+            return
+        columns = [(gettext("reviews.docx.col.decision"), 6.0),
+                   (gettext("reviews.docx.col.number"), 2.5),
+                   (gettext("reviews.docx.col.responsible"), 3.5),
+                   (gettext("reviews.docx.col.due"), 2.0),
+                   (gettext("reviews.docx.col.status"), 2.5)]  # fmt: skip
+        rows: list[tuple[str, ...]] = [
+            (
+                f"{gettext(f'reviews.kind.{a.kind}')}: {a.text}",
+                a.number,
+                a.responsible,
+                a.due.strftime("%d.%m.%Y") if a.due else "—",
+                gettext(f"nc.status.{a.status}"),
+            )
+            for a in items
+        ]
+        _table(doc, columns, rows)
+
+    doc.add_heading(gettext("reviews.docx.a"), level=1)
+    actions(pack.previous)
+
+    doc.add_heading(gettext("reviews.docx.b"), level=1)
+    _line(doc, gettext("reviews.docx.external"), review.external_issues or none)
+    _line(doc, gettext("reviews.docx.internal"), review.internal_issues or none)
+
+    doc.add_heading(gettext("reviews.docx.c"), level=1)
+    doc.add_heading(gettext("reviews.docx.c1"), level=2)
+    seam("surveys")
+
+    doc.add_heading(gettext("reviews.docx.c2"), level=2)
+    if pack.objectives:
+        columns = [(gettext("reviews.docx.col.objective"), 8.5),
+                   (gettext("reviews.docx.col.owner"), 4.0),
+                   (gettext("reviews.docx.col.status"), 4.0)]  # fmt: skip
+        _table(doc, columns, pack.objectives)
+    else:
+        doc.add_paragraph(no_data)
+
+    doc.add_heading(gettext("reviews.docx.c3"), level=2)
+    if not pack.kpis:
+        doc.add_paragraph(no_data)
+    for kpi in pack.kpis:
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(_text(f"{kpi.name} ({kpi.objective})")).bold = True
+        _line(doc, gettext("reviews.docx.values"), kpi.values)
+        _line(doc, gettext("reviews.docx.limits"),
+              gettext("reviews.docx.limits_text").format(target=kpi.target,
+                                                          threshold=kpi.threshold))  # fmt: skip
+        _line(doc, gettext("reviews.docx.standing"), kpi.standing)
+        if kpi.chart:
+            doc.add_picture(BytesIO(kpi.chart), width=Cm(14))
+
+    summary = pack.summary
+    doc.add_heading(gettext("reviews.docx.c4"), level=2)
+    if summary is None or not summary.ncs:
+        doc.add_paragraph(no_data)
+    else:
+        _line(doc, gettext("reviews.docx.ncs_raised"), str(summary.ncs))
+        by_status = ", ".join(
+            f"{gettext(f'nc.status.{s}')}: {n}" for s, n in sorted(summary.nc_status.items())
+        )
+        _line(doc, gettext("reviews.docx.ncs_by_status"), by_status)
+        counted = summary.on_time + summary.overdue
+        share = round(100 * summary.on_time / counted, 1) if counted else None
+        _line(doc, gettext("reviews.docx.on_time"),
+              f"{percent(share)} ({summary.on_time} / {counted})")  # fmt: skip
+
+    doc.add_heading(gettext("reviews.docx.c5"), level=2)
+    if summary is None or summary.compliance is None:
+        doc.add_paragraph(no_data)
+    else:
+        _line(doc, gettext("reviews.docx.compliance"), percent(summary.compliance))
+        _bullets(doc, [f"{name}: {percent(v)}" for name, v in summary.by_department.items()],
+                 none)  # fmt: skip
+    _line(doc, gettext("reviews.docx.reminders"), str(pack.reminders_sent))
+    seam("documents")
+
+    doc.add_heading(gettext("reviews.docx.c6"), level=2)
+    if pack.audits:
+        columns = [(gettext("reviews.docx.col.number"), 2.5),
+                   (gettext("reviews.docx.col.audit"), 6.0),
+                   (gettext("reviews.docx.col.department"), 3.5),
+                   (gettext("reviews.docx.col.status"), 2.5),
+                   (gettext("reviews.docx.col.result"), 2.0)]  # fmt: skip
+        _table(doc, columns, list(pack.audits))
+    else:
+        doc.add_paragraph(no_data)
+
+    doc.add_heading(gettext("reviews.docx.c7"), level=2)
+    seam("suppliers")
+
+    doc.add_heading(gettext("reviews.docx.d"), level=1)
+    _line(doc, gettext("reviews.docx.competence"), percent(pack.competence_share))
+    _line(doc, gettext("reviews.docx.competence_expired"), str(pack.competence_expired))
+
+    doc.add_heading(gettext("reviews.docx.e"), level=1)
+    seam("risks")
+
+    doc.add_heading(gettext("reviews.docx.f"), level=1)
+    _bullets(doc, pack.improvements, none)
+
+    doc.add_heading(gettext("reviews.docx.outputs"), level=1)
+    if pack.decisions:
+        actions(pack.decisions)
+    else:
+        doc.add_paragraph(gettext("reviews.docx.outputs_later"))
+
+    output = BytesIO()
+    doc.save(output)
+    return output.getvalue()

@@ -1,0 +1,394 @@
+"""Quality objectives and their KPIs: the manager defines them, the bot works out the
+computed values and asks owners for the reported ones at each period's end, a KPI past its
+threshold becomes an NC or an improvement opportunity in one tap."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.domain.dates import local_today
+from bot.domain.models import User
+from bot.domain.nonconformities import NcAction, NcStatus, Nonconformity, Severity, Source
+from bot.domain.objectives import (
+    COMMENT_MAX,
+    NAME_MAX,
+    REPORTED,
+    TITLE_MAX,
+    UNIT_MAX,
+    Direction,
+    Frequency,
+    Kpi,
+    KpiValue,
+    Objective,
+    Slot,
+    Standing,
+    Status,
+    limits_problem,
+    objective_status,
+    slots_for,
+    standing,
+)
+from bot.domain.roles import Role
+from bot.domain.school_calendar import Period, school_year_bounds, school_year_of
+from bot.services.calendar import CalendarService
+from bot.services.errors import Refused
+from bot.services.kpi_sources import SOURCES, Span, measure
+from bot.services.nonconformities import NcService
+from bot.storage.db import Database
+from bot.storage.events import EventLog
+from bot.storage.nonconformities import NcRepo
+from bot.storage.objectives import ObjectiveRepo
+from bot.storage.users import UserRepo
+
+ENTITY = "objective"
+NC = "nc"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiSeries:
+    kpi: Kpi
+    points: list[tuple[Slot, float | None]]  # the periods begun so far, oldest first
+    reported: dict[str, KpiValue]
+
+    @property
+    def latest(self) -> tuple[Slot, float] | None:
+        found = [(slot, value) for slot, value in self.points if value is not None]
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveCard:
+    objective: Objective
+    owner: str
+    status: Status
+    series: list[KpiSeries]
+
+
+@dataclass(frozen=True, slots=True)
+class Awaited:
+    """A reported value its owner has not given yet for a period that has ended."""
+
+    kpi: Kpi
+    objective: Objective
+    slot: Slot
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    kpi: Kpi
+    slot: Slot
+    value: float
+    standing: Standing
+    saved: bool  # False: a value for this period was given already (it stays)
+
+
+def load_series(
+    conn: Connection, objective: Objective, kpi: Kpi, today: date, terms: Iterable[Period],
+    tz: ZoneInfo, memo: dict[tuple[str, date, date], float | None] | None = None,
+) -> KpiSeries:  # fmt: skip
+    """The KPI's value for each period begun so far. `memo` keeps the computed ones while
+    many KPIs are read at once: they share sources and periods (one school year's months and
+    terms), and a measure reads the whole period's audits and actions."""
+    memo = {} if memo is None else memo
+    reported = {v.period: v for v in ObjectiveRepo(conn).values(kpi.id)}
+    points: list[tuple[Slot, float | None]] = []
+    for slot in slots_for(kpi, objective, terms):
+        if slot.start > today:
+            break
+        if kpi.reported:
+            value = reported[slot.key].value if slot.key in reported else None
+        else:
+            key = (kpi.source, slot.start, slot.end)
+            if key not in memo:
+                memo[key] = measure(kpi.source, Span(conn, slot.start, slot.end, today, tz))
+            value = memo[key]
+        points.append((slot, value))
+    return KpiSeries(kpi, points, reported)
+
+
+def load_cards(
+    conn: Connection, today: date, terms: Iterable[Period], tz: ZoneInfo
+) -> list[ObjectiveCard]:
+    repo, users = ObjectiveRepo(conn), UserRepo(conn)
+    terms = tuple(terms)
+    cards = []
+    memo: dict[tuple[str, date, date], float | None] = {}
+    for objective in repo.objectives():
+        series = [
+            load_series(conn, objective, k, today, terms, tz, memo) for k in repo.kpis(objective.id)
+        ]
+        latest = [(s.kpi, s.latest[1] if s.latest else None) for s in series]
+        status = objective_status(latest, objective.period_end < today)
+        owner = users.get(objective.owner_id)
+        cards.append(ObjectiveCard(objective, owner.full_name if owner else "—", status, series))
+    return cards
+
+
+def awaited_values(conn: Connection, today: date, terms: Iterable[Period]) -> list[Awaited]:
+    """Reported values due (their period ended today or before) and not given."""
+    repo = ObjectiveRepo(conn)
+    given = {(v.kpi_id, v.period) for v in repo.values()}
+    objectives = {o.id: o for o in repo.objectives()}
+    terms = tuple(terms)
+    found = []
+    for kpi in repo.kpis():
+        objective = objectives.get(kpi.objective_id)
+        if objective is None or not kpi.reported:
+            continue
+        for slot in slots_for(kpi, objective, terms):
+            if slot.end <= today and (kpi.id, slot.key) not in given:
+                found.append(Awaited(kpi, objective, slot))
+    return found
+
+
+class ObjectiveService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        tz: ZoneInfo,
+        calendar: CalendarService,
+        ncs: NcService,
+        year_start: tuple[int, int] = (9, 1),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+        self.calendar = calendar
+        self.ncs = ncs
+        self.year_start = year_start
+
+    def today(self) -> date:
+        return local_today(self.clock.now(), self.tz)
+
+    def terms(self) -> tuple[Period, ...]:
+        return self.calendar.current().terms
+
+    @staticmethod
+    def sources() -> builtins.list[str]:
+        """The KPI sources one may choose: reported by the owner, then the computed ones."""
+        return [REPORTED, *SOURCES]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def cards(self) -> builtins.list[ObjectiveCard]:
+        today, terms = self.today(), self.terms()
+        return await self.db.run(lambda conn: load_cards(conn, today, terms, self.tz))
+
+    async def card(self, objective_id: int) -> ObjectiveCard:
+        for card in await self.cards():
+            if card.objective.id == objective_id:
+                return card
+        raise Refused("objectives.not_found")
+
+    async def series(self, kpi_id: int) -> tuple[Objective, KpiSeries]:
+        today, terms = self.today(), self.terms()
+
+        def work(conn: Connection) -> tuple[Objective, KpiSeries]:
+            repo = ObjectiveRepo(conn)
+            kpi = repo.kpi(kpi_id)
+            objective = repo.objective(kpi.objective_id) if kpi else None
+            if kpi is None or objective is None or not objective.active:
+                raise Refused("objectives.not_found")
+            return objective, load_series(conn, objective, kpi, today, terms, self.tz)
+
+        return await self.db.run(work)
+
+    async def people(self) -> builtins.list[User]:
+        return await self.db.run(lambda conn: UserRepo(conn).active())
+
+    async def now_counts(self, today: date) -> builtins.list[tuple[str, int]]:
+        """For /summary "now": (plural locale key with {n}, count) — objectives at risk (or
+        missed) and reported KPI values awaited from their owners."""
+        terms = self.terms()
+
+        def work(conn: Connection) -> builtins.list[tuple[str, int]]:
+            cards = load_cards(conn, today, terms, self.tz)
+            risky = sum(c.status in (Status.AT_RISK, Status.MISSED) for c in cards)
+            return [
+                ("objectives.now.at_risk", risky),
+                ("objectives.now.awaited", len(awaited_values(conn, today, terms))),
+            ]
+
+        return await self.db.run(work)
+
+    # -- defining (manager) ----------------------------------------------------------------
+
+    async def add_objective(
+        self, actor: User, raw_title: str, raw_process: str, owner_id: int
+    ) -> Objective:
+        _manager(actor)
+        title, process = _clean(raw_title, TITLE_MAX), _clean(raw_process, TITLE_MAX)
+        now, today = self.clock.now(), self.today()
+        first, last = school_year_bounds(school_year_of(today, self.year_start), self.year_start)
+
+        def work(conn: Connection) -> Objective:
+            owner = UserRepo(conn).get(owner_id)
+            if owner is None or not owner.is_active:
+                raise Refused("objectives.no_owner")
+            repo = ObjectiveRepo(conn)
+            objective_id = repo.add_objective(title, process, owner.id, first, last, now)
+            EventLog(conn).add(now, actor.id, ENTITY, objective_id, "created", title=title)
+            found = repo.objective(objective_id)
+            assert found is not None
+            return found
+
+        return await self.db.run(work)
+
+    async def add_kpi(self, actor: User, objective_id: int, draft: dict[str, Any]) -> Kpi:
+        """`draft`: name, unit, direction, target, threshold, frequency, source (as the
+        wizard collected them, each already checked on its step)."""
+        _manager(actor)
+        direction, frequency = Direction(draft["direction"]), Frequency(draft["frequency"])
+        target, threshold = float(draft["target"]), float(draft["threshold"])
+        problem = limits_problem(direction, target, threshold)
+        if problem:
+            raise Refused(problem)
+        if draft["source"] not in self.sources():
+            raise Refused("stale")
+        kpi = Kpi(
+            0, objective_id, _clean(draft["name"], NAME_MAX), _clean(draft["unit"], UNIT_MAX),
+            direction, target, threshold, frequency, draft["source"],
+        )  # fmt: skip
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Kpi:
+            repo = ObjectiveRepo(conn)
+            if repo.objective(objective_id) is None:
+                raise Refused("objectives.not_found")
+            kpi_id = repo.add_kpi(kpi, now)
+            EventLog(conn).add(
+                now, actor.id, ENTITY, objective_id, "kpi_added", kpi=kpi_id, name=kpi.name,
+                source=kpi.source, target=target, threshold=threshold,
+            )  # fmt: skip
+            found = repo.kpi(kpi_id)
+            assert found is not None
+            return found
+
+        return await self.db.run(work)
+
+    # -- reported values -------------------------------------------------------------------
+
+    async def slot(self, actor: User, kpi_id: int, period: str) -> tuple[Kpi, Objective, Slot]:
+        """A period the owner (or a manager) may give this KPI's value for now."""
+        terms, today = self.terms(), self.today()
+
+        def work(conn: Connection) -> tuple[Kpi, Objective, Slot]:
+            repo = ObjectiveRepo(conn)
+            kpi = repo.kpi(kpi_id)
+            objective = repo.objective(kpi.objective_id) if kpi else None
+            if kpi is None or objective is None or not kpi.reported:
+                raise Refused("objectives.not_found")
+            if actor.id != objective.owner_id and not actor.has(Role.MANAGER):
+                raise Refused("objectives.not_owner")
+            slot = next((s for s in slots_for(kpi, objective, terms) if s.key == period), None)
+            if slot is None or slot.end > today:
+                raise Refused("stale")
+            if any(v.period == period for v in repo.values(kpi.id)):
+                raise Refused("objectives.value_given")
+            return kpi, objective, slot
+
+        return await self.db.run(work)
+
+    async def enter_value(
+        self,
+        actor: User,
+        kpi_id: int,
+        period: str,
+        value: float,
+        comment: str | None,
+        evidence: builtins.list[dict[str, Any]],
+    ) -> Entered:
+        kpi, _, slot = await self.slot(actor, kpi_id, period)
+        text = " ".join(comment.split())[:COMMENT_MAX] if comment else None
+        now = self.clock.now()
+
+        def work(conn: Connection) -> bool:
+            record = KpiValue(kpi.id, slot.key, value, text, evidence, actor.id)
+            saved = ObjectiveRepo(conn).add_value(record, now)
+            if saved:
+                EventLog(conn).add(
+                    now, actor.id, ENTITY, kpi.objective_id, "value", kpi=kpi.id,
+                    period=slot.key, value=value,
+                )  # fmt: skip
+            return saved
+
+        saved = await self.db.run(work)
+        return Entered(kpi, slot, value, standing(kpi, value), saved)
+
+    # -- a KPI past its threshold ----------------------------------------------------------
+
+    async def raise_action(
+        self, actor: User, kpi_id: int, period: str, improvement: bool, description: str
+    ) -> tuple[Nonconformity, bool]:
+        """An NC of source "objective" (or, `improvement`, an improvement opportunity) for the
+        KPI's value of the period, its owner responsible. Once per KPI and period: a second
+        tap returns the one raised (False)."""
+        today, terms, now = self.today(), self.terms(), self.clock.now()
+
+        def work(conn: Connection) -> tuple[Nonconformity, bool]:
+            repo = ObjectiveRepo(conn)
+            kpi = repo.kpi(kpi_id)
+            objective = repo.objective(kpi.objective_id) if kpi else None
+            if kpi is None or objective is None:
+                raise Refused("objectives.not_found")
+            if actor.id != objective.owner_id and not actor.has(Role.MANAGER):
+                raise Refused("objectives.not_owner")
+            existing = repo.action_for(kpi.id, period)
+            if existing is not None:
+                found = NcRepo(conn).get(existing)
+                assert found is not None
+                return found, False
+            series = load_series(conn, objective, kpi, today, terms, self.tz)
+            value = next((v for s, v in series.points if s.key == period), None)
+            if value is None or standing(kpi, value) is not Standing.BREACH:
+                raise Refused("stale")
+            severity = Severity.IMPROVEMENT.value if improvement else None
+            nc = assign_new(
+                self.ncs, conn, actor, objective.owner_id, now,
+                source=Source.OBJECTIVE.value, description=description, severity=severity,
+            )  # fmt: skip
+            repo.add_action(kpi.id, period, nc.id)
+            return nc, True
+
+        return await self.db.run(work)
+
+
+def assign_new(
+    ncs: NcService, conn: Connection, actor: User, owner_id: int, now: Any, **values: Any
+) -> Nonconformity:
+    """An NC registered and at once given to `owner_id` (with a due date and the action
+    itself when `values` name them: then it is planned, and the ordinary due reminders
+    follow it)."""
+    nc = ncs.create_in(conn, actor, "reported", **values)
+    planned = values.get("corrective_action") is not None and values.get("due_date") is not None
+    status = NcStatus.PLANNED if planned else NcStatus.ASSIGNED
+    NcRepo(conn).update(nc.id, now, status=status.value, responsible_id=owner_id)
+    EventLog(conn).add(
+        now, actor.id, NC, nc.id, NcAction.ASSIGN.value, to=status.value, responsible_id=owner_id
+    )
+    found = NcRepo(conn).get(nc.id)
+    assert found is not None
+    return found
+
+
+def _manager(actor: User) -> None:
+    if not actor.has(Role.MANAGER):
+        raise Refused("objectives.manager_only")
+
+
+def _clean(raw: str, limit: int) -> str:
+    text = " ".join(raw.split())
+    if not text:
+        raise Refused("objectives.empty")
+    if len(text) > limit:
+        raise Refused("objectives.too_long", limit=limit)
+    return text

@@ -1,0 +1,338 @@
+"""Quality objectives and the management review: the manager defines two objectives (one
+KPI computed by the bot, one reported by its owner), the owner is asked at the period's end
+and answers, a KPI past its threshold proposes an action in one tap, /review builds the
+pack, the decisions become actions that are reminded, and the director approves."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import docx
+
+from bot.domain.objectives import (
+    Direction,
+    Frequency,
+    Kpi,
+    Objective,
+    Standing,
+    Status,
+    month_slots,
+    objective_status,
+    parse_number,
+    standing,
+    term_slots,
+)
+from bot.domain.roles import Role
+from bot.domain.school_calendar import load_calendar
+from bot.services.kpi_sources import SOURCES
+from tests.fakeapi import TgUser
+from tests.flows import boss, department, person
+from tests.harness import BotHarness
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def kpi(direction: Direction = Direction.HIGHER, target: float = 90, threshold: float = 80) -> Kpi:
+    return Kpi(1, 1, "k", "%", direction, target, threshold, Frequency.MONTH, "reported")
+
+
+def texts(who: TgUser, fragment: str) -> list[str]:
+    return [m.text for m in who.chat() if fragment in m.text]
+
+
+async def sweep_at(harness: BotHarness, moment: datetime) -> None:
+    assert harness.app is not None
+    harness.clock.set(moment)
+    await harness.app.sweeper.run_once()
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+def test_numbers_are_read_as_staff_type_them() -> None:
+    assert parse_number("86,8") == 86.8
+    assert parse_number("86.8") == 86.8
+    assert parse_number("86,8 %") == 86.8
+    assert parse_number(" 86,8% ") == 86.8
+    assert parse_number("1 200") == 1200
+    assert parse_number("-3") == -3
+    for bad in ("", "восемьдесят", "86,8,1", "86 процентов", "≈86"):
+        assert parse_number(bad) is None, bad
+
+
+def test_a_value_stands_against_target_and_threshold_by_direction() -> None:
+    higher = kpi()
+    assert standing(higher, 90) is Standing.MET
+    assert standing(higher, 85) is Standing.SHORT
+    assert standing(higher, 80) is Standing.SHORT  # at the threshold: not yet past it
+    assert standing(higher, 79.9) is Standing.BREACH
+    lower = kpi(Direction.LOWER, target=5, threshold=10)
+    assert standing(lower, 4) is Standing.MET
+    assert standing(lower, 10) is Standing.SHORT
+    assert standing(lower, 11) is Standing.BREACH
+
+
+def test_an_objectives_status_comes_from_its_kpis() -> None:
+    a, b = kpi(), kpi(Direction.LOWER, target=5, threshold=10)
+    assert objective_status([(a, None), (b, None)], ended=False) is Status.NO_DATA
+    assert objective_status([(a, 95), (b, 3)], ended=False) is Status.ON_TRACK
+    assert objective_status([(a, 95), (b, None)], ended=True) is Status.ON_TRACK
+    assert objective_status([(a, 85), (b, 3)], ended=False) is Status.AT_RISK
+    assert objective_status([(a, 95), (b, 12)], ended=False) is Status.AT_RISK
+    assert objective_status([(a, 85), (b, 3)], ended=True) is Status.MISSED
+
+
+def test_periods_are_months_or_the_calendars_terms() -> None:
+    objective = Objective(1, "t", "p", 1, date(2026, 9, 1), date(2027, 8, 31))
+    months = month_slots(objective.period_start, objective.period_end)
+    assert len(months) == 12 and months[0].key == "2026-09" and months[-1].end == date(2027, 8, 31)
+    assert months[5].name == "02.2027" and months[5].end == date(2027, 2, 28)
+    terms = term_slots(objective.period_start, objective.period_end, load_calendar().terms)
+    assert [(t.name, t.start, t.end) for t in terms] == [
+        ("1 четверть", date(2026, 9, 1), date(2026, 10, 25)),
+        ("2 четверть", date(2026, 11, 5), date(2026, 12, 30)),
+        ("3 четверть", date(2027, 1, 12), date(2027, 3, 27)),
+        ("4 четверть", date(2027, 4, 6), date(2027, 5, 31)),
+    ]
+
+
+def test_computed_sources_are_a_registry_with_seams_for_other_features() -> None:
+    assert {"audit_compliance", "actions_on_time", "competence_valid"} <= set(SOURCES)
+    assert {"acknowledgements", "parent_satisfaction"} <= set(SOURCES)  # issues 14 and 16
+
+
+# -- the story -------------------------------------------------------------------------------
+
+
+async def define_objective(
+    manager: TgUser, title: str, owner: str, kpi_name: str, unit: str, numbers: tuple[str, str],
+    frequency: str, source: str,
+) -> str:  # fmt: skip
+    await manager.send("/objectives")
+    await manager.press("➕ Новая цель")
+    await manager.send(title)
+    reply = await manager.send("Образовательный процесс")
+    assert owner in reply.last.buttons
+    reply = await manager.press(owner)
+    assert "Период: 01.09.2026–31.08.2027" in reply.text  # the school year by default
+    await manager.press("➕ Показатель")
+    await manager.send(kpi_name)
+    await manager.send(unit)
+    await manager.press("Чем больше, тем лучше")
+    assert "Нужно число" in (await manager.send("много")).text
+    await manager.send(numbers[0])
+    reply = await manager.send("95")  # a threshold above the target: asked again
+    assert "не выше цели" in reply.text
+    await manager.send(numbers[1])
+    await manager.press(frequency)
+    reply = await manager.press(source)
+    assert kpi_name in reply.text
+    return reply.text
+
+
+async def test_objectives_values_actions_and_the_management_review(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    await manager.send("/start")
+    dept = await department(harness, "МО учителей математики")
+    head, head_user = await person(harness, 3001, "Иван Сидоров", {Role.HEAD, Role.TEACHER}, dept)
+    await dispatcher["departments"].set_head(await boss(harness), dept, head_user.id)
+    director, _ = await person(harness, 4001, "Анна Директорова", {Role.OBSERVER}, None)
+
+    # Two objectives: one KPI the bot computes, one the owner reports each term.
+    card = await define_objective(
+        manager, "Все сотрудники с действующей квалификацией", "Иван Сидоров",
+        "Сотрудники с действующей квалификацией", "%", ("90", "80"), "ежемесячно",
+        "доля сотрудников с действующей квалификацией",
+    )  # fmt: skip
+    assert "цель ≥ 90 %, порог 80 %" in card and "ежемесячно" in card
+    assert "❌ 0 %" in card  # nobody has his certificates in yet
+    card = await define_objective(
+        manager, "Повысить качество подготовки к ОГЭ", "Иван Сидоров",
+        "Средний балл ОГЭ по математике", "балл", ("4", "3,5"), "каждую четверть",
+        "вводит ответственный",
+    )  # fmt: skip
+    assert "нет значения" in card and "каждую четверть" in card
+    reply = await head.send("/objectives")  # a head reads them
+    assert "🔴" not in reply.text and "Повысить качество подготовки к ОГЭ" in reply.text
+    reply = await director.send("/objectives")
+    assert "Все сотрудники с действующей квалификацией" in reply.text
+    assert "➕ Новая цель" not in reply.last.buttons
+
+    # The 1st term ended on 25.10: its value is asked for now; the computed KPI's October
+    # is past its threshold and proposes an action. Quiet hours hold both till the morning.
+    await sweep_at(harness, datetime(2026, 11, 26, 22, tzinfo=MSK))
+    assert texts(head, "Пора ввести значение") == []
+    await sweep_at(harness, datetime(2026, 11, 27, 9, tzinfo=MSK))
+    await sweep_at(harness, datetime(2026, 11, 27, 9, 5, tzinfo=MSK))
+    asked = texts(head, "Пора ввести значение показателя «Средний балл ОГЭ по математике»")
+    assert len(asked) == 1 and "за 1 четверть" in asked[0]
+    breach = texts(head, "Показатель «Сотрудники с действующей квалификацией»")
+    assert len(breach) == 1 and "за 10.2026: 0 %" in breach[0] and "за порогом 80 %" in breach[0]
+
+    told = next(m for m in head.chat() if "Показатель «Сотрудники" in m.text)
+    tap = told.button("⚠️ Несоответствие")["callback_data"]
+    reply = await head.press("⚠️ Несоответствие", told)
+    assert "Зарегистрировано: NC-2026-001" in reply.text
+    again = await head.press_data(tap, told)
+    assert "Уже зарегистрировано: NC-2026-001" in again.text  # one tap, one record
+    nc = await dispatcher["ncs"].get(await boss(harness), 1)
+    assert nc.source.value == "objective" and nc.responsible_id == head_user.id
+    assert "Сотрудники с действующей квалификацией" in nc.description
+
+    # The owner answers: a word is refused and asked again, "3,2" taken, a comment added.
+    await head.press("✍️ Ввести значение")
+    reply = await head.send("три и две десятых")
+    assert "Не понял число" in reply.text
+    reply = await head.send("3,2")
+    assert "комментарий или файл" in reply.text
+    reply = await head.send("Пробный экзамен, две группы")
+    assert "Сохранено: «Средний балл ОГЭ по математике» за 1 четверть — ❌ 3,2 балл" in reply.text
+    assert "за порогом" in reply.text
+    reply = await head.press("💡 Возможность для улучшения")
+    assert "Зарегистрировано: NC-2026-002" in reply.text
+    improvement = await dispatcher["ncs"].get(await boss(harness), 2)
+    assert improvement.severity is not None and improvement.severity.value == "improvement"
+    await sweep_at(harness, datetime(2026, 11, 30, 9, tzinfo=MSK))
+    assert len(texts(head, "Пора ввести значение")) == 1  # given: not asked again
+
+    # The 2nd term ends on 30.12: asked that day, once; again three days later if not given.
+    await sweep_at(harness, datetime(2026, 12, 29, 12, tzinfo=MSK))
+    assert texts(head, "за 2 четверть") == []
+    await sweep_at(harness, datetime(2026, 12, 30, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2026, 12, 30, 12, 5, tzinfo=MSK))
+    asked = "«Средний балл ОГЭ по математике» (цель «Повысить качество подготовки к ОГЭ»)"
+    assert len(texts(head, f"Пора ввести значение показателя {asked} за 2 четверть")) == 1
+    await sweep_at(harness, datetime(2027, 1, 4, 12, tzinfo=MSK))  # Monday, three days on
+    assert len(texts(head, "за 2 четверть")) == 2
+
+    objectives = dispatcher["objectives"]
+    counts = dict(await objectives.now_counts(date(2027, 1, 4)))
+    assert counts == {"objectives.now.at_risk": 2, "objectives.now.awaited": 1}
+    digests = texts(manager, "Еженедельная сводка СМК")  # 30.11, 29.12 (a day late), 04.01
+    assert len(digests) == 3 and all("Цели под угрозой: 2" in d for d in digests)
+
+    # The 2nd term's value with an album of two photos, its caption the comment.
+    await head.press("✍️ Ввести значение")
+    await head.send("4,1")
+    reply = await head.send_album(2, caption="Протоколы пробного ОГЭ")
+    assert "Сохранено: «Средний балл ОГЭ по математике» за 2 четверть — ✅ 4,1 балл" in (reply.text)
+    assert "за порогом" not in reply.text
+    _objective, series = await objectives.series(2)
+    given = series.reported[series.points[1][0].key]
+    assert len(given.evidence) == 2 and given.comment == "Протоколы пробного ОГЭ"
+    first_ask = next(m for m in head.chat() if "за 1 четверть" in m.text and m.buttons)
+    stale = await head.press_data(first_ask.button("Ввести значение")["callback_data"])
+    assert "уже введено" in str(stale.alert)  # an old reminder's button changes nothing
+    counts = dict(await objectives.now_counts(date(2027, 1, 4)))
+    assert counts["objectives.now.awaited"] == 0
+
+    # The chart of a KPI's values.
+    await manager.send("/objectives")
+    await manager.press("Повысить качество подготовки к ОГЭ")
+    await manager.press("📈 Средний балл ОГЭ")
+    assert manager.last.photo and "❌ 1 четверть: 3,2 балл" in manager.last.text
+    assert "✅ 2 четверть: 4,1 балл" in manager.last.text
+
+    # The management review: the issues typed, the pack built as 9.3.2 a–f.
+    reply = await manager.send("/review")
+    assert "Анализов пока не было" in reply.text
+    await manager.press("🆕 Новый анализ")
+    await manager.press("2026/27")
+    await manager.send("Новый ФГОС ООО с 01.09.2026")
+    await manager.press("Без изменений")
+    await manager.send("Директор, менеджер по качеству, руководители МО")
+    pack_message = next(m for m in reversed(manager.chat()) if m.document)
+    assert "Анализ от 04.01.2027" in pack_message.text
+    document = open_docx(harness, pack_message.document)
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for expected in (
+        "а) Статус действий по результатам предыдущих анализов",
+        "б) Изменения внешних и внутренних факторов",
+        "1) Удовлетворённость потребителей и обратная связь",
+        "2) Степень достижения целей в области качества",
+        "3) Результаты процессов и соответствие услуг (показатели)",
+        "4) Несоответствия и корректирующие действия",
+        "5) Результаты мониторинга и измерений",
+        "6) Результаты аудитов",
+        "7) Результаты деятельности внешних поставщиков",
+        "г) Достаточность ресурсов",
+        "д) Результативность действий в отношении рисков и возможностей",
+        "е) Возможности для улучшения",
+    ):
+        assert expected in headings, expected
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "Новый ФГОС ООО с 01.09.2026" in body
+    assert "Нет данных: опросы удовлетворённости" in body
+    assert "Нет данных: реестр рисков" in body
+    assert "Нет данных: внешние поставщики" in body
+    assert "1 четверть: 3,2 балл; 2 четверть: 4,1 балл" in body
+    assert "Зарегистрировано несоответствий: 2" in body
+    assert "NC-2026-002" in body  # the improvement opportunity, under f)
+    assert "УТВЕРЖДАЮ" in body and "Анна Директорова" in body
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "Повысить качество подготовки к ОГЭ" in cells and "под угрозой" in cells
+    assert len(document.inline_shapes) == 2  # a chart per KPI
+
+    # A decision after the meeting becomes an action that is reminded.
+    await manager.press("➕ Решение", pack_message)
+    await manager.press("Потребность в ресурсах")
+    await manager.send("Закупить интерактивную панель для кабинета математики")
+    await manager.press("Иван Сидоров")
+    assert "Не понял дату" in (await manager.send("завтра")).text
+    assert "Эта дата уже прошла" in (await manager.send("01.12.2026")).text
+    reply = await manager.send("20.01.2027")
+    assert "Решение внесено: действие NC-2027-001" in reply.text
+    await harness.app.idle()
+    assert "NC-2027-001" in head.last.text
+    await sweep_at(harness, datetime(2027, 1, 19, 12, tzinfo=MSK))
+    assert len(texts(head, "NC-2027-001")) >= 2  # the ordinary due-date reminder
+
+    # To the director: «Утверждаю» in one tap, a second tap changes nothing.
+    await manager.press("✍️ На утверждение директору")
+    await harness.app.idle()
+    told = director.last
+    assert "просит утвердить анализ СМК" in told.text
+    tap = told.button("Утверждаю")["callback_data"]
+    await head.press_data(tap)  # a forged button on a head's phone: nothing happens
+    reviews = dispatcher["reviews"]
+    assert (await reviews.list())[0].status.value == "sent"
+    reply = await director.press("Утверждаю", told)
+    assert "✅ Утверждено" in reply.text
+    again = await director.press_data(tap, told)
+    assert "уже утверждён" in str(again.alert)
+    await harness.app.idle()
+    assert "Анна Директорова утвердил(а) анализ СМК" in manager.last.text
+    final = next(m for m in reversed(manager.chat()) if m.document)  # built when sent
+    assert final.id != pack_message.id and "Закупить интерактивную панель" in final.text
+    document = open_docx(harness, final.document)
+    assert any("интерактивную панель" in c.text for t in document.tables for r in t.rows
+               for c in r.cells)  # fmt: skip
+    await director.press("Материалы", director.last)  # the record's pack, as it was kept
+    assert director.last.document["file_id"] == final.document["file_id"]
+    assert director.last.buttons == []
+
+    # The next review's pack shows the decision's status.
+    await manager.send("/review")
+    await manager.press("🆕 Новый анализ")
+    await manager.press("2026/27")
+    await manager.press("Без изменений")
+    await manager.press("Без изменений")
+    await manager.send("Директор, менеджер по качеству")
+    pack_message = next(m for m in reversed(manager.chat()) if m.document)
+    document = open_docx(harness, pack_message.document)
+    rows = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+    decision = next(r for r in rows if "интерактивную панель" in r[0])
+    assert decision[0] == (
+        "Потребность в ресурсах: Закупить интерактивную панель для кабинета математики"
+    )
+    assert decision[1:] == ["NC-2027-001", "Иван Сидоров", "20.01.2027", "запланировано"]
+
+
+def open_docx(harness: BotHarness, document: dict[str, str]) -> docx.document.Document:
+    content, _ = harness.api.files[document["file_id"]]
+    return docx.Document(io.BytesIO(content))
