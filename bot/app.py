@@ -36,6 +36,7 @@ from bot.services.notices import Notices
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
+from bot.services.surveys import SurveyService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
@@ -165,6 +166,15 @@ async def create_app(
         reports=ReportService(db, clock, settings.tz, templates, settings.year_start),
         competence=CompetenceService(db, clock, settings.tz, settings.competence_remind_days),
         notices=Notices(sweeper.tell, clock, settings.tz),
+        surveys=SurveyService(
+            db,
+            clock,
+            settings.tz,
+            ncs,
+            settings.survey_min_group,
+            settings.survey_threshold,
+            settings.survey_rate,
+        ),
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),

@@ -291,3 +291,31 @@ class SchoolCalAction(StrEnum):
 
 class SchoolCalCB(CallbackData, prefix="sc1"):
     action: SchoolCalAction
+
+
+class SurveyAction(StrEnum):
+    HOME = "home"
+    NEW = "new"  # v: the template's code, empty to choose
+    ALL = "all"  # the whole school as the survey's one group
+    CARD = "card"
+    RESULTS = "res"
+    CHART = "chart"
+    XLSX = "xlsx"
+    CLOSE = "close"
+    IMPROVE = "imp"  # v: a question's id
+
+
+class SurveyCB(CallbackData, prefix="sv1"):
+    """The manager's /surveys."""
+
+    action: SurveyAction
+    id: Num = 0
+    v: str = ""
+
+
+class SurveyAnswerCB(CallbackData, prefix="sv2"):
+    """A respondent's answer: drawn for group g's question q; v the value (-1: no comment)."""
+
+    g: Num
+    q: Num
+    v: Num

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_time: str = "03:00"
     school_year_start: str = "09-01"  # month-day: the school year runs from it for a year
+    # Surveys: a group's results are shown from this many responses; a scale question
+    # averaging below the threshold proposes an improvement; link opens per account / 10 min.
+    survey_min_group: int = Field(default=5, ge=1, le=100)
+    survey_threshold: float = Field(default=3.5, ge=1, le=5)
+    survey_rate: int = Field(default=10, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod

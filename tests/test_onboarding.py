@@ -21,6 +21,7 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
         "🧾 Чек-листы", "📆 Календарь",
         "📥 Выгрузка",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
+        "📋 Опросы",
     ]  # fmt: skip
     assert "менеджер по качеству" in reply.text
 

@@ -39,6 +39,8 @@ class Source(StrEnum):
     SUPERVISORY_ORDER = "supervisory_order"
     COMPLAINT = "complaint"
     OTHER = "other"
+    SURVEY = "survey"  # an improvement opportunity from a satisfaction survey
+    EXTERNAL_PROVIDER = "external_provider"  # raised against a supplier
 
 
 class NcAction(StrEnum):

@@ -44,6 +44,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "invite": MANAGER_ONLY,
     "users": MANAGER_ONLY,
     "backup": MANAGER_ONLY,
+    "surveys": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

@@ -20,6 +20,8 @@ from bot.handlers import (
     reminders,
     start,
     summaries,
+    survey_answers,
+    surveys,
     templates,
     users,
 )
@@ -27,6 +29,7 @@ from bot.handlers import (
 
 def get_routers() -> list[Router]:
     return [
+        survey_answers.make_router(),  # before /start: a survey's link is never an invite
         start.make_router(),
         common.make_router(),
         questionnaire.make_router(),
@@ -45,5 +48,6 @@ def get_routers() -> list[Router]:
         invites.make_router(),
         users.make_router(),
         competence.make_router(),
+        surveys.make_router(),
         fallback.make_router(),
     ]

@@ -30,6 +30,7 @@ MENU_COMMANDS: tuple[str, ...] = (
     "users",
     "language",
     "help",
+    "surveys",
 )
 
 
