@@ -36,6 +36,7 @@ from bot.services.notices import Notices
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
+from bot.services.risks import RiskService
 from bot.services.surveys import SurveyService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
@@ -175,6 +176,7 @@ async def create_app(
             settings.survey_threshold,
             settings.survey_rate,
         ),
+        risks=RiskService(db, clock, settings.tz),
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),

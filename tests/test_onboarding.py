@@ -21,7 +21,7 @@ async def test_manager_gets_his_menu_in_his_language(harness: BotHarness) -> Non
         "🧾 Чек-листы", "📆 Календарь",
         "📥 Выгрузка",
         "🏢 Подразделения", "✉️ Пригласить", "👥 Пользователи", "🌐 Язык", "❓ Помощь",
-        "📋 Опросы",
+        "📋 Опросы", "🎯 Риски",
     ]  # fmt: skip
     assert "менеджер по качеству" in reply.text
 
@@ -112,7 +112,7 @@ async def test_invited_teacher_joins_with_role_and_department(
     assert "Роли: педагог" in text and "Подразделение: МО начальных классов" in text
     assert teacher.last.buttons == [
         "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
-        "🎓 Компетентность", "🌐 Язык", "❓ Помощь",
+        "🎓 Компетентность", "🌐 Язык", "❓ Помощь", "🎯 Риски",
     ]  # fmt: skip
     assert telegram.chat_commands(teacher.id) == commands_for({Role.TEACHER})
 

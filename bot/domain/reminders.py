@@ -42,6 +42,9 @@ class Kind(StrEnum):
     SUBMITTED = "submitted"
     NUDGE = "nudge"
     COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
+    RISK_ACTION_DUE = "risk_action_due"  # N days before (CAPA_REMINDER_DAYS): its owner
+    RISK_ACTION_OVERDUE = "risk_action_overdue"  # daily once late: its owner
+    SUPPLIER_EVALUATION = "supplier_evaluation"  # a provider's yearly evaluation is due
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})

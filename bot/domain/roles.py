@@ -45,6 +45,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "users": MANAGER_ONLY,
     "backup": MANAGER_ONLY,
     "surveys": MANAGER_ONLY,
+    # Everyone reads the register and proposes a risk or an opportunity; the manager
+    # accepts, scores and treats them.
+    "risks": EVERYONE,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

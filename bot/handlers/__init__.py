@@ -18,6 +18,7 @@ from bot.handlers import (
     nc_report,
     questionnaire,
     reminders,
+    risks,
     start,
     summaries,
     survey_answers,
@@ -49,5 +50,6 @@ def get_routers() -> list[Router]:
         users.make_router(),
         competence.make_router(),
         surveys.make_router(),
+        risks.make_router(),
         fallback.make_router(),
     ]

@@ -31,6 +31,7 @@ MENU_COMMANDS: tuple[str, ...] = (
     "language",
     "help",
     "surveys",
+    "risks",
 )
 
 

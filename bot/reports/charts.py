@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from bot.domain.risks import level_of
 from bot.reports.model import Gettext, format_percent
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
@@ -243,8 +244,6 @@ def risk_heat_map(counts: dict[tuple[int, int], int], title: str, gettext: Gette
     """The 5×5 grid of likelihood (x) by impact (y), each cell coloured by its level and
     labelled with how many risks sit in it."""
     colours = {"low": "#3A9D4B", "medium": "#E8C547", "high": "#E07B24", "critical": "#C8382E"}
-    from bot.domain.risks import level_of
-
     with matplotlib.rc_context(STYLE):
         figure, ax = _figure()
         for likelihood in range(1, 6):
@@ -252,7 +251,7 @@ def risk_heat_map(counts: dict[tuple[int, int], int], title: str, gettext: Gette
                 level = level_of(likelihood * impact)
                 ax.add_patch(
                     Rectangle(
-                        (likelihood - 0.5, impact - 0.5), 1, 1, color=colours[level.value],
+                        (likelihood - 0.5, impact - 0.5), 1, 1, facecolor=colours[level.value],
                         alpha=0.85, linewidth=2, edgecolor="white",
                     )
                 )  # fmt: skip

@@ -19,7 +19,12 @@ from bot.callbacks import (
     NcCB,
     NcView,
     QAction,
+    RiskCB,
+    RiskDoneCB,
+    RiskStep,
     SnoozeCB,
+    SupplierCB,
+    SupplierStep,
 )
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
@@ -120,6 +125,12 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind in (Kind.COMPETENCE_EXPIRING, Kind.COMPETENCE_EXPIRED, Kind.COMPETENCE_EVENT):
         text, rows = _competence(due, t, plural)
+    elif due.kind in (Kind.RISK_ACTION_DUE, Kind.RISK_ACTION_OVERDUE):
+        text, rows = _risk_action(due, t, plural)
+    elif due.kind is Kind.SUPPLIER_EVALUATION:
+        text = t("reminder.supplier_evaluation").format(name=html.quote(p["name"]), due=p["due"])
+        rows = [[button(t("suppliers.evaluate"), SupplierCB(action=SupplierStep.EVALUATE,
+                                                            id=due.object_id))]]  # fmt: skip
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -191,3 +202,20 @@ def render_many(dues: list[Due], locale: str, i18n: I18n) -> tuple[str, InlineKe
         label = i18n.gettext(f"menu.{command}", locale=locale)
         rows.append([button(label, MenuCB(command=command))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _risk_action(
+    due: Due, t: Callable[[str], str], plural: Callable[[str, int], str]
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    p = due.params
+    names = {"number": p["number"], "text": html.quote(p["text"]), "due": p["due"]}
+    if due.kind is Kind.RISK_ACTION_DUE:
+        when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+        text = t("reminder.risk_action_due").format(when=when, **names)
+    else:
+        late = plural("nc.days_overdue", p["days"])
+        text = t("reminder.risk_action_overdue").format(late=late, **names)
+    card = RiskCB(action=RiskStep.CARD, id=p["risk_id"])
+    rows = [[button(t("risks.done_short"), RiskDoneCB(id=due.object_id)),
+             button(t("risks.open"), card)]]  # fmt: skip
+    return text, rows

@@ -23,6 +23,8 @@ from bot.storage.competence import CompetenceRepo
 from bot.storage.departments import DepartmentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
+from bot.storage.risks import RiskRepo
+from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
 
 
@@ -147,6 +149,8 @@ def compute_due(
                 )  # fmt: skip
 
     _competence(conn, today, settings, people, managers, add)
+    _risk_actions(conn, today, settings, add)
+    _supplier_evaluations(conn, today, managers, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
@@ -222,3 +226,36 @@ def _digest(
         "closed": closed,
         "overdue": sorted(overdue.items(), key=lambda item: (-item[1], item[0])),
     }
+
+
+def _risk_actions(
+    conn: Connection, today: date, settings: Settings, add: Callable[..., None]
+) -> None:
+    """A risk's treatment action, as a corrective action is: N days before its due date
+    (CAPA_REMINDER_DAYS), then daily once late; to its owner. Slots carry the due date."""
+    for action, risk in RiskRepo(conn).open_actions():
+        params = {"number": risk.number, "text": action.text[:200], "risk_id": risk.id,
+                  "due": format_date(action.due_date)}  # fmt: skip
+        days = days_between(today, action.due_date)
+        if days >= 0:
+            offset = applicable_offset(days, settings.capa_reminder_days)
+            if offset is not None:
+                slot = f"{action.due_date.isoformat()}:d{offset}"
+                add(Kind.RISK_ACTION_DUE, action.id, action.owner_id, slot, days=days, **params)
+        else:
+            add(Kind.RISK_ACTION_OVERDUE, action.id, action.owner_id, today.isoformat(),
+                days=-days, **params)  # fmt: skip
+
+
+def _supplier_evaluations(
+    conn: Connection, today: date, managers: list[int], add: Callable[..., None]
+) -> None:
+    """A provider's yearly evaluation, once when it falls due (the slot is the due day):
+    to its owner, or the managers when it has none."""
+    for supplier in SupplierRepo(conn).list():
+        due = supplier.evaluation_due
+        if supplier.excluded or due is None or due > today:
+            continue
+        params = {"name": supplier.name, "due": format_date(due)}
+        for user_id in [supplier.owner_id] if supplier.owner_id else managers:
+            add(Kind.SUPPLIER_EVALUATION, supplier.id, user_id, due.isoformat(), **params)
