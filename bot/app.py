@@ -37,6 +37,7 @@ from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
 from bot.services.risks import RiskService
+from bot.services.suppliers import SupplierService
 from bot.services.surveys import SurveyService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
@@ -177,6 +178,7 @@ async def create_app(
             settings.survey_rate,
         ),
         risks=RiskService(db, clock, settings.tz),
+        suppliers=SupplierService(db, clock, settings.tz, ncs),
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),

@@ -22,6 +22,8 @@ from bot.domain.risks import Level as RiskLevel
 from bot.domain.risks import RiskKind, RiskStatus, Treatment
 from bot.domain.roles import ALL_ROLES, COMMAND_ROLES, PUBLIC_COMMANDS
 from bot.domain.summaries import Period
+from bot.domain.suppliers import CRITERIA as SUPPLIER_CRITERIA
+from bot.domain.suppliers import SupplierStatus
 from bot.handlers.risks import ASKED as RISK_ASKED
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
@@ -117,6 +119,9 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"risks.ask_title.{v.value}" for v in RiskKind}
     used |= {f"risks.ask.{field}" for field in RISK_ASKED} | {"risks.ask.action_due"}
     used |= {key for service in NOW_COUNTS for key in service}
+    used |= {f"suppliers.status.{s.value}" for s in SupplierStatus}
+    used |= {f"suppliers.criterion.{c}" for c in SUPPLIER_CRITERIA}
+    used |= {f"suppliers.ask.{field}" for field in ("contact", "contract")}
     return used
 
 

@@ -48,6 +48,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Everyone reads the register and proposes a risk or an opportunity; the manager
     # accepts, scores and treats them.
     "risks": EVERYONE,
+    "suppliers": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

@@ -21,6 +21,7 @@ from bot.handlers import (
     risks,
     start,
     summaries,
+    suppliers,
     survey_answers,
     surveys,
     templates,
@@ -51,5 +52,6 @@ def get_routers() -> list[Router]:
         competence.make_router(),
         surveys.make_router(),
         risks.make_router(),
+        suppliers.make_router(),
         fallback.make_router(),
     ]

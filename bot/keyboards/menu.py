@@ -32,6 +32,7 @@ MENU_COMMANDS: tuple[str, ...] = (
     "help",
     "surveys",
     "risks",
+    "suppliers",
 )
 
 
