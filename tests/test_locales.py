@@ -119,6 +119,7 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"risks.ask_title.{v.value}" for v in RiskKind}
     used |= {f"risks.ask.{field}" for field in RISK_ASKED} | {"risks.ask.action_due"}
     used |= {key for service in NOW_COUNTS for key in service}
+    used |= {f"reminder.risk_proposed.{v.value}" for v in RiskKind}
     used |= {f"suppliers.status.{s.value}" for s in SupplierStatus}
     used |= {f"suppliers.criterion.{c}" for c in SUPPLIER_CRITERIA}
     used |= {f"suppliers.ask.{field}" for field in ("contact", "contract")}

@@ -72,9 +72,12 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
     forged = await olga.press_data("rk1:ok:1::0")  # a forged "accept" on her phone
     assert forged.alert and "Принят" not in str(forged.alert)
 
-    # The manager accepts it; a second tap of the old button changes nothing.
-    await manager.send("/risks")
-    reply = await manager.press("R-001")
+    # The manager is told once, accepts it; a second tap of the old button changes nothing.
+    await sweep_at(harness, datetime(2026, 11, 26, 12, 30, tzinfo=MSK))
+    await sweep_at(harness, datetime(2026, 11, 26, 12, 35, tzinfo=MSK))
+    told = texts(manager, "Ольга Петрова предлагает риск R-001 «Задержка поставки учебников")
+    assert len(told) == 1 and texts(olga, "предлагает") == []
+    reply = await manager.press("🎯 Открыть риск")
     assert "предложен" in reply.text
     accept = reply.last.button("Принять в реестр")["callback_data"]
     reply = await manager.press("Принять в реестр")

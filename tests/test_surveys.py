@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -197,12 +197,15 @@ async def test_parents_answer_once_anonymously_and_the_manager_reads_the_results
     assert sorted(comments) == [["5А", "More sport"], ["5А", "Больше кружков по робототехнике"]]
 
     # Closed early: the links refuse, with a sentence; a second tap changes nothing.
+    surveys = harness.app.dispatcher["surveys"]
+    assert await surveys.now_counts(date(2026, 11, 30)) == [("surveys.now.open", 1)]
     reply = await manager.press("⬅️")
     reply = await manager.press("Закрыть опрос")
     assert "Опрос закрыт" in str(reply.alert) and "ссылка больше не принимает ответы" in reply.text
     reply = await manager.press_data(reply.last.raw["reply_markup"]["inline_keyboard"][0][0]
                                      ["callback_data"].replace(":res:", ":close:"))  # fmt: skip
     assert "Опрос уже закрыт" in str(reply.alert)
+    assert await surveys.now_counts(date(2026, 11, 30)) == [("surveys.now.open", 0)]
     late = await harness.user(5010, "Опоздавший").send(f"/start {parallel_6}")
     assert "Опрос уже закрыт — ответы больше не принимаются" in late.text
 

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     RISK_ACTION_DUE = "risk_action_due"  # N days before (CAPA_REMINDER_DAYS): its owner
     RISK_ACTION_OVERDUE = "risk_action_overdue"  # daily once late: its owner
     SUPPLIER_EVALUATION = "supplier_evaluation"  # a provider's yearly evaluation is due
+    RISK_PROPOSED = "risk_proposed"  # a proposed risk waits for the managers, once
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})

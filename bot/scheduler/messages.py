@@ -127,6 +127,11 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         text, rows = _competence(due, t, plural)
     elif due.kind in (Kind.RISK_ACTION_DUE, Kind.RISK_ACTION_OVERDUE):
         text, rows = _risk_action(due, t, plural)
+    elif due.kind is Kind.RISK_PROPOSED:
+        text = t(f"reminder.risk_proposed.{p['of']}").format(
+            number=p["number"], title=html.quote(p["title"]), name=html.quote(p["name"])
+        )
+        rows = [[button(t("risks.open"), RiskCB(action=RiskStep.CARD, id=due.object_id))]]
     elif due.kind is Kind.SUPPLIER_EVALUATION:
         text = t("reminder.supplier_evaluation").format(name=html.quote(p["name"]), due=p["due"])
         rows = [[button(t("suppliers.evaluate"), SupplierCB(action=SupplierStep.EVALUATE,

@@ -15,6 +15,7 @@ from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
+from bot.domain.risks import RiskStatus
 from bot.domain.roles import Role
 from bot.services.competence import load_matrix
 from bot.services.templates import TemplateService
@@ -150,6 +151,7 @@ def compute_due(
 
     _competence(conn, today, settings, people, managers, add)
     _risk_actions(conn, today, settings, add)
+    _risks_proposed(conn, people, managers, add)
     _supplier_evaluations(conn, today, managers, add)
 
     weekday, hour, minute = settings.digest_at
@@ -259,3 +261,17 @@ def _supplier_evaluations(
         params = {"name": supplier.name, "due": format_date(due)}
         for user_id in [supplier.owner_id] if supplier.owner_id else managers:
             add(Kind.SUPPLIER_EVALUATION, supplier.id, user_id, due.isoformat(), **params)
+
+
+def _risks_proposed(
+    conn: Connection, people: dict[int, User], managers: list[int], add: Callable[..., None]
+) -> None:
+    """A risk proposed in chat, once to each manager while it waits (accepted or rejected:
+    the reminder is obsolete)."""
+    for risk in RiskRepo(conn).list((RiskStatus.PROPOSED,)):
+        author = people.get(risk.proposed_by)
+        params = {"number": risk.number, "title": risk.title[:200],
+                  "name": author.full_name if author else "—", "of": risk.kind.value}  # fmt: skip
+        for user_id in managers:
+            if user_id != risk.proposed_by:
+                add(Kind.RISK_PROPOSED, risk.id, user_id, "proposed", **params)
