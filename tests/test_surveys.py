@@ -164,11 +164,15 @@ async def test_parents_answer_once_anonymously_and_the_manager_reads_the_results
     assert "Спасибо" in text
 
     reply = await manager.press("Результаты")
-    assert "Все ответы · 6 ответов" in reply.text
+    # All six minus 5А's five would give away the sixth grade's one answer: the overall
+    # counts the groups shown only.
+    assert "Все ответы" not in reply.text
+    assert "Группы, где не меньше 5 ответов · 5 ответов" in reply.text
     assert "5А · 5 ответов" in reply.text and "6-е классы · 1 ответ" in reply.text
     assert "Результаты скрыты: меньше 5 ответов." in reply.text  # the sixth grade's
-    assert "1. Насколько вы довольны качеством обучения вашего ребёнка? — 3,8 из 5" in reply.text
-    assert "⚠️ 4. Насколько вы довольны школьным питанием? — 2,0 из 5 (6 ответов)" in reply.text
+    assert "1. Насколько вы довольны качеством обучения вашего ребёнка? — 4,2 из 5" in reply.text
+    assert "⚠️ 4. Насколько вы довольны школьным питанием? — 2,0 из 5 (5 ответов)" in reply.text
+    assert "1. Насколько вы довольны качеством обучения вашего ребёнка? — 3,8" not in reply.text
     assert "Больше кружков по робототехнике" in reply.text and "More sport" in reply.text
     assert "Секрет шестого класса" not in reply.text  # a hidden group's comment stays hidden
     assert "   Скорее да: 1" in reply.text
@@ -193,6 +197,13 @@ async def test_parents_answer_once_anonymously_and_the_manager_reads_the_results
     catering = "Насколько вы довольны школьным питанием?"
     assert ["5А", catering, 5, 2.0, "1: 1; 2: 3; 3: 1; 4: 0; 5: 0"] in rows
     assert ["6-е классы", "Результаты скрыты: меньше 5 ответов.", 1, None, None] in rows
+    assert [
+        "Группы, где не меньше 5 ответов",
+        catering,
+        5,
+        2.0,
+        "1: 1; 2: 3; 3: 1; 4: 0; 5: 0",
+    ] in (rows)
     comments = [[c.value for c in row] for row in book["Комментарии"].iter_rows(min_row=2)]
     assert sorted(comments) == [["5А", "More sport"], ["5А", "Больше кружков по робототехнике"]]
 

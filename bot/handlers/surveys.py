@@ -222,7 +222,7 @@ async def xlsx(
     report, title = await _report(surveys, callback_data.id, i18n)
     rows, hidden = [], _("surveys.hidden").format(min=report.minimum)
     for found in [report.overall, *report.groups]:
-        name = _("surveys.overall") if found.group is None else views.group_name(found.group)
+        name = views.overall_name(report) if found.group is None else views.group_name(found.group)
         if found.results is None:
             rows.append(SimpleNamespace(group=name, question=hidden, responses=found.responses,
                                         average=None, spread=None))  # fmt: skip

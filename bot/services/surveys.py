@@ -58,6 +58,7 @@ class GroupResults:
     group: GroupRow | None  # None: the whole survey
     responses: int
     results: builtins.list[QuestionResult] | None  # None: too few responses to show
+    partial: bool = False  # the overall of the shown groups only
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,15 @@ class SurveyService:
             hidden = not shown(len(answers), minimum)
             return GroupResults(group, len(answers), None if hidden else results(template, answers))
 
-        overall = of(None)
         groups = [of(group) for group in survey.groups]
         names = {g.group.id: g.group.name for g in groups if g.group and g.results is not None}
+        hidden = sum(g.responses for g in groups if g.results is None)
+        overall = of(None)
+        if names and 0 < hidden < minimum:
+            # The whole minus the groups shown would give away a hidden group's answers:
+            # the overall counts the shown groups only.
+            kept = [a for g, a, _ in responses if g in names]
+            overall = GroupResults(None, len(kept), results(template, kept), partial=True)
         comments = [(names[g], c) for g, _, c in responses if c and g in names]
         weak = below(overall.results or [], self.threshold)
         return Report(

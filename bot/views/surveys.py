@@ -48,6 +48,12 @@ def group_name(group: GroupRow) -> str:
     return group.name
 
 
+def overall_name(report: Report) -> str:
+    if report.overall.partial:
+        return _("surveys.overall_partial").format(min=report.minimum)
+    return _("surveys.overall")
+
+
 def period(survey: SurveyRow) -> str:
     return f"{format_date(survey.opens_on)}–{format_date(survey.closes_on)}"
 
@@ -158,7 +164,7 @@ def results_screen(report: Report, title: str) -> Screen:
         _("surveys.min_rule").format(min=report.minimum),
         "",
     ]
-    lines += _block(_("surveys.overall"), report.overall, report)
+    lines += _block(overall_name(report), report.overall, report)
     for found in report.groups:
         if len(report.groups) > 1 or (found.group and found.group.kind is not GroupKind.ALL):
             assert found.group is not None
