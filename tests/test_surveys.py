@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from sqlalchemy import Connection, select
 
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.surveys import (
@@ -23,6 +24,7 @@ from bot.domain.surveys import (
     respondent_key,
     results,
 )
+from bot.storage.schema import survey_responses
 from tests.fakeapi import TgUser
 from tests.flows import boss
 from tests.harness import BotHarness
@@ -233,3 +235,40 @@ async def test_the_public_link_is_rate_limited_and_an_unknown_one_explained(
     harness.clock.advance(timedelta(minutes=11))
     reply = await guesser.send("/start sv_nosuchtoken")
     assert "не действует" in reply.text
+
+
+async def test_a_survey_half_answered_survives_a_restart_and_a_stray_photo(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    await manager.send("/surveys")
+    await manager.press("Новый опрос")
+    await manager.press("Удовлетворённость обучающихся")
+    await manager.send("10.12.2026")
+    reply = await manager.press("Вся школа")
+    assert "вся школа — 0 ответов" in reply.text
+    (token,) = LINK.findall(reply.text)
+
+    pupil = harness.user(5101, "Петя")
+    reply = await pupil.send(f"/start {token}")
+    assert "Насколько тебе интересно на уроках?" in reply.text
+    await pupil.press("5")
+    reply = await pupil.send_photo()
+    assert "Ответьте, пожалуйста, кнопками под вопросом" in reply.text
+    await harness.restart()
+    for mark in ("4", "3", "5"):
+        reply = await pupil.press(mark)
+    reply = await pupil.press("Нормальная")
+    assert "Что бы ты изменил в школе" in reply.text
+    reply = await pupil.press("Без комментария")
+    assert "Спасибо! Ваш ответ принят" in reply.text
+    assert harness.app is not None
+    report = await harness.app.dispatcher["surveys"].report(1, "ru")
+    assert report.overall.responses == 1 and report.overall.results is None
+
+    def stored(conn: Connection) -> list[tuple[str, dict[str, int], str | None]]:
+        rows = conn.execute(select(survey_responses)).all()
+        return [(r.respondent, r.answers, r.comment) for r in rows]
+
+    ((respondent, answers, comment),) = await harness.app.db.run(stored)
+    assert answers == {"lessons": 5, "teachers": 4, "comfort": 3, "activities": 5, "load": 1}
+    assert comment is None and "5101" not in respondent and len(respondent) == 64

@@ -93,6 +93,7 @@ class SurveyService:
         self.threshold = threshold
         self.rate = rate
         self._opened: dict[int, deque[datetime]] = {}  # account -> its recent link opens
+        self.templates()  # a broken shipped template stops the start, naming its file
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
