@@ -42,6 +42,9 @@ from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
+from bot.services.risks import RiskService
+from bot.services.suppliers import SupplierService
+from bot.services.surveys import SurveyService
 from bot.services.templates import TemplateService
 from bot.session import BotSession
 from bot.storage.db import Database
@@ -179,6 +182,17 @@ async def create_app(
         notices=Notices(sweeper.tell, clock, settings.tz),
         objectives=objectives,
         reviews=ReviewService(db, objectives),
+        surveys=SurveyService(
+            db,
+            clock,
+            settings.tz,
+            ncs,
+            settings.survey_min_group,
+            settings.survey_threshold,
+            settings.survey_rate,
+        ),
+        risks=RiskService(db, clock, settings.tz),
+        suppliers=SupplierService(db, clock, settings.tz, ncs),
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),

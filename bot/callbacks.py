@@ -420,3 +420,82 @@ class DecisionCB(CallbackData, prefix="rv2"):
     action: DecisionAction
     id: Num = 0
     v: str = ""
+class SurveyAction(StrEnum):
+    HOME = "home"
+    NEW = "new"  # v: the template's code, empty to choose
+    ALL = "all"  # the whole school as the survey's one group
+    CARD = "card"
+    RESULTS = "res"
+    CHART = "chart"
+    XLSX = "xlsx"
+    CLOSE = "close"
+    IMPROVE = "imp"  # v: a question's id
+
+
+class SurveyCB(CallbackData, prefix="sv1"):
+    """The manager's /surveys."""
+
+    action: SurveyAction
+    id: Num = 0
+    v: str = ""
+
+
+class SurveyAnswerCB(CallbackData, prefix="sv2"):
+    """A respondent's answer: drawn for group g's question q; v the value (-1: no comment)."""
+
+    g: Num
+    q: Num
+    v: Num
+
+
+class RiskStep(StrEnum):
+    HOME = "home"
+    PROPOSE = "new"  # v: risk or opportunity, empty to choose
+    DEPT = "dept"  # v: the department's id, 0 for none
+    CARD = "card"
+    HEAT = "heat"
+    ACCEPT = "ok"
+    REJECT = "rj"
+    MARK = "mk"  # v: "<field>=<1..5>"
+    TREAT = "tr"  # v: a treatment
+    RESIDUAL = "res"  # the screen of the marks after treatment
+    ASK = "ask"  # v: cause, consequence, review or action: typed next
+    OWNER = "own"  # v: a user id; empty to choose
+    ACTION_OWNER = "aown"  # v: a user id, for the action being added
+
+
+class RiskCB(CallbackData, prefix="rk1"):
+    """A risk's card; r is the revision it was drawn at (-1: not from a card)."""
+
+    action: RiskStep
+    id: Num = 0
+    v: str = ""
+    r: Num = -1
+
+
+class RiskDoneCB(CallbackData, prefix="rk2"):
+    """A treatment action marked done (from the card or its reminder)."""
+
+    id: Num
+
+
+class SupplierStep(StrEnum):
+    HOME = "home"
+    NEW = "new"
+    CARD = "card"
+    STATUS = "st"  # v: the new status
+    OWNER = "own"  # v: a user id; empty to choose
+    ASK = "ask"  # v: contact or contract: typed next
+    EVALUATE = "ev"  # the evaluation's first criterion
+    MARK = "mk"  # v: "<criterion>=<1..5>"
+    WEIGHTS = "wt"
+    WEIGHT = "w"  # v: "<criterion>=<new weight>", n: the weight it was drawn with
+    HISTORY = "hi"
+    NC = "nc"  # raise an NC against the provider: its description is typed next
+
+
+class SupplierCB(CallbackData, prefix="sp1"):
+    action: SupplierStep
+    id: Num = 0
+    v: str = ""
+    n: Num = -1

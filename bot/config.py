@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     file_max_mb: int = Field(default=20, ge=1, le=2000)  # a file the bot keeps, at most
     results_remind_days: int = Field(default=3, ge=1, le=60)  # audit results unacknowledged
     compliance_target: float = Field(default=85, ge=0, le=100)  # % line on compliance charts
+    # Surveys: a group's results are shown from this many responses; a scale question
+    # averaging below the threshold proposes an improvement; link opens per account / 10 min.
+    survey_min_group: int = Field(default=5, ge=1, le=100)
+    survey_threshold: float = Field(default=3.5, ge=1, le=5)
+    survey_rate: int = Field(default=10, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod

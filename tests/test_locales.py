@@ -20,8 +20,13 @@ from bot.domain.invites import InviteProblem
 from bot.domain.language import SUPPORTED
 from bot.domain.nonconformities import NcAction, NcStatus, Severity, Source
 from bot.domain.reminders import EVENT_KINDS, Kind
+from bot.domain.risks import Level as RiskLevel
+from bot.domain.risks import RiskKind, RiskStatus, Treatment
 from bot.domain.roles import ALL_ROLES, COMMAND_ROLES, PUBLIC_COMMANDS
 from bot.domain.summaries import Period
+from bot.domain.suppliers import CRITERIA as SUPPLIER_CRITERIA
+from bot.domain.suppliers import SupplierStatus
+from bot.handlers.risks import ASKED as RISK_ASKED
 from bot.i18n import create_i18n, po_path
 from bot.keyboards.menu import MENU_COMMANDS
 from bot.scheduler.sweep import GROUP_SIZES
@@ -31,6 +36,12 @@ from bot.views.now import TARGETS
 
 ANSWER_VALUES = ("yes", "no", "na")  # the stored values of yes/no questions
 SIMILAR_REASONS = ("clause", "question", "department", "words")  # SimilarNc.reasons
+# The keys the services' now_counts() return (issue 16), for /summary and the review pack.
+NOW_COUNTS = (
+    ("surveys.now.open",),
+    ("risks.now.untreated", "risks.now.overdue_actions"),
+    ("suppliers.now.overdue",),
+)
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -115,6 +126,17 @@ def keys_built_at_run_time() -> set[str]:
     used |= {"now.line.audit", "now.line.overdue", "now.line.expired"}
     used |= {f"now.open.{target}" for target in TARGETS}
     used |= objective_keys()
+    used |= {f"risks.level.{v.value}" for v in RiskLevel}
+    used |= {f"risks.kind.{v.value}" for v in RiskKind}
+    used |= {f"risks.status.{v.value}" for v in RiskStatus}
+    used |= {f"risks.treat.{v.value}" for v in Treatment}
+    used |= {f"risks.ask_title.{v.value}" for v in RiskKind}
+    used |= {f"risks.ask.{field}" for field in RISK_ASKED} | {"risks.ask.action_due"}
+    used |= {key for service in NOW_COUNTS for key in service}
+    used |= {f"reminder.risk_proposed.{v.value}" for v in RiskKind}
+    used |= {f"suppliers.status.{s.value}" for s in SupplierStatus}
+    used |= {f"suppliers.criterion.{c}" for c in SUPPLIER_CRITERIA}
+    used |= {f"suppliers.ask.{field}" for field in ("contact", "contract")}
     return used
 
 

@@ -41,6 +41,8 @@ class Source(StrEnum):
     OTHER = "other"
     OBJECTIVE = "objective"  # a KPI past its threshold (issue 15)
     REVIEW = "review"  # a management review's decision (issue 15)
+    SURVEY = "survey"  # an improvement opportunity from a satisfaction survey
+    EXTERNAL_PROVIDER = "external_provider"  # raised against a supplier
 
 
 class NcAction(StrEnum):

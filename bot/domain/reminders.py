@@ -54,6 +54,12 @@ class Kind(StrEnum):
 
 
 # Each feature adds its event kinds on a line of its own.
+    RISK_ACTION_DUE = "risk_action_due"  # N days before (CAPA_REMINDER_DAYS): its owner
+    RISK_ACTION_OVERDUE = "risk_action_overdue"  # daily once late: its owner
+    SUPPLIER_EVALUATION = "supplier_evaluation"  # a provider's yearly evaluation is due
+    RISK_PROPOSED = "risk_proposed"  # a proposed risk waits for the managers, once
+
+
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
 EVENT_KINDS |= {Kind.DOC_EVENT}
 EVENT_KINDS |= {Kind.AUDIT_RESULTS}

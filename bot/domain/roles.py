@@ -49,6 +49,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # The manager defines objectives; heads and the director read them.
     "objectives": frozenset({Role.MANAGER, Role.HEAD, Role.OBSERVER}),
     "review": MANAGER_ONLY,
+    "surveys": MANAGER_ONLY,
+    # Everyone reads the register and proposes a risk or an opportunity; the manager
+    # accepts, scores and treats them.
+    "risks": EVERYONE,
+    "suppliers": MANAGER_ONLY,
 }
 
 # Commands a stranger may see (the default scope of set_my_commands).

@@ -23,8 +23,12 @@ from bot.handlers import (
     questionnaire,
     reminders,
     reviews,
+    risks,
     start,
     summaries,
+    suppliers,
+    survey_answers,
+    surveys,
     templates,
     users,
 )
@@ -32,6 +36,7 @@ from bot.handlers import (
 
 def get_routers() -> list[Router]:
     return [
+        survey_answers.make_router(),  # before /start: a survey's link is never an invite
         start.make_router(),
         common.make_router(),
         questionnaire.make_router(),
@@ -55,5 +60,8 @@ def get_routers() -> list[Router]:
         now.make_router(),
         objectives.make_router(),
         reviews.make_router(),
+        surveys.make_router(),
+        risks.make_router(),
+        suppliers.make_router(),
         fallback.make_router(),
     ]

@@ -28,11 +28,14 @@ MENU_COMMANDS: tuple[str, ...] = (
     "departments",
     "invite",
     "users",
-    "language",
-    "help",
     "docs",
     "objectives",
     "review",
+    "surveys",
+    "risks",
+    "suppliers",
+    "language",
+    "help",
 )
 
 

@@ -17,9 +17,11 @@ matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend on a ser
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from bot.domain.risks import level_of
 from bot.reports.model import Gettext, format_percent
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
@@ -292,5 +294,61 @@ def kpi_over_time(
         ax.set_ylabel(unit)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="best")
+        _title(figure, title)
+        return _png(figure)
+
+
+def survey_averages(values: dict[str, float | None], title: str, gettext: Gettext) -> bytes:
+    """Horizontal bars, the average mark 1–5 of each scale question of a survey."""
+    with matplotlib.rc_context(STYLE):
+        figure, ax = _figure()
+        if not values:
+            return _png(_no_data(figure, ax, title, gettext))
+        names = [_shorten(name) for name in values]
+        size = _fitting_size(len(names), 700)
+        positions = range(len(names))
+        numbers = [0.0 if v is None else v for v in values.values()]
+        ax.barh(positions, numbers, color=BAR_COLOR, height=0.7)
+        ax.set_yticks(positions, labels=names, fontsize=size)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 5.6)
+        ax.set_xticks(range(0, 6))
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(gettext("surveys.chart_axis"))
+        _title(figure, title)
+        point = gettext("report.decimal_point")
+        for position, value in zip(positions, values.values(), strict=True):
+            text = "—" if value is None else f"{value:.1f}".replace(".", point)
+            ax.text((value or 0) + 0.05, position, text, va="center", fontsize=size)
+        return _png(figure)
+
+
+def risk_heat_map(counts: dict[tuple[int, int], int], title: str, gettext: Gettext) -> bytes:
+    """The 5×5 grid of likelihood (x) by impact (y), each cell coloured by its level and
+    labelled with how many risks sit in it."""
+    colours = {"low": "#3A9D4B", "medium": "#E8C547", "high": "#E07B24", "critical": "#C8382E"}
+    with matplotlib.rc_context(STYLE):
+        figure, ax = _figure()
+        for likelihood in range(1, 6):
+            for impact in range(1, 6):
+                level = level_of(likelihood * impact)
+                ax.add_patch(
+                    Rectangle(
+                        (likelihood - 0.5, impact - 0.5), 1, 1, facecolor=colours[level.value],
+                        alpha=0.85, linewidth=2, edgecolor="white",
+                    )
+                )  # fmt: skip
+                count = counts.get((likelihood, impact), 0)
+                if count:
+                    ax.text(likelihood, impact, str(count), ha="center", va="center",
+                            fontsize=30, fontweight="bold")  # fmt: skip
+        ax.set_xlim(0.5, 5.5)
+        ax.set_ylim(0.5, 5.5)
+        ax.set_xticks(range(1, 6))
+        ax.set_yticks(range(1, 6))
+        ax.set_xlabel(gettext("risks.chart_likelihood"))
+        ax.set_ylabel(gettext("risks.chart_impact"))
+        ax.set_aspect("equal")
         _title(figure, title)
         return _png(figure)

@@ -523,3 +523,31 @@ def build_documents_workbook(
         for name, department, cells in rows
     ]
     return _write([(gettext("documents.sheet_name"), columns, flat)])
+def build_survey_workbook(
+    results: Sequence[Any], comments: Sequence[Any], gettext: Gettext
+) -> bytes:
+    """A survey's results (a row per group and question: responses, average, spread;
+    hidden groups have a row saying so) and its comments."""
+    return _write(
+        [
+            (
+                gettext("report.sheet.survey_results"),
+                [
+                    _Column(gettext("report.col.group"), TEXT, "group"),
+                    _Column(gettext("report.col.question"), LONG, "question"),
+                    _Column(gettext("report.col.responses"), NUMBER, "responses"),
+                    _Column(gettext("report.col.average"), NUMBER, "average"),
+                    _Column(gettext("report.col.spread"), TEXT, "spread"),
+                ],
+                results,
+            ),
+            (
+                gettext("report.sheet.survey_comments"),
+                [
+                    _Column(gettext("report.col.group"), TEXT, "group"),
+                    _Column(gettext("report.col.comment"), LONG, "comment"),
+                ],
+                comments,
+            ),
+        ]
+    )

@@ -24,6 +24,7 @@ from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.objectives import DecisionKind
+from bot.domain.risks import RiskKind
 from bot.domain.roles import Role
 from bot.domain.scoring import evidence_required, is_nonconforming
 from bot.services.accounts import Profile
@@ -583,6 +584,53 @@ class _Seeder:
                 await objectives.enter_value(
                     head, reported.id, slot.key, figure, "По итогам четверти", []
                 )
+        await self.registers()
+
+    async def registers(self) -> None:
+        """Issue 16: the risk register, a provider evaluated, a parents' survey running."""
+        risks, suppliers, surveys = self.d["risks"], self.d["suppliers"], self.d["surveys"]
+        manager, facilities = self.user(MANAGER_ID), self.user(7_000_015)
+        with self.at(20, 10, 0):
+            risk = await risks.propose(
+                facilities, RiskKind.RISK, "Задержка поставки учебников к 1 сентября",
+                self.departments[FACILITIES],
+            )  # fmt: skip
+            risk = await risks.decide(manager, risk.id, risk.revision, accept=True)
+            risk = await risks.change(manager, risk.id, risk.revision, likelihood=4, impact=4,
+                                      treatment="reduce", owner_id=facilities.id)  # fmt: skip
+            await risks.add_action(
+                manager, risk.id, "Договор с резервным поставщиком учебников", facilities.id,
+                self.day(-2),
+            )  # fmt: skip
+        with self.at(2, 12, 0):
+            await risks.propose(
+                self.user(PERSONAS.teacher.tg_id), RiskKind.OPPORTUNITY,
+                "Грант на оснащение кабинета физики", self.departments[SCIENCE],
+            )  # fmt: skip
+        with self.at(30, 11, 0):
+            caterer = await suppliers.add(manager, "ООО «Школьное питание»", "питание")
+            await suppliers.change(manager, caterer.id, owner_id=facilities.id)
+            await suppliers.evaluate(
+                facilities, caterer.id,
+                {"quality": 4, "timeliness": 5, "compliance": 4, "responsiveness": 3},
+            )  # fmt: skip
+            await suppliers.add(manager, "ИП Соколов (подвоз обучающихся)", "подвоз")
+        with self.at(5, 9, 0):
+            survey = await surveys.create(manager, "parents", self.day(10), "5А, 6")
+        marks = [
+            (5, 4, 5, 2, 0),
+            (4, 4, 4, 3, 1),
+            (5, 5, 4, 2, 0),
+            (3, 4, 4, 1, 2),
+            (4, 3, 5, 2, 1),
+        ]
+        for number, (a, b, c, d, e) in enumerate(marks):
+            with self.at(4 - number % 3, 19, number):
+                await surveys.submit(
+                    survey.groups[0].token, 8_000_000 + number,
+                    {"teaching": a, "information": b, "safety": c, "catering": d, "recommend": e},
+                    "Горячие обеды бывают холодными" if number == 1 else None,
+                )  # fmt: skip
 
 
 async def seed(app: App, api: FakeTelegram | None = None) -> Personas:

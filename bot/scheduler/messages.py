@@ -32,7 +32,12 @@ from bot.callbacks import (
     ReportFileCB,
     ReviewAction,
     ReviewCB,
+    RiskCB,
+    RiskDoneCB,
+    RiskStep,
     SnoozeCB,
+    SupplierCB,
+    SupplierStep,
 )
 from bot.domain import numbers
 from bot.domain.objectives import format_number
@@ -141,6 +146,17 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         text, rows = _results(due, t, locale)
     elif due.kind in (Kind.KPI_VALUE_DUE, Kind.KPI_BREACH, Kind.REVIEW_EVENT):
         text, rows = _objectives(due, t)
+    elif due.kind in (Kind.RISK_ACTION_DUE, Kind.RISK_ACTION_OVERDUE):
+        text, rows = _risk_action(due, t, plural)
+    elif due.kind is Kind.RISK_PROPOSED:
+        text = t(f"reminder.risk_proposed.{p['of']}").format(
+            number=p["number"], title=html.quote(p["title"]), name=html.quote(p["name"])
+        )
+        rows = [[button(t("risks.open"), RiskCB(action=RiskStep.CARD, id=due.object_id))]]
+    elif due.kind is Kind.SUPPLIER_EVALUATION:
+        text = t("reminder.supplier_evaluation").format(name=html.quote(p["name"]), due=p["due"])
+        rows = [[button(t("suppliers.evaluate"), SupplierCB(action=SupplierStep.EVALUATE,
+                                                            id=due.object_id))]]  # fmt: skip
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -303,4 +319,21 @@ def _objectives(due: Due, t: Callable[[str], str]) -> tuple[str, list[list[Inlin
     nc = KpiCB(action=KpiAction.NC, id=due.object_id, v=p["key"])
     ofi = KpiCB(action=KpiAction.IMPROVEMENT, id=due.object_id, v=p["key"])
     rows = [[button(t("objectives.raise_nc"), nc)], [button(t("objectives.raise_ofi"), ofi)]]
+    return text, rows
+
+
+def _risk_action(
+    due: Due, t: Callable[[str], str], plural: Callable[[str, int], str]
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    p = due.params
+    names = {"number": p["number"], "text": html.quote(p["text"]), "due": p["due"]}
+    if due.kind is Kind.RISK_ACTION_DUE:
+        when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
+        text = t("reminder.risk_action_due").format(when=when, **names)
+    else:
+        late = plural("nc.days_overdue", p["days"])
+        text = t("reminder.risk_action_overdue").format(late=late, **names)
+    card = RiskCB(action=RiskStep.CARD, id=p["risk_id"])
+    rows = [[button(t("risks.done_short"), RiskDoneCB(id=due.object_id)),
+             button(t("risks.open"), card)]]  # fmt: skip
     return text, rows

@@ -18,6 +18,7 @@ from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.objectives import REMIND_EVERY_DAYS, Standing, standing
 from bot.domain.objectives import Status as ObjectiveStatus
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
+from bot.domain.risks import RiskStatus
 from bot.domain.roles import Role
 from bot.domain.school_calendar import CalendarError, SchoolCalendar, load_calendar
 from bot.services.competence import load_matrix
@@ -32,6 +33,8 @@ from bot.storage.documents import DocumentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
 from bot.storage.objectives import ObjectiveRepo
+from bot.storage.risks import RiskRepo
+from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
 
 
@@ -159,6 +162,9 @@ def compute_due(
     _documents(conn, today, settings, people, add)
     _results_unread(conn, today, settings, add)
     _objectives(conn, today, settings, add)
+    _risk_actions(conn, today, settings, add)
+    _risks_proposed(conn, people, managers, add)
+    _supplier_evaluations(conn, today, managers, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
@@ -341,3 +347,48 @@ def load_calendar_for(settings: Settings) -> SchoolCalendar:
         return load_calendar(path if path.exists() else None)
     except CalendarError:
         return load_calendar()
+def _risk_actions(
+    conn: Connection, today: date, settings: Settings, add: Callable[..., None]
+) -> None:
+    """A risk's treatment action, as a corrective action is: N days before its due date
+    (CAPA_REMINDER_DAYS), then daily once late; to its owner. Slots carry the due date."""
+    for action, risk in RiskRepo(conn).open_actions():
+        params = {"number": risk.number, "text": action.text[:200], "risk_id": risk.id,
+                  "due": format_date(action.due_date)}  # fmt: skip
+        days = days_between(today, action.due_date)
+        if days >= 0:
+            offset = applicable_offset(days, settings.capa_reminder_days)
+            if offset is not None:
+                slot = f"{action.due_date.isoformat()}:d{offset}"
+                add(Kind.RISK_ACTION_DUE, action.id, action.owner_id, slot, days=days, **params)
+        else:
+            add(Kind.RISK_ACTION_OVERDUE, action.id, action.owner_id, today.isoformat(),
+                days=-days, **params)  # fmt: skip
+
+
+def _supplier_evaluations(
+    conn: Connection, today: date, managers: list[int], add: Callable[..., None]
+) -> None:
+    """A provider's yearly evaluation, once when it falls due (the slot is the due day):
+    to its owner, or the managers when it has none."""
+    for supplier in SupplierRepo(conn).list():
+        due = supplier.evaluation_due
+        if supplier.excluded or due is None or due > today:
+            continue
+        params = {"name": supplier.name, "due": format_date(due)}
+        for user_id in [supplier.owner_id] if supplier.owner_id else managers:
+            add(Kind.SUPPLIER_EVALUATION, supplier.id, user_id, due.isoformat(), **params)
+
+
+def _risks_proposed(
+    conn: Connection, people: dict[int, User], managers: list[int], add: Callable[..., None]
+) -> None:
+    """A risk proposed in chat, once to each manager while it waits (accepted or rejected:
+    the reminder is obsolete)."""
+    for risk in RiskRepo(conn).list((RiskStatus.PROPOSED,)):
+        author = people.get(risk.proposed_by)
+        params = {"number": risk.number, "title": risk.title[:200],
+                  "name": author.full_name if author else "—", "of": risk.kind.value}  # fmt: skip
+        for user_id in managers:
+            if user_id != risk.proposed_by:
+                add(Kind.RISK_PROPOSED, risk.id, user_id, "proposed", **params)

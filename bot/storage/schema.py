@@ -489,3 +489,129 @@ review_decisions = Table(  # 9.3.3 outputs: each followed as an action (an NC re
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_review_decisions_review_id", "review_id"),
 )
+
+# Satisfaction surveys of parents and students (ISO 9001 9.1.2). Anonymous by design: a
+# response keeps only an HMAC of the Telegram account with the survey's own salt.
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template", String(40), nullable=False),  # templates/surveys/<code>.<lang>.yaml
+    Column("opens_on", Date, nullable=False),
+    Column("closes_on", Date, nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),  # closed early by the manager
+)
+
+survey_groups = Table(
+    "survey_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(10), nullable=False),  # class, parallel, all
+    Column("name", String(50), nullable=False),
+    Column("token", String(32), nullable=False, unique=True),
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("survey_groups.id"), nullable=False),
+    Column("respondent", String(64), nullable=False),  # HMAC(salt, account id)
+    Column("answers", JSON, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("survey_id", "respondent"),
+)
+
+survey_improvements = Table(
+    "survey_improvements",
+    metadata,
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True),
+    Column("question_id", String(20), primary_key=True),
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), nullable=False),
+)
+
+# Risks and opportunities (ISO 9001 6.1).
+risks = Table(
+    "risks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(12), nullable=False),  # risk, opportunity
+    Column("status", String(12), nullable=False),  # proposed, active, rejected, closed
+    Column("title", String(200), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("cause", Text, nullable=True),
+    Column("consequence", Text, nullable=True),
+    Column("likelihood", Integer, nullable=True),
+    Column("impact", Integer, nullable=True),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("treatment", String(12), nullable=True),
+    Column("review_on", Date, nullable=True),
+    Column("residual_likelihood", Integer, nullable=True),
+    Column("residual_impact", Integer, nullable=True),
+    Column("proposed_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("revision", Integer, nullable=False, server_default="0"),
+)
+
+risk_actions = Table(
+    "risk_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("risk_id", Integer, ForeignKey("risks.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("done_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_risk_actions_risk_id", "risk_id"),
+)
+
+# External providers (ISO 9001 8.4) and their yearly evaluations.
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("supplies", String(200), nullable=False),
+    Column("contract_from", Date, nullable=True),
+    Column("contract_to", Date, nullable=True),
+    Column("contact", String(200), nullable=True),
+    Column("status", String(12), nullable=False),  # approved, conditional, excluded
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+supplier_criteria = Table(
+    "supplier_criteria",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("weight", Integer, nullable=False),
+)
+
+supplier_evaluations = Table(
+    "supplier_evaluations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("evaluated_on", Date, nullable=False),
+    Column("marks", JSON, nullable=False),  # criterion -> 1..5
+    Column("weights", JSON, nullable=False),  # the weights in force then
+    Column("score", Integer, nullable=False),  # 0..100
+    Column("evaluated_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_supplier_evaluations_supplier_id", "supplier_id"),
+)
+
+supplier_ncs = Table(
+    "supplier_ncs",
+    metadata,
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+)
