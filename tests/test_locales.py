@@ -101,6 +101,25 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"competence.req.{code}" for code, *_ in COMPETENCE_DEFAULTS}
     used |= {f"competence.status.{s.value}" for s in CompetenceStatus}
     used |= {"competence.told.review", "competence.told.confirmed", "competence.told.rejected"}
+    used |= programme_keys()
+    return used
+
+
+def programme_keys() -> set[str]:
+    """Issue 12: the audit programme's keys built from a value."""
+    from bot.domain.programme import REASON_KEYS, Frequency
+    from bot.views.audit_edit import FIELDS
+    from bot.views.planning import SUMMARY_FIELDS
+
+    used = {f"plan.edit.{name}" for name in SUMMARY_FIELDS}
+    used |= {f"audit_edit.field.{name}" for name in FIELDS}
+    used |= {"audit_edit.ask_scope", "audit_edit.ask_criteria"}
+    why = ("own_department", "auditor_is_respondent")
+    used |= {f"plan.why.{key}" for key in why} | {f"refused.audits.{key}" for key in why}
+    told = ("changed", "team_added", "team_removed", "added", "removed")
+    used |= {f"audit.told.{key}" for key in told}
+    used |= set(REASON_KEYS) | {f"programme.freq.{f.value}" for f in Frequency}
+    used |= {f"programme.told.{key}" for key in ("submitted", "approved", "returned")}
     return used
 
 

@@ -99,8 +99,23 @@ class AuditDraft:
     respondent_ids: list[int] = field(default_factory=list)
     start_date: date | None = None
     deadline: date | None = None
+    co_auditor_ids: list[int] = field(default_factory=list)  # the team beside the lead
+    anonymous: bool = False
 
 
 def evidence_pieces(evidence: list[dict[str, Any]]) -> int:
     """Photos sent together as one album count as one piece of evidence."""
     return len({item.get("group") or item["file_id"] for item in evidence})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditChange:
+    """What the manager changes in a planned audit; None: stays as it is."""
+
+    start_date: date | None = None
+    deadline: date | None = None
+    scope: str | None = None
+    criteria: str | None = None
+    lead_auditor_id: int | None = None
+    co_auditor_ids: list[int] | None = None
+    respondent_ids: list[int] | None = None

@@ -42,9 +42,12 @@ class Kind(StrEnum):
     SUBMITTED = "submitted"
     NUDGE = "nudge"
     COMPETENCE_EVENT = "competence_event"  # a certificate to confirm, confirmed, rejected
+    AUDIT_EVENT = "audit_event"  # a planned audit changed: its team and respondents
+    PROGRAMME_EVENT = "programme_event"  # the year's programme to approve, or its decision
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
+EVENT_KINDS |= {Kind.AUDIT_EVENT, Kind.PROGRAMME_EVENT}  # issue 12 (one line: merges cleanly)
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

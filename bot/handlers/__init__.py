@@ -4,6 +4,7 @@ from aiogram import Router
 
 from bot.handlers import (
     audit_card,
+    audit_edit,
     audit_planning,
     backups,
     calendar,
@@ -16,6 +17,7 @@ from bot.handlers import (
     nc_card,
     nc_list,
     nc_report,
+    programme,
     questionnaire,
     reminders,
     start,
@@ -45,5 +47,7 @@ def get_routers() -> list[Router]:
         invites.make_router(),
         users.make_router(),
         competence.make_router(),
+        audit_edit.make_router(),
+        programme.make_router(),
         fallback.make_router(),
     ]

@@ -120,6 +120,18 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind in (Kind.COMPETENCE_EXPIRING, Kind.COMPETENCE_EXPIRED, Kind.COMPETENCE_EVENT):
         text, rows = _competence(due, t, plural)
+    elif due.kind is Kind.AUDIT_EVENT:
+        text = t(p["key"]).format(
+            number=p["number"], title=html.quote(p["title"]), start=p["start"],
+            deadline=p["deadline"],
+        )  # fmt: skip
+    elif due.kind is Kind.PROGRAMME_EVENT:
+        label = f"{p['year']}/{(p['year'] + 1) % 100:02d}"
+        text = t(p["key"]).format(
+            year=label, name=html.quote(p["name"]), comment=html.quote(p.get("comment", ""))
+        )
+        program = AuditCB(action=AuditAction.PROGRAM, page=p["year"])
+        rows = [[button(t("programme.open"), program)]]
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

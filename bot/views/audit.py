@@ -146,6 +146,10 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
                 button(_("audit.docx"), ReportFileCB(action=ReportFileAction.DOCX, audit=audit.id)),
             ]
         )
+    if user.has(Role.MANAGER) and audit.status is AuditStatus.PLANNED:
+        from bot.views.audit_edit import edit_button  # issue 12: the planned audit's changes
+
+        rows.append([edit_button(audit)])
     if user.has(Role.MANAGER) and audit.status in (AuditStatus.PLANNED, AuditStatus.OPEN):
         rows.append([button(_("audit.cancel"), AuditCB(action=AuditAction.CANCEL, audit=audit.id))])
     # The programme of the audit's school year: the handler finds it from the audit.

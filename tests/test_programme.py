@@ -1,0 +1,179 @@
+"""The school year's audit programme (issue 12): a wizard that goes back and lets each answer
+be changed, planned audits changed from the card with the people concerned told, recurring
+lines that plan the year, the director's approval, and anonymous questionnaires."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.programme import (
+    Frequency,
+    PastAudit,
+    independence_problem,
+    occurrences,
+    respondent_problem,
+    suggest_frequency,
+)
+from bot.domain.school_calendar import load_calendar, parse_calendar
+from bot.storage.events import EventLog
+from tests.fakeapi import TgUser
+from tests.harness import BotHarness
+from tests.test_audits import MINI, plan_audit, school
+
+# -- domain rules ----------------------------------------------------------------------------
+
+
+def test_no_auditor_audits_his_own_work() -> None:
+    # A department's audit: nobody from it; any audit: no respondent on the team.
+    assert independence_problem(7, 3, 3, []) == "audits.own_department"
+    assert independence_problem(7, 4, 3, []) is None
+    assert independence_problem(7, 4, 3, [7, 8]) == "audits.auditor_is_respondent"
+    # A whole-school audit: anyone trained, as long as he does not answer it himself.
+    assert independence_problem(7, 3, None, [8]) is None
+    assert independence_problem(7, 3, None, [7]) == "audits.auditor_is_respondent"
+    assert respondent_problem(7, [7, 9]) == "audits.respondent_on_team"
+    assert respondent_problem(8, [7, 9]) is None
+
+
+def test_frequency_follows_the_results() -> None:
+    low = suggest_frequency([PastAudit(date(2026, 5, 1), 61.5, 0)], 0, 75.0)
+    assert low.frequency is Frequency.TERM and low.reason == "programme.reason.low"
+    assert low.params == {"percent": 61.5, "threshold": 75.0}
+    major = suggest_frequency([PastAudit(date(2026, 5, 1), 90.0, 0)], 2, 75.0)
+    assert major.frequency is Frequency.TERM and major.params == {"count": 2}
+    clean = [PastAudit(date(2026, 5, 1), 92.0, 0), PastAudit(date(2025, 12, 1), 88.0, 0)]
+    assert suggest_frequency(clean, 0, 75.0).frequency is Frequency.YEARLY
+    one_nc = [PastAudit(date(2026, 5, 1), 92.0, 1), PastAudit(date(2025, 12, 1), 88.0, 0)]
+    assert suggest_frequency(one_nc, 0, 75.0).reason == "programme.reason.steady"
+    first = suggest_frequency([], 0, 75.0)
+    assert first.frequency is Frequency.TWICE and first.reason == "programme.reason.first"
+
+
+def test_generated_dates_are_working_days_never_in_the_holidays() -> None:
+    calendar = load_calendar()
+    each = occurrences(calendar, 2026, (9, 1), Frequency.TERM, date(2026, 8, 20))
+    assert [o.window.name for o in each] == ["1 четверть", "2 четверть", "3 четверть", "4 четверть"]
+    for item in each:
+        assert item.start.weekday() < 5 and calendar.holiday_on(item.start) is None
+        assert item.deadline.weekday() < 5 and calendar.holiday_on(item.deadline) is None
+        assert item.window.start <= item.start <= item.window.end
+    # 3rd term from 12.01: two weeks in is Monday 26.01.2027.
+    assert each[2].start == date(2027, 1, 26)
+    twice = occurrences(calendar, 2026, (9, 1), Frequency.TWICE, date(2026, 8, 20))
+    assert [o.window.name for o in twice] == ["1 четверть", "3 четверть"]
+    yearly = occurrences(calendar, 2026, (9, 1), Frequency.YEARLY, date(2026, 8, 20))
+    assert [o.window.name for o in yearly] == ["2 четверть"]
+    # Terms over are skipped; one under way starts from today.
+    late = occurrences(calendar, 2026, (9, 1), Frequency.TERM, date(2026, 11, 26))
+    assert late[0].window.name == "2 четверть" and late[0].start == date(2026, 11, 26)
+    # A term whose third week is a holiday: the audit moves past it, and says from where.
+    odd = parse_calendar(
+        'terms:\n  - {name: "Осень", start: "01.09", end: "30.10"}\n'
+        'holidays:\n  - {name: "Неделя здоровья", start: "14.09", end: "20.09"}\n'
+    )
+    [moved] = occurrences(odd, 2026, (9, 1), Frequency.YEARLY, date(2026, 8, 1))
+    assert moved.moved_from == date(2026, 9, 15) and moved.start == date(2026, 9, 21)
+
+
+# -- the planning wizard -----------------------------------------------------------------------
+
+
+async def test_the_wizard_goes_back_keeps_answers_and_changes_one_from_the_summary(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    _olga, _igor, _svetlana = await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    await manager.send("/newaudit")
+    await manager.send("Проверка журналов")
+    reply = await manager.press("МО начальных классов")
+    assert "Шаг 3 из 11" in reply.text
+    reply = await manager.press("Назад")
+    assert "Шаг 2 из 11" in reply.text
+    await manager.press("МО начальных классов")
+    await manager.press("Мини-проверка уроков")
+    await manager.press("риски")
+    await manager.press("Далее")
+    await manager.send("Журналы 1–4 классов")
+    reply = await manager.press("Назад")  # from criteria back to the scope: it is kept
+    assert "Шаг 5 из 11" in reply.text and "Сейчас: «Журналы 1–4 классов»" in reply.text
+    stale = reply.last.button("Назад")["callback_data"]
+    await manager.send("Журналы 1–4 классов и тетради")
+    reply = await manager.press_data(stale)  # the scope's "back", pressed on criteria: stale
+    assert reply.alert and "устарела" in reply.alert
+    reply = await manager.press("Взять предложенное")  # criteria
+    assert "Шаг 7 из 11" in reply.text
+    reply = await manager.press("Светлана")
+    assert "Шаг 8 из 11" in reply.text and "Светлана" not in reply.last.buttons
+    reply = await manager.press("Мария Иванова")  # the manager joins as a co-auditor
+    reply = await manager.press("Далее (соаудиторов: 1)")
+    reply = await manager.press("Выбрать людей")
+    assert "Команда аудита не отвечает на анкету: Мария Иванова, Светлана" in reply.text
+    assert not any("Светлана" in b or "Мария" in b for b in reply.last.buttons)
+    await manager.press("Ольга")
+    await manager.press("Готово (1)")
+    await manager.send("01.12.2026")
+    reply = await manager.send("15.12.2026")
+    assert "Проверьте аудит" in reply.text and "Журналы 1–4 классов и тетради" in reply.text
+    assert "Соаудиторы: Мария Иванова" in reply.text and "не анонимная" in reply.text
+    await manager.press("✏️ Название")
+    reply = await manager.send("Проверка классных журналов")
+    assert "Проверьте аудит" in reply.text and "Название: Проверка классных журналов" in reply.text
+    reply = await manager.press("Сделать анонимной")
+    assert "Анонимная анкета" in reply.text
+    reply = await manager.press("Создать аудит")
+    assert "Аудит A-2026-001 запланирован" in reply.text
+    assert harness.app is not None
+    audits = harness.app.dispatcher["audits"]
+    assert (await audits.options(1)).anonymous is True
+    assert [name for _, name in await audits.team(1)] == ["Мария Иванова"]
+
+
+# -- a planned audit changed from its card -------------------------------------------------------
+
+
+async def test_a_planned_audit_is_changed_and_the_people_concerned_are_told(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, igor, svetlana = await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    text = await plan_audit(manager, "01.12.2026", "10.12.2026", "Мини-проверка уроков")
+    assert "запланирован" in text
+    await manager.press("Открыть аудит")
+    reply = await manager.press("Изменить аудит")
+    assert "Сроки: 01.12.2026 — 10.12.2026" in reply.text
+    old_dates = reply.last.button("📅 Сроки")["callback_data"]
+    await manager.press("📅 Сроки")
+    reply = await manager.send("31.12.2026")  # the winter holidays: moved, and said so
+    assert "зимние каникулы" in reply.text and "12.01.2027" in reply.text
+    reply = await manager.send("20.01.2027")
+    assert "✅ Изменено. Сообщили 3 людям." in reply.text
+    assert "Сроки: 12.01.2027 — 20.01.2027" in reply.text
+    for phone in (olga, igor, svetlana):
+        assert "Аудит A-2026-001 «Проверка документации учителя» изменён" in phone.last.text
+        assert "12.01.2027 — 20.01.2027" in phone.last.text
+
+    # A button drawn before the change is stale and changes nothing.
+    reply = await manager.press_data(old_dates)
+    assert reply.alert and "устарела" in reply.alert
+
+    # Igor is taken off: he alone is told; Olga, still a respondent, hears nothing new.
+    olga_seen = len(olga.chat())
+    await manager.press("👥 Респонденты")
+    await manager.press("Игорь")
+    reply = await manager.press("Сохранить (1)")
+    assert "Сообщили 1 человеку" in reply.text and "Респондентов: 1" in reply.text
+    assert "больше не респондент аудита A-2026-001" in igor.last.text
+    assert len(olga.chat()) == olga_seen
+    assert "Аудит изменён" not in svetlana.last.text
+
+    # The team: Igor and Olga (respondent, no auditor role) are not offered.
+    reply = await manager.press("🔎 Команда аудита")
+    assert "● Светлана" in reply.last.buttons
+    assert not any("Ольга" in b or "Игорь" in b for b in reply.last.buttons)
+    await manager.press("Мария Иванова")
+    reply = await manager.press("Сохранить команду")
+    assert "Сообщили 1 человеку" in reply.text  # Svetlana leaves the team; Maria acted
+    assert "больше не в команде аудита A-2026-001" in svetlana.last.text
+    assert harness.app is not None
+    events = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("audit", 1))
+    assert [e.action for e in events].count("edited") == 3
