@@ -33,6 +33,7 @@ from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
+from bot.services.programme import ProgrammeService
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
@@ -168,6 +169,10 @@ async def create_app(
         sweeper=sweeper,
         menus=menus,
         evidence=EvidenceCollector(isolation, inflight),
+    )
+    # Issue 12: the school year's audit programme (its calendar is the dispatcher's).
+    dispatcher["programme"] = ProgrammeService(
+        db, clock, audits, templates, dispatcher["calendar"], settings.programme_low_compliance
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")

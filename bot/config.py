@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_time: str = "03:00"
     school_year_start: str = "09-01"  # month-day: the school year runs from it for a year
+    # Issue 12: a programme line's last compliance below this (percent) suggests auditing sooner.
+    programme_low_compliance: float = Field(default=75.0, ge=0, le=100)
 
     @field_validator("bot_token")
     @classmethod

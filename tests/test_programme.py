@@ -14,9 +14,12 @@ from bot.domain.programme import (
     respondent_problem,
     suggest_frequency,
 )
+from bot.domain.roles import Role
 from bot.domain.school_calendar import load_calendar, parse_calendar
 from bot.storage.events import EventLog
+from bot.storage.programme import ProgrammeRepo
 from tests.fakeapi import TgUser
+from tests.flows import person
 from tests.harness import BotHarness
 from tests.test_audits import MINI, plan_audit, school
 
@@ -57,7 +60,7 @@ def test_generated_dates_are_working_days_never_in_the_holidays() -> None:
         assert item.start.weekday() < 5 and calendar.holiday_on(item.start) is None
         assert item.deadline.weekday() < 5 and calendar.holiday_on(item.deadline) is None
         assert item.window.start <= item.start <= item.window.end
-    # 3rd term from 12.01: two weeks in is Monday 26.01.2027.
+    # 3rd term from 12.01: two weeks in is Tuesday 26.01.2027.
     assert each[2].start == date(2027, 1, 26)
     twice = occurrences(calendar, 2026, (9, 1), Frequency.TWICE, date(2026, 8, 20))
     assert [o.window.name for o in twice] == ["1 четверть", "3 четверть"]
@@ -177,3 +180,90 @@ async def test_a_planned_audit_is_changed_and_the_people_concerned_are_told(
     assert harness.app is not None
     events = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("audit", 1))
     assert [e.action for e in events].count("edited") == 3
+
+
+# -- the year planned by recurring lines, and the director's approval ---------------------------
+
+
+async def test_a_year_planned_by_recurring_lines_and_approved_by_the_director(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, _igor, svetlana = await school(harness, manager)
+    director, _ = await person(harness, 4001, "Директор", {Role.OBSERVER}, None)
+    await manager.send_document(MINI, "mini.yaml")
+
+    reply = await manager.send("/program")
+    assert "Программа не отправлялась директору" in reply.text
+    await manager.press("Повторяющаяся строка")
+    await manager.press("Мини-проверка уроков (ru)")
+    reply = await manager.press("МО начальных классов")
+    assert "Предлагается: дважды в год" in reply.text
+    assert "аудитов этого чек-листа здесь ещё не было" in reply.text
+    reply = await manager.press("каждую четверть")
+    assert "Кто ведущий аудитор" in reply.text and "Светлана" in reply.last.buttons
+    reply = await manager.press("Светлана")
+    # 26.11.2026: the 1st term is over, the 2nd is under way (from today), then the 3rd and
+    # the 4th, two weeks into each, on working days.
+    assert "запланировано аудитов: 3" in reply.text
+    assert "A-2026-001 · 2 четверть: 26.11.2026 — 10.12.2026" in reply.text
+    assert "A-2027-001 · 3 четверть: 26.01.2027 — 09.02.2027" in reply.text
+    assert "A-2027-002 · 4 четверть: 20.04.2027 — 04.05.2027" in reply.text
+    stale_pick = reply.last  # a second tap on the auditor plans nothing twice
+    reply = await manager.press_data("pg1:aud:2026:3:", stale_pick)
+    assert reply.alert and "устарела" in reply.alert
+    assert harness.app is not None
+    assert len(await harness.app.dispatcher["audits"].program(2026)) == 3
+
+    reply = await manager.send("/program")
+    assert "Мини-проверка уроков · 3 четверть" in reply.text and "Январь 2027" in reply.text
+    assert "• Мини-проверка уроков — МО начальных классов: каждую четверть (аудитов: 3)" in (
+        reply.text
+    )
+    # The same line twice is refused.
+    await manager.press("Повторяющаяся строка")
+    await manager.press("Мини-проверка уроков (ru)")
+    await manager.press("МО начальных классов")
+    await manager.press("раз в год")
+    reply = await manager.press("Светлана")
+    assert reply.alert and "уже есть" in reply.alert
+
+    # Sent to the director; he returns it with a comment, then approves it.
+    await manager.send("/program")
+    reply = await manager.press("Отправить директору на утверждение")
+    assert reply.alert == "Отправлено на утверждение (получателей: 1)."
+    assert "Мария Иванова направил(а) вам на утверждение программу аудитов 2026/27" in (
+        director.last.text
+    )
+    reply = await director.press("Открыть программу")
+    assert "На утверждении у директора с 26.11.2026" in reply.text
+    assert "Утвердить" in " ".join(reply.last.buttons)
+    await director.press("Вернуть с замечанием")
+    reply = await director.send("Добавьте аудит столовой")
+    assert "Возвращена 26.11.2026: Директор — «Добавьте аудит столовой»" in reply.text
+    assert "вернул(а) программу аудитов 2026/27 с замечанием: «Добавьте аудит столовой»" in (
+        manager.last.text
+    )
+    await manager.send("/program")
+    await manager.press("Отправить директору на утверждение")
+    reply = await director.press("Открыть программу")
+    approve = reply.last.button("Утвердить")["callback_data"]
+    reply = await director.press("Утвердить")
+    assert "✅ Утверждена 26.11.2026: Директор." in reply.text
+    assert "Директор утвердил(а) программу аудитов 2026/27" in manager.last.text
+    reply = await director.press_data(approve)  # tapped twice: nothing more
+    assert reply.alert and "уже утверждена" in reply.alert
+    decisions = await harness.app.db.run(lambda conn: ProgrammeRepo(conn).decisions(2026))
+    assert [d.decision for d in decisions] == ["approved", "submitted", "returned", "submitted"]
+
+    # A change after approval: /program says so, and the old decision button is stale.
+    reply = await manager.send("/program")
+    await manager.press("A-2027-001")
+    await manager.press("Изменить аудит")
+    await manager.press("🎯 Область")
+    await manager.send("Журналы 3-х классов")
+    reply = await director.send("/program")
+    assert "Изменена после утверждения (изменений: 1)" in reply.text
+    reply = await director.press_data(approve)
+    assert reply.alert and "Программа изменилась" in reply.alert
+    assert any("A-2027-001" in m.text and "изменён" in m.text for m in olga.chat())
+    assert any("A-2027-001" in m.text and "изменён" in m.text for m in svetlana.chat())

@@ -106,6 +106,7 @@ class Occurrence:
     start: date
     deadline: date
     moved_from: date | None
+    holiday: str | None = None  # the holiday it was moved out of (None: a weekend)
 
 
 def occurrences(
@@ -125,7 +126,8 @@ def occurrences(
         start = next_working_day(aim, calendar)
         deadline = next_working_day(start + timedelta(days=AUDIT_DAYS), calendar)
         moved = aim if start != aim and not is_working_day(aim, calendar) else None
-        found.append(Occurrence(window, start, deadline, moved))
+        holiday = calendar.holiday_on(aim)
+        found.append(Occurrence(window, start, deadline, moved, holiday.name if holiday else None))
     return found
 
 
@@ -182,3 +184,20 @@ def suggest_frequency(
     if latest is None:
         return Suggestion(usual, "programme.reason.first", {})
     return Suggestion(usual, "programme.reason.steady", {})
+
+
+# The audit objective (bot.domain.audits.Objective) a shipped checklist serves; any other
+# checklist serves the strategy and quality objectives. A generated audit can be changed.
+OBJECTIVE_OF = {
+    "legal_compliance": "legal",
+    "safety": "legal",
+    "supervisory_orders": "supervisory",
+    "contract_requirements": "contract",
+    "supplier_evaluation": "suppliers",
+    "risks_opportunities": "risks",
+    "strategy_objectives": "strategy",
+}
+
+
+def objective_for(template_code: str) -> str:
+    return OBJECTIVE_OF.get(template_code, "strategy")

@@ -1,15 +1,14 @@
 """The audit card (lead auditor, manager): progress, reminders, answers by question,
-evidence, conclusion and closing; and /program, the year's audits by month."""
+evidence, conclusion and closing (/program is bot.handlers.programme)."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import AuditAction, AuditCB, MenuCB
+from bot.callbacks import AuditAction, AuditCB
 from bot.domain.audits import Audit, AuditStatus
 from bot.domain.checklists import Question
 from bot.domain.models import User
@@ -189,38 +188,6 @@ async def cancel_audit(
     await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
-# -- the programme ---------------------------------------------------------------------
-
-
-async def _program(
-    event: Message | CallbackQuery, user: User, year: int, audits: AuditService
-) -> None:
-    """The school year beginning in `year` (SCHOOL_YEAR_START)."""
-    items = await audits.program(year)
-    await show(event, *views.program_screen(year, items, user, audits.year_start))
-
-
-async def program_command(message: Message, user: User, audits: AuditService) -> None:
-    await _program(message, user, audits.school_year(), audits)
-
-
-async def program_menu(callback: CallbackQuery, user: User, audits: AuditService) -> None:
-    await _program(callback, user, audits.school_year(), audits)
-
-
-async def program_year(
-    callback: CallbackQuery, callback_data: AuditCB, user: User, audits: AuditService
-) -> None:
-    """◀️/▶️ carry the school year; an audit card's button carries the audit instead."""
-    if callback_data.audit:
-        year = audits.school_year((await audits.get(callback_data.audit)).start_date)
-    elif 2000 <= callback_data.page <= 2100:
-        year = callback_data.page
-    else:
-        year = audits.school_year()
-    await _program(callback, user, year, audits)
-
-
 def make_router() -> Router:
     """This feature's handlers, on a router of their own (a fresh one per app)."""
     router = Router(name=__name__)
@@ -241,7 +208,4 @@ def make_router() -> Router:
     router.callback_query.register(
         cancel_audit, AuditCB.filter(F.action == AuditAction.CANCEL_SURE)
     )
-    router.message.register(program_command, Command("program"))
-    router.callback_query.register(program_menu, MenuCB.filter(F.command == "program"))
-    router.callback_query.register(program_year, AuditCB.filter(F.action == AuditAction.PROGRAM))
     return router

@@ -20,6 +20,7 @@ from bot.storage.schema import (
     checklist_templates,
     departments,
     events,
+    nonconformities,
     programme_decisions,
     programme_lines,
     users,
@@ -184,13 +185,24 @@ class ProgrammeRepo:
         )
         return [Decision(**row._mapping) for row in self.conn.execute(query)]
 
-    def changes_since(self, year: int, audit_ids: list[int], moment: datetime) -> int:
-        """Changes to the year's programme after `moment`: audits planned, edited or
-        cancelled, lines added."""
+    def approval_event(self, year: int) -> int:
+        """The id of the event of the year's latest approval (0: never approved)."""
+        query = select(func.max(events.c.id)).where(
+            events.c.entity == "programme",
+            events.c.entity_id == year,
+            events.c.action == "approved",
+        )
+        return int(self.conn.execute(query).scalar() or 0)
+
+    def changes_since(self, year: int, audit_ids: list[int], after_event: int = 0) -> int:
+        """Changes to the year's programme logged after the event `after_event`: audits
+        planned, edited or cancelled, lines added (by event order: the clock may stand)."""
         query = select(func.count()).where(
-            events.c.at > moment,
+            events.c.id > after_event,
             or_(
-                (events.c.entity == "programme") & (events.c.entity_id == year),
+                (events.c.entity == "programme")
+                & (events.c.entity_id == year)
+                & (events.c.action == "line_added"),
                 (events.c.entity == "audit")
                 & events.c.entity_id.in_(audit_ids)
                 & events.c.action.in_(["planned", "edited", "cancelled"]),
@@ -244,6 +256,16 @@ class ProgrammeRepo:
             )
             for r in rows
         ]
+
+    def open_major(self, department_id: int | None) -> int:
+        """Open major nonconformities of the department (of the school: all of them)."""
+        query = select(func.count()).where(
+            nonconformities.c.severity == "major",
+            nonconformities.c.status.not_in(["closed", "rejected"]),
+        )
+        if department_id is not None:
+            query = query.where(nonconformities.c.department_id == department_id)
+        return int(self.conn.execute(query).scalar() or 0)
 
     def year_audit_ids(self, first: Any, last: Any) -> list[int]:
         rows = self.conn.execute(
