@@ -5,6 +5,9 @@ lines that plan the year, the director's approval, and anonymous questionnaires.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
 
 from bot.domain.programme import (
     Frequency,
@@ -18,8 +21,15 @@ from bot.domain.roles import Role
 from bot.domain.school_calendar import load_calendar, parse_calendar
 from bot.storage.events import EventLog
 from bot.storage.programme import ProgrammeRepo
+from bot.storage.schema import (
+    anonymous_answers,
+    answers,
+    audit_respondents,
+    events,
+    nonconformities,
+)
 from tests.fakeapi import TgUser
-from tests.flows import person
+from tests.flows import boss, person
 from tests.harness import BotHarness
 from tests.test_audits import MINI, plan_audit, school
 
@@ -267,3 +277,108 @@ async def test_a_year_planned_by_recurring_lines_and_approved_by_the_director(
     assert reply.alert and "Программа изменилась" in reply.alert
     assert any("A-2027-001" in m.text and "изменён" in m.text for m in olga.chat())
     assert any("A-2027-001" in m.text and "изменён" in m.text for m in svetlana.chat())
+
+
+# -- an anonymous questionnaire ----------------------------------------------------------------
+
+ANONYMOUS = """code: climate
+version: 1
+language: ru
+title: "Анонимный опрос о климате"
+anonymous: true
+sections:
+  - title: "Климат"
+    questions:
+      - id: c01
+        text: "Чувствуете ли вы поддержку администрации?"
+        clause: "7.1.4"
+        type: yes_no
+        nc_trigger: "no"
+      - id: c02
+        text: "Хватает ли времени на подготовку к урокам?"
+        clause: "7.1.6"
+        type: yes_no
+        nc_trigger: "no"
+""".encode()
+
+
+async def test_an_anonymous_audit_shows_counts_and_comments_never_who_answered_what(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    olga, igor, svetlana = await school(harness, manager)
+    reply = await manager.send_document(ANONYMOUS.replace(b"true", b'"\xd0\xb4\xd0\xb0"'), "c.yaml")
+    assert "Чек-лист не загружен" in reply.text and "anonymous" in reply.text
+    reply = await manager.send_document(ANONYMOUS, "climate.yaml")
+    assert "Загружен чек-лист «Анонимный опрос о климате»" in reply.text
+
+    await manager.send("/newaudit")
+    await manager.send("Климат в коллективе")
+    await manager.press("МО начальных классов")
+    await manager.press("Анонимный опрос о климате")
+    await manager.press("приоритеты стратегии")
+    await manager.press("Далее")
+    await manager.press("Взять предложенное")
+    await manager.press("Взять предложенное")
+    await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")
+    await manager.press("Все сотрудники подразделения (2)")
+    await manager.send("26.11.2026")
+    reply = await manager.send("04.12.2026")
+    assert "Анонимная анкета" in reply.text
+    assert not any("анонимн" in b.lower() for b in reply.last.buttons)  # the checklist's rule
+    await manager.press("Создать аудит")
+
+    await olga.press("Начать анкету")
+    await olga.press("Да")
+    await olga.press("Комментарий")
+    await olga.send("Нужен методический день")
+    reply = await olga.press("Нет")
+    assert "Отвечено 2 из 2" in reply.text
+    await olga.press("Отправить анкету")
+    await olga.press("Да, отправить")
+    await igor.press("Начать анкету")
+    await igor.press("Нет")
+    await igor.press("Нет")
+    await igor.press("Отправить анкету")
+    await igor.press("Да, отправить")
+
+    reply = await svetlana.send("/audits")
+    reply = await svetlana.press("A-2026-001")
+    assert "Анонимная анкета" in reply.text and "(отправили 2 из 2)" in reply.text
+    assert "✅ Ольга\n" in reply.text + "\n" and "— 2/2" not in reply.text
+    reply = await svetlana.press("Ответы по вопросам")
+    assert "✅ Да — 1" in reply.text and "❌ Нет — 1 ⚠️" in reply.text
+    assert "❌ Нет — 2 ⚠️" in reply.text and "Нужен методический день" in reply.text
+    assert "Ольга" not in reply.text and "Игорь" not in reply.text
+
+    # The database: who submitted, apart from what was answered.
+    assert harness.app is not None
+    db = harness.app.db
+
+    def rows(conn: Connection) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+        return (
+            list(conn.execute(select(answers).where(answers.c.audit_id == 1))),
+            list(conn.execute(select(anonymous_answers))),
+            list(conn.execute(select(audit_respondents))),
+            list(conn.execute(select(events).where(events.c.entity == "answer"))),
+        )
+
+    named, kept, submitted, logged = await db.run(rows)
+    assert named == [] and len(kept) == 4 and "user_id" not in kept[0]._fields
+    assert sorted(r.submitted_at is not None for r in submitted) == [True, True]
+    assert logged and all("value" not in e.data and "comment" not in e.data for e in logged)
+
+    # An NC raised from the answers carries no respondent, even when asked to name them.
+    ncs = await harness.app.dispatcher["findings"].raise_nc(await boss(harness), 1, 1, named=True)
+    stored = await db.run(
+        lambda conn: conn.execute(select(nonconformities).where(nonconformities.c.id == ncs.id))
+    )
+    text = str(list(stored))
+    assert "Ольга" not in text and "Игорь" not in text
+
+    # Closing scores the anonymous answers: yes 1 of 4.
+    await svetlana.press("К карточке аудита")
+    await svetlana.press("Заключение и закрытие")
+    await svetlana.send("Нагрузка высокая.")
+    reply = await svetlana.press("Закрыть аудит")
+    assert "Соответствие: 25.0%" in reply.text

@@ -7,6 +7,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import AuditAction, AuditCB
 from bot.domain.audits import Audit, AuditStatus
@@ -41,7 +42,8 @@ async def _card(
     checklist = await templates.checklist(audit.template_id)
     respondents = await audits.respondents(audit.id)
     raised = await ncs.of_audit(audit.id)
-    await show(event, *views.card_screen(audit, checklist, respondents, raised, user))
+    anonymous = (await audits.options(audit.id)).anonymous
+    await show(event, *views.card_screen(audit, checklist, respondents, raised, user, anonymous))
 
 
 async def open_card(
@@ -86,9 +88,9 @@ async def answers_by_question(
     checklist = await templates.checklist(audit.template_id)
     names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
     answers = await audits.answers(audit.id)
-    await show(
-        callback, *views.answers_screen(audit, checklist, answers, names, callback_data.page)
-    )
+    anonymous = (await audits.options(audit.id)).anonymous
+    screen = views.answers_screen(audit, checklist, answers, names, callback_data.page, anonymous)
+    await show(callback, *screen)
 
 
 async def _question(
@@ -101,6 +103,8 @@ async def _question(
     if not 0 <= data.q < checklist.question_count:
         raise Refused("questionnaire.no_such_question")
     names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    if (await audits.options(audit.id)).anonymous:
+        names = {}  # its evidence is sent in no one's name
     return audit, checklist.questions[data.q], names
 
 
@@ -121,7 +125,8 @@ async def send_evidence(
         for item in record.evidence:
             if sent >= EVIDENCE_SENT_MAX:
                 break
-            caption = views.evidence_caption(callback_data.q, names.get(record.user_id, "?"))
+            name = names.get(record.user_id, "?") if names else _("audit.anonymous_name")
+            caption = views.evidence_caption(callback_data.q, name)
             await send_file(bot, user.tg_id, item, caption)
             sent += 1
 

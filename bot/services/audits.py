@@ -227,7 +227,12 @@ class AuditService:
         return await self.db.run(work)
 
     async def answers(self, audit_id: int) -> list[AnswerRecord]:
+        """The answers given; of an anonymous audit, the submitted ones without anyone's id."""
+
         def work(conn: Connection) -> list[AnswerRecord]:
+            programme = ProgrammeRepo(conn)
+            if programme.options(audit_id).anonymous:
+                return programme.anonymous_answers(audit_id)
             return AnswerRepo(conn).all_for_audit(audit_id)
 
         return await self.db.run(work)
@@ -247,9 +252,12 @@ class AuditService:
             submitted = {r.user_id for r in repo.respondents(audit_id) if r.submitted_at}
             if not submitted:
                 raise Refused("audits.nothing_submitted")
+            records = AnswerRepo(conn).all_for_audit(audit_id)
+            if ProgrammeRepo(conn).options(audit_id).anonymous:
+                records, submitted = ProgrammeRepo(conn).anonymous_answers(audit_id), {0}
             given = [
                 (a.question_id, a.value)
-                for a in AnswerRepo(conn).all_for_audit(audit_id)
+                for a in records
                 if a.user_id in submitted and a.value is not None
             ]
             results = compute_results(checklist, given)
@@ -258,7 +266,7 @@ class AuditService:
                 "by_section": results.by_section,
                 "by_clause": results.by_clause,
                 "scored": results.scored,
-                "respondents": len(submitted),
+                "respondents": sum(1 for r in repo.respondents(audit_id) if r.submitted_at),
             }
             now = self.clock.now()
             repo.set_status(

@@ -26,6 +26,7 @@ from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.events import EventLog
+from bot.storage.programme import ProgrammeRepo
 
 COMMENT_MAX = 1000
 ANSWER_CACHE = 5000  # respondents' answer sets kept in memory
@@ -101,6 +102,12 @@ class QuestionnaireService:
         # one, so every tap need not read all 40.
         self._answers: OrderedDict[tuple[int, int], dict[str, AnswerRecord]] = OrderedDict()
         self._answers_lock = threading.Lock()  # read in the database thread, kept in both
+        self._anonymous: dict[int, bool] = {}  # fixed once planned, like the audit
+
+    def _is_anonymous(self, conn: Connection, audit_id: int) -> bool:
+        if audit_id not in self._anonymous:
+            self._anonymous[audit_id] = ProgrammeRepo(conn).options(audit_id).anonymous
+        return self._anonymous[audit_id]
 
     async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
         def work(conn: Connection) -> list[tuple[Audit, Respondent]]:
@@ -186,6 +193,8 @@ class QuestionnaireService:
                 details = {k: v for k, v in changed.items() if k != "evidence"}
                 if "evidence" in changed:
                     details["evidence"] = len(changed["evidence"])
+                if self._is_anonymous(conn, audit_id):
+                    details = {}  # an anonymous audit's log says who answered, never what
                 EventLog(conn).add(
                     now,
                     user.id,
@@ -282,6 +291,10 @@ class QuestionnaireService:
             now = self.clock.now()
             AuditRepo(conn).mark_submitted(audit_id, user.id, now)
             EventLog(conn).add(now, user.id, "audit", audit_id, "submitted")
-            return self._load(conn, user, audit_id), []
+            frozen = self._load(conn, user, audit_id)
+            if self._is_anonymous(conn, audit_id):
+                # Who submitted stays (for reminders); what he answered moves away from him.
+                ProgrammeRepo(conn).anonymise(audit_id, user.id)
+            return frozen, []
 
         return await self.db.run(work)

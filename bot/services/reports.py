@@ -39,6 +39,7 @@ from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
+from bot.storage.programme import ProgrammeRepo
 from bot.storage.summaries import (
     answered_at,
     audit_facts,
@@ -213,6 +214,8 @@ class ReportService:
             records = [
                 r for r in AnswerRepo(conn).all_for_audit(audit.id) if r.user_id in submitted
             ]
+            if ProgrammeRepo(conn).options(audit.id).anonymous:  # issue 12: no respondent
+                records = ProgrammeRepo(conn).anonymous_answers(audit.id)
             findings = []
             for index, question in enumerate(checklist.questions):
                 given = [r for r in records if r.question_id == question.id and r.value is not None]

@@ -11,7 +11,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Text, and_, select, type_coerce
 
 from bot.domain.summaries import AuditFact, NcFact
-from bot.storage.schema import answers, audits, departments, nonconformities, users
+from bot.storage.schema import (
+    answers,
+    audit_options,
+    audits,
+    departments,
+    nonconformities,
+    users,
+)
+
+_ANONYMOUS = select(audit_options.c.audit_id).where(audit_options.c.anonymous.is_(True))
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -102,6 +111,9 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
         .join(audits, audits.c.id == answers.c.audit_id)
         .join(users, users.c.id == answers.c.user_id)
         .outerjoin(departments, departments.c.id == users.c.department_id)
+        # An anonymous audit's answers still under a name are drafts not yet submitted:
+        # never exported with their respondent (issue 12).
+        .where(answers.c.audit_id.not_in(_ANONYMOUS))
         .order_by(answers.c.audit_id, answers.c.user_id, answers.c.id)
     )
     return [tuple(row) for row in conn.execute(query)]

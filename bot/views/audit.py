@@ -17,7 +17,7 @@ from bot.callbacks import (
     ReportFileCB,
 )
 from bot.domain.audits import AnswerRecord, Audit, AuditStatus, Respondent, evidence_pieces
-from bot.domain.checklists import Checklist
+from bot.domain.checklists import Checklist, Question
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
@@ -86,6 +86,7 @@ def card_text(
     checklist: Checklist,
     respondents: list[Respondent],
     raised: list[Nonconformity] | None = None,
+    anonymous: bool = False,
 ) -> str:
     submitted = sum(1 for r in respondents if r.submitted_at)
     lines = [
@@ -105,8 +106,13 @@ def card_text(
         "",
         _("audit.respondents").format(submitted=submitted, total=len(respondents)),
     ]
+    if anonymous:  # who submitted (for reminders), never how far or what (issue 12)
+        lines.insert(2, _("audit.anonymous_card"))
     for person in respondents:
         mark = "✅" if person.submitted_at else "⏳"
+        if anonymous:
+            lines.append(f"{mark} {html.quote(person.full_name)}")
+            continue
         lines.append(
             f"{mark} {html.quote(person.full_name)} — {person.answered}/{checklist.question_count}"
         )
@@ -164,9 +170,11 @@ def card_screen(
     respondents: list[Respondent],
     raised: list[Nonconformity],
     user: User,
+    anonymous: bool = False,
 ) -> Screen:
     """The card with the buttons this person may use on it (cancel is the manager's)."""
-    return card_text(audit, checklist, respondents, raised), card_keyboard(audit, user, respondents)
+    text = card_text(audit, checklist, respondents, raised, anonymous)
+    return text, card_keyboard(audit, user, respondents)
 
 
 def reminded_text(told: int, waiting: int) -> str:
@@ -185,8 +193,10 @@ def answers_screen(
     answers: list[AnswerRecord],
     names: dict[int, str],
     page: int,
+    anonymous: bool = False,
 ) -> Screen:
-    """A page of questions with every respondent's answer; buttons for the evidence of a
+    """A page of questions with every respondent's answer (of an anonymous audit: how many
+    gave each answer, and the comments, with no names); buttons for the evidence of a
     question and for its finding, the pager, and back to the card."""
     by_question: dict[str, list[AnswerRecord]] = {}
     for record in answers:
@@ -206,7 +216,13 @@ def answers_screen(
         if not records:
             lines.append("   " + _("audit.no_answers"))
         pieces = 0
-        for record in records:
+        if anonymous:
+            lines += anonymous_lines(question, records)
+            pieces = sum(evidence_pieces(r.evidence) for r in records)
+            records_shown: list[AnswerRecord] = []
+        else:
+            records_shown = records
+        for record in records_shown:
             flag = " ⚠️" if record.value and is_nonconforming(question, record.value) else ""
             extra = ""
             if record.comment:
@@ -249,6 +265,20 @@ def answers_screen(
     rows += pager.export()
     rows.append([_back_to_card(audit)])
     return "\n".join(lines).strip(), markup(rows)
+
+
+def anonymous_lines(question: Question, records: list[AnswerRecord]) -> list[str]:
+    """How many gave each answer, then the comments, in no one's name."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.value is not None:
+            counts[record.value] = counts.get(record.value, 0) + 1
+    lines = []
+    for value, count in counts.items():
+        flag = " ⚠️" if is_nonconforming(question, value) else ""
+        lines.append(f"   {format_value(question, value)} — {count}{flag}")
+    lines += ["   💬 «" + html.quote(shorten(r.comment, 200)) + "»" for r in records if r.comment]
+    return lines
 
 
 def evidence_caption(index: int, name: str) -> str:
