@@ -29,7 +29,7 @@ from bot.storage.schema import (
     nonconformities,
 )
 from tests.fakeapi import TgUser
-from tests.flows import boss, person
+from tests.flows import boss, department, open_audit, person
 from tests.harness import BotHarness
 from tests.test_audits import MINI, plan_audit, school
 
@@ -179,14 +179,20 @@ async def test_a_planned_audit_is_changed_and_the_people_concerned_are_told(
     assert len(olga.chat()) == olga_seen
     assert "Аудит изменён" not in svetlana.last.text
 
-    # The team: Igor and Olga (respondent, no auditor role) are not offered.
+    # The team: Olga and Igor (no auditor role) are not offered; Pyotr joins as co-auditor.
+    pyotr, _ = await person(harness, 2005, "Пётр", {Role.AUDITOR}, None)
     reply = await manager.press("🔎 Команда аудита")
-    assert "● Светлана" in reply.last.buttons
+    assert "● Светлана" in reply.last.buttons and "Пётр" in reply.last.buttons
     assert not any("Ольга" in b or "Игорь" in b for b in reply.last.buttons)
-    await manager.press("Мария Иванова")
+    await manager.press("Светлана")
+    await manager.press("Пётр")
     reply = await manager.press("Сохранить команду")
-    assert "Сообщили 1 человеку" in reply.text  # Svetlana leaves the team; Maria acted
-    assert "больше не в команде аудита A-2026-001" in svetlana.last.text
+    assert "Сообщили 1 человеку" in reply.text and "Соаудиторы: Пётр" in reply.text
+    assert "Вы в команде аудита A-2026-001" in pyotr.last.text
+    reply = await pyotr.press("Открыть аудит")
+    assert "A-2026-001" in reply.text and "Ольга" in reply.text
+    reply = await pyotr.send("/audits")
+    assert "A-2026-001" in reply.text
     assert harness.app is not None
     events = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("audit", 1))
     assert [e.action for e in events].count("edited") == 3
@@ -382,3 +388,40 @@ async def test_an_anonymous_audit_shows_counts_and_comments_never_who_answered_w
     await svetlana.send("Нагрузка высокая.")
     reply = await svetlana.press("Закрыть аудит")
     assert "Соответствие: 25.0%" in reply.text
+
+
+CLIMATE_NAMED = ANONYMOUS.replace(b"anonymous: true\n", b"").replace(
+    b"code: climate", b"code: staff"
+)
+
+
+async def test_a_line_after_a_weak_audit_is_suggested_sooner_with_the_reason(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Last year's audit of this checklist in this department scored 0 %: each term is
+    suggested, and the screen says why."""
+    dept = await department(harness, "Хозяйственная служба")
+    _, auditor = await person(harness, 3001, "Светлана", {Role.AUDITOR}, None)
+    _, worker = await person(harness, 3002, "Иван", {Role.TEACHER}, dept)
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    audit = await open_audit(harness, CLIMATE_NAMED, auditor, [worker], dept)
+    for index in (0, 1):
+        await dispatcher["questionnaires"].answer(worker, audit.id, index, "no")
+    await dispatcher["questionnaires"].submit(worker, audit.id)
+    await dispatcher["audits"].close(auditor, audit.id, "Слабо")
+
+    await manager.send("/program")
+    await manager.press("Повторяющаяся строка")
+    await manager.press("Анонимный опрос о климате (ru)")
+    reply = await manager.press("Хозяйственная служба")
+    assert "Предлагается: каждую четверть — последнее соответствие 0,0 % ниже порога 75,0 %" in (
+        reply.text
+    )
+    assert "⭐ каждую четверть" in reply.last.buttons
+    # The whole school has no closed audit of it: the usual pace.
+    await manager.press("К программе")
+    await manager.press("Повторяющаяся строка")
+    await manager.press("Анонимный опрос о климате (ru)")
+    reply = await manager.press("Весь лицей")
+    assert "⭐ дважды в год" in reply.last.buttons and "ещё не было" in reply.text

@@ -125,6 +125,9 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], title=html.quote(p["title"]), start=p["start"],
             deadline=p["deadline"],
         )  # fmt: skip
+        if p["key"] == "audit.told.team_added":  # the new co-auditor can open it at once
+            card = AuditCB(action=AuditAction.CARD, audit=due.object_id)
+            rows = [[button(t("audit.open_card"), card)]]
     elif due.kind is Kind.PROGRAMME_EVENT:
         label = f"{p['year']}/{(p['year'] + 1) % 100:02d}"
         text = t(p["key"]).format(

@@ -216,7 +216,10 @@ class AuditService:
             repo = AuditRepo(conn)
             if user.has(Role.MANAGER):
                 return repo.with_status(ACTIVE)
-            return repo.led_by(user.id, ACTIVE)
+            led = repo.led_by(user.id, ACTIVE)
+            on_team = [repo.get(audit_id) for audit_id in ProgrammeRepo(conn).on_team(user.id)]
+            led += [a for a in on_team if a is not None and a.status in ACTIVE]  # co-auditor
+            return sorted(led, key=lambda a: a.id)
 
         return await self.db.run(work)
 

@@ -69,7 +69,10 @@ class FindingService:
         audit = AuditRepo(conn).get(audit_id)
         if audit is None:
             raise Refused("audits.not_found")
-        if not (actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id):
+        co_auditors = {m for m, _ in ProgrammeRepo(conn).team(audit_id)}
+        if not (
+            actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id or actor.id in co_auditors
+        ):
             raise Refused("audits.not_yours")
         if audit.status is AuditStatus.CANCELLED:
             raise Refused("audits.not_active")
