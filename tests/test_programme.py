@@ -281,6 +281,9 @@ async def test_a_year_planned_by_recurring_lines_and_approved_by_the_director(
     assert "Изменена после утверждения (изменений: 1)" in reply.text
     reply = await director.press_data(approve)
     assert reply.alert and "Программа изменилась" in reply.alert
+    reply = await director.press("Утвердить")  # the fresh screen: the changed one approved
+    assert "✅ Утверждена 26.11.2026: Директор." in reply.text
+    assert "Изменена после утверждения" not in reply.text
     assert any("A-2027-001" in m.text and "изменён" in m.text for m in olga.chat())
     assert any("A-2027-001" in m.text and "изменён" in m.text for m in svetlana.chat())
 

@@ -23,6 +23,7 @@ from bot.storage.competence import CompetenceRepo
 from bot.storage.departments import DepartmentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
+from bot.storage.programme import ProgrammeRepo
 from bot.storage.users import UserRepo
 
 
@@ -48,7 +49,8 @@ def compute_due(
             offset = applicable_offset(days, settings.audit_reminder_days)
             if offset is not None and days > 0:
                 start = format_date(audit.start_date)
-                for user_id in {audit.lead_auditor_id, *(r.user_id for r in respondents)}:
+                team = [m for m, _ in ProgrammeRepo(conn).team(audit.id)]  # co-auditors
+                for user_id in {audit.lead_auditor_id, *team, *(r.user_id for r in respondents)}:
                     add(
                         Kind.AUDIT_SOON,
                         audit.id,

@@ -187,9 +187,11 @@ class ProgrammeService:
             )
             return line_id
 
-        line_id = await self.db.run(work)
         staff = await self.db.run(lambda conn: UserRepo(conn).active(department_id))
         respondents = [p.id for p in staff if p.id != lead_auditor_id]
+        if not respondents:
+            raise Refused("audits.no_respondents")
+        line_id = await self.db.run(work)
         made = []
         for item in planned:
             draft = AuditDraft(
@@ -252,8 +254,10 @@ class ProgrammeService:
         current = await self.standing(year)
         if current.stamp != stamp:
             raise Refused("programme.changed")
-        if approve and current.latest is not None and current.latest.decision == "approved":
-            raise Refused("programme.already_approved")
+        latest = current.latest
+        approved = latest is not None and latest.decision == "approved"
+        if approve and approved and not current.changed_since:  # a second tap
+            raise Refused("programme.already_approved")  # (changed since, it may be again)
         decision = "approved" if approve else "returned"
 
         def work(conn: Connection) -> list[User]:
