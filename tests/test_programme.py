@@ -4,9 +4,11 @@ lines that plan the year, the director's approval, and anonymous questionnaires.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
+import openpyxl
 from sqlalchemy import Connection, select
 
 from bot.domain.programme import (
@@ -391,6 +393,17 @@ async def test_an_anonymous_audit_shows_counts_and_comments_never_who_answered_w
     await svetlana.send("Нагрузка высокая.")
     reply = await svetlana.press("Закрыть аудит")
     assert "Соответствие: 25.0%" in reply.text
+
+    # The export: the four answers, in no one's name.
+    mark = len(manager.chat())
+    await manager.send("/export")
+    document = next(m for m in manager.chat()[mark:] if m.document)
+    content, _ = harness.api.files[document.document["file_id"]]
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["Ответы"]
+    cells = [str(c.value) for row in sheet.iter_rows(min_row=2) for c in row]
+    assert sheet.max_row == 1 + 4 and cells.count("аноним") == 4
+    assert "Ольга" not in cells and "Игорь" not in cells
+    assert "Нужен методический день" in cells
 
 
 CLIMATE_NAMED = ANONYMOUS.replace(b"anonymous: true\n", b"").replace(

@@ -151,7 +151,8 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            answer_rows = _answer_rows(conn, checklist, translate, self.tz)
+            anonymous = gettext("audit.anonymous_name")
+            answer_rows = _answer_rows(conn, checklist, translate, self.tz, anonymous)
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -294,6 +295,7 @@ def _answer_rows(
     checklist: Callable[[Connection, int], Checklist],
     translate: Callable[[str, str], str],
     zone: ZoneInfo,
+    anonymous: str = "",
 ) -> list[AnswerRow]:
     """Every answer as an export row. 240,000 answers repeat a few hundred (question,
     value) pairs, so each pair's display text, score and nonconformity is worked out once."""
@@ -326,7 +328,7 @@ def _answer_rows(
         rows.append(
             AnswerRow(
                 audit_number=number,
-                respondent=name,
+                respondent=name if name is not None else anonymous,
                 department=department or "",
                 section=section,
                 question_number=position,
