@@ -116,6 +116,7 @@ def programme_keys() -> set[str]:
     used |= {"audit_edit.ask_scope", "audit_edit.ask_criteria"}
     why = ("own_department", "auditor_is_respondent")
     used |= {f"plan.why.{key}" for key in why} | {f"refused.audits.{key}" for key in why}
+    used.add("refused.audits.respondent_on_team")
     told = ("changed", "team_added", "team_removed", "added", "removed")
     used |= {f"audit.told.{key}" for key in told}
     used |= set(REASON_KEYS) | {f"programme.freq.{f.value}" for f in Frequency}

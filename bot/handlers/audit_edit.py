@@ -16,6 +16,7 @@ from bot.callbacks import AuditEditAction, AuditEditCB, CalendarCB
 from bot.domain.audits import Audit, AuditChange, AuditStatus
 from bot.domain.dates import parse_date
 from bot.domain.models import User
+from bot.domain.programme import respondent_problem
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.handlers.date_input import picked_day, refuse
@@ -298,6 +299,10 @@ async def person_toggled(
     data = await state.get_data()
     if data.get("audit") != audit.id:
         raise Refused("stale")
+    team = [audit.lead_auditor_id, *(m for m, _ in await audits.team(audit.id))]
+    problem = respondent_problem(callback_data.id, team)
+    if problem:
+        raise Refused(problem)
     await state.update_data(people=sorted(set(data["people"]) ^ {callback_data.id}))
     page = int(callback_data.value) if callback_data.value.isdigit() else 0
     await _people(callback, state, audit, audits, accounts, page)

@@ -22,6 +22,7 @@ from bot.callbacks import CalendarCB, MenuCB, PlanAction, PlanCB
 from bot.domain.audits import AuditDraft, Objective
 from bot.domain.dates import parse_date
 from bot.domain.models import User
+from bot.domain.programme import respondent_problem
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.handlers.date_input import picked_day, refuse
@@ -396,8 +397,9 @@ async def person_toggled(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
 ) -> None:
     data = await state.get_data()
-    if callback_data.id in {data["auditor"], *data.get("team", [])}:
-        raise Refused("audits.respondent_on_team")
+    problem = respondent_problem(callback_data.id, [data["auditor"], *data.get("team", [])])
+    if problem:
+        raise Refused(problem)
     chosen = set(data.get("respondents", []))
     chosen ^= {callback_data.id}
     await state.update_data(respondents=sorted(chosen))

@@ -59,7 +59,7 @@ async def _program(
     """The school year beginning in `year` (SCHOOL_YEAR_START)."""
     items = await audits.program(year)
     lines = await programme.lines(year)
-    options = {a.id: await audits.options(a.id) for a in items}
+    options = await audits.options_of([a.id for a in items])
     generated: dict[int, int] = {}
     for audit in items:
         line_id = options[audit.id].line_id
@@ -109,10 +109,11 @@ async def program_year(
 # -- a recurring line (the manager) ------------------------------------------------------------
 
 
-def _year(data: ProgrammeCB) -> int:
-    if not 2000 <= data.year <= 2100:
+def _year(year: int) -> int:
+    """A school year from a button (a forged one is stale)."""
+    if not 2000 <= year <= 2100:
         raise Refused("stale")
-    return data.year
+    return year
 
 
 async def new_line(
@@ -122,7 +123,7 @@ async def new_line(
     user: User,
     templates: TemplateService,
 ) -> None:
-    year = _year(callback_data)
+    year = _year(callback_data.year)
     await state.set_state(NewLine.template)
     await state.set_data({"year": year})
     language = user.language or "ru"
@@ -219,7 +220,7 @@ async def submit(
     programme: ProgrammeService,
     notices: Notices,
 ) -> None:
-    year = _year(callback_data)
+    year = _year(callback_data.year)
     directors = await programme.submit(user, year)
     told = await notices.about_programme(year, "programme.told.submitted", user, directors)
     alert = _("programme.sent").format(count=told) if directors else _("programme.no_director")
@@ -234,7 +235,7 @@ async def approve(
     programme: ProgrammeService,
     notices: Notices,
 ) -> None:
-    year = _year(ProgrammeCB(action=ProgrammeAction.SUBMIT, year=callback_data.year))
+    year = _year(callback_data.year)
     try:
         managers = await programme.decide(user, year, callback_data.stamp, approve=True)
     except Refused as refusal:
@@ -251,7 +252,7 @@ async def ask_comment(
     user: User,
     programme: ProgrammeService,
 ) -> None:
-    year = _year(ProgrammeCB(action=ProgrammeAction.SUBMIT, year=callback_data.year))
+    year = _year(callback_data.year)
     if (await programme.standing(year)).stamp != callback_data.stamp:
         raise Refused("programme.changed")
     await state.set_state(Returning.comment)

@@ -318,6 +318,15 @@ class AuditService:
 
         return await self.db.run(work)
 
+    async def options_of(self, audit_ids: list[int]) -> dict[int, Options]:
+        """Each audit's options (one missing: planned before they existed, the defaults)."""
+
+        def work(conn: Connection) -> dict[int, Options]:
+            return ProgrammeRepo(conn).options_of(audit_ids)
+
+        found = await self.db.run(work)
+        return {audit_id: found.get(audit_id, Options()) for audit_id in audit_ids}
+
     async def edit(
         self, actor: User, audit_id: int, revision: int, change: AuditChange
     ) -> tuple[Audit, list[tuple[int, str]]]:

@@ -11,6 +11,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import (
     AuditAction,
     AuditCB,
+    AuditEditAction,
+    AuditEditCB,
     FindingAction,
     FindingCB,
     ReportFileAction,
@@ -153,9 +155,7 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
             ]
         )
     if user.has(Role.MANAGER) and audit.status is AuditStatus.PLANNED:
-        from bot.views.audit_edit import edit_button  # issue 12: the planned audit's changes
-
-        rows.append([edit_button(audit)])
+        rows.append([edit_button(audit)])  # issue 12: a planned audit is changed
     if user.has(Role.MANAGER) and audit.status in (AuditStatus.PLANNED, AuditStatus.OPEN):
         rows.append([button(_("audit.cancel"), AuditCB(action=AuditAction.CANCEL, audit=audit.id))])
     # The programme of the audit's school year: the handler finds it from the audit.
@@ -396,3 +396,8 @@ def card_button(audit: Audit, label: str | None = None) -> InlineKeyboardButton:
     """Opens the audit's card; "🔎 A-2026-001" unless another label is given."""
     text = f"🔎 {audit.number}" if label is None else label
     return button(text, AuditCB(action=AuditAction.CARD, audit=audit.id))
+
+
+def edit_button(audit: Audit) -> InlineKeyboardButton:
+    """On the card of a planned audit (the manager's): its changes (bot.handlers.audit_edit)."""
+    return button(_("audit_edit.open"), AuditEditCB(action=AuditEditAction.MENU, audit=audit.id))

@@ -25,11 +25,6 @@ from bot.views.planning import PEOPLE_PAGE, not_offered_lines
 FIELDS = ("dates", "scope", "criteria", "team", "people")
 
 
-def edit_button(audit: Audit) -> InlineKeyboardButton:
-    """On the card of a planned audit (the manager's)."""
-    return button(_("audit_edit.open"), AuditEditCB(action=AuditEditAction.MENU, audit=audit.id))
-
-
 def _to_card(audit: Audit) -> list[InlineKeyboardButton]:
     return [button(_("audit.back_to_card"), AuditCB(action=AuditAction.CARD, audit=audit.id))]
 
