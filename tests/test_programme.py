@@ -339,6 +339,7 @@ async def test_an_anonymous_audit_shows_counts_and_comments_never_who_answered_w
     assert not any("анонимн" in b.lower() for b in reply.last.buttons)  # the checklist's rule
     await manager.press("Создать аудит")
 
+    assert "Анкета анонимная: аудитор увидит, что вы её отправили" in olga.last.text
     await olga.press("Начать анкету")
     await olga.press("Да")
     await olga.press("Комментарий")

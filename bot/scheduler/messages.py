@@ -41,6 +41,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], title=html.quote(p["title"]), deadline=p["deadline"],
             questions=plural("templates.questions", p["total"]),
         )  # fmt: skip
+        if p.get("anonymous"):
+            text += "\n" + t("q.anonymous_note")
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind is Kind.QUESTIONNAIRE_DUE:
         when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")

@@ -64,12 +64,13 @@ def compute_due(
         total = templates.checklist_in(conn, audit.template_id).question_count
         days = days_between(today, audit.deadline)
         offset = applicable_offset(days, settings.questionnaire_reminder_days)
+        anonymous = ProgrammeRepo(conn).options(audit.id).anonymous  # issue 12
         for person in respondents:
             if person.submitted_at is not None:
                 continue
             params = {**base, "deadline": format_date(audit.deadline), "total": total,
                       "answered": person.answered}  # fmt: skip
-            add(Kind.AUDIT_OPENED, audit.id, person.user_id, "open", **params)
+            add(Kind.AUDIT_OPENED, audit.id, person.user_id, "open", anonymous=anonymous, **params)
             if offset is not None:
                 add(
                     Kind.QUESTIONNAIRE_DUE,
