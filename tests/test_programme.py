@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 from sqlalchemy import Connection, select
 
+from bot.callbacks import QCB, QAction
 from bot.domain.programme import (
     Frequency,
     PastAudit,
@@ -353,6 +354,8 @@ async def test_an_anonymous_audit_shows_counts_and_comments_never_who_answered_w
     await igor.press("Нет")
     await igor.press("Отправить анкету")
     await igor.press("Да, отправить")
+    reply = await igor.press_data(QCB(action=QAction.REVIEW, audit=1).pack())  # an old button
+    assert "ответы хранятся отдельно от вашего имени" in reply.text and "Нет" not in reply.text
 
     reply = await svetlana.send("/audits")
     reply = await svetlana.press("A-2026-001")

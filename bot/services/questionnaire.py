@@ -43,6 +43,7 @@ class Questionnaire:
     checklist: Checklist
     respondent: Respondent
     answers: dict[str, AnswerRecord]
+    anonymous: bool = False  # once submitted, the answers are no longer his (issue 12)
 
     @property
     def total(self) -> int:
@@ -151,7 +152,7 @@ class QuestionnaireService:
             answered=sum(1 for a in answers.values() if a.value is not None),
             submitted_at=submitted_at,
         )
-        return Questionnaire(audit, checklist, person, answers)
+        return Questionnaire(audit, checklist, person, answers, self._is_anonymous(conn, audit_id))
 
     def _keep(self, key: tuple[int, int], answers: dict[str, AnswerRecord] | None) -> None:
         with self._answers_lock:
@@ -295,6 +296,7 @@ class QuestionnaireService:
             if self._is_anonymous(conn, audit_id):
                 # Who submitted stays (for reminders); what he answered moves away from him.
                 ProgrammeRepo(conn).anonymise(audit_id, user.id)
+                self._keep((audit_id, user.id), None)
             return frozen, []
 
         return await self.db.run(work)
