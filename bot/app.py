@@ -38,6 +38,7 @@ from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.services.now import standard_board
 from bot.services.objectives import ObjectiveService
+from bot.services.programme import ProgrammeService
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.redelivery import HandledLog
 from bot.services.reports import ReportService
@@ -200,6 +201,10 @@ async def create_app(
             db, clock, settings.tz, settings.doc_ack_remind_days, settings.doc_review_notice_days
         ),
         file_store=file_store,
+    )
+    # Issue 12: the school year's audit programme (its calendar is the dispatcher's).
+    dispatcher["programme"] = ProgrammeService(
+        db, clock, audits, templates, dispatcher["calendar"], settings.programme_low_compliance
     )
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")

@@ -106,6 +106,10 @@ class PlanAction(StrEnum):
     PERSON = "pers"
     CONFIRM = "ok"
     PAGE = "pg"
+    BACK = "back"  # value: the step it was drawn on
+    EDIT = "edit"  # value: the summary's field to change
+    TEAM = "team"  # a co-auditor ticked
+    ANON = "anon"  # the summary's anonymous switch
 
 
 class PlanCB(CallbackData, prefix="p1"):
@@ -420,6 +424,8 @@ class DecisionCB(CallbackData, prefix="rv2"):
     action: DecisionAction
     id: Num = 0
     v: str = ""
+
+
 class SurveyAction(StrEnum):
     HOME = "home"
     NEW = "new"  # v: the template's code, empty to choose
@@ -499,3 +505,55 @@ class SupplierCB(CallbackData, prefix="sp1"):
     id: Num = 0
     v: str = ""
     n: Num = -1
+
+
+# -- the audit programme (issue 12) ------------------------------------------------------
+
+
+class AuditEditAction(StrEnum):
+    MENU = "menu"
+    FIELD = "fld"  # value: dates, scope, criteria, team, people
+    LEAD = "lead"
+    CO = "co"
+    PERSON = "pers"
+    PAGE = "pg"
+    DONE = "done"
+
+
+class AuditEditCB(CallbackData, prefix="ae1"):
+    """A change of a planned audit, drawn for its revision `rev` (older ones are stale)."""
+
+    action: AuditEditAction
+    audit: Num
+    rev: Num = 0
+    id: Num = 0
+    value: str = ""
+
+
+class ProgrammeAction(StrEnum):
+    NEW_LINE = "new"
+    TEMPLATE = "tpl"
+    DEPT = "dept"
+    FREQUENCY = "freq"
+    AUDITOR = "aud"
+    SUBMIT = "sub"  # to the director
+
+
+class ProgrammeCB(CallbackData, prefix="pg1"):
+    action: ProgrammeAction
+    year: Num = 0
+    id: Num = 0
+    value: str = ""
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "ok"
+    RETURN = "ret"
+
+
+class ApprovalCB(CallbackData, prefix="pg2"):
+    """The director's decision on the year's programme as it was when sent (`stamp`)."""
+
+    action: ApprovalAction
+    year: Num
+    stamp: Num

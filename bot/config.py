@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     survey_min_group: int = Field(default=5, ge=1, le=100)
     survey_threshold: float = Field(default=3.5, ge=1, le=5)
     survey_rate: int = Field(default=10, ge=1, le=1000)
+    # Issue 12: a programme line's last compliance below this (percent) suggests auditing sooner.
+    programme_low_compliance: float = Field(default=75.0, ge=0, le=100)
 
     @field_validator("bot_token")
     @classmethod

@@ -43,6 +43,7 @@ async def plan_audit(manager: TgUser, start: str, deadline: str, template: str) 
     await manager.press("Взять предложенное")  # scope
     await manager.press("Взять предложенное")  # criteria
     await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")
     await manager.press("Все сотрудники подразделения (2)")
     await manager.send(start)
     reply = await manager.send(deadline)
@@ -216,13 +217,19 @@ async def test_planning_refuses_bad_dates_and_own_department_auditor(
     await manager.press("риски")
     await manager.press("Далее")
     await manager.send("Кабинеты начальной школы")
-    await manager.press("Взять предложенное")
-    reply = await manager.press("Марина")
-    assert (
-        reply.alert
-        == "Аудитор не может проверять собственное подразделение. Выберите другого аудитора."
+    reply = await manager.press("Взять предложенное")
+    assert "Не предлагаются (аудитор не проверяет собственную работу)" in reply.text
+    assert "• Марина — из проверяемого подразделения" in reply.text
+    assert "Марина" not in reply.last.buttons
+    assert harness.app is not None
+    staff = await harness.app.dispatcher["accounts"].active()
+    marina = next(p for p in staff if p.full_name == "Марина")
+    reply = await manager.press_data(f"p1:aud:{marina.id}:")  # forged: still refused
+    assert reply.alert == (
+        "Аудитор не может проверять собственное подразделение. Выберите другого аудитора."
     )
     await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")
     await manager.press("Выбрать людей")
     await manager.press("Ольга")
     reply = await manager.press("Готово (1)")

@@ -215,6 +215,7 @@ async def test_audit_dates_in_the_holidays_move_to_the_next_working_day(
     await manager.press("Взять предложенное")
     await manager.press("Взять предложенное")
     await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")  # no co-auditors
     await manager.press("Все сотрудники подразделения (2)")
     reply = await manager.send("03.01.2027")  # the winter holidays
     assert "03.01.2027 — зимние каникулы: начало перенесено на 12.01.2027" in reply.text

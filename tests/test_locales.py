@@ -137,6 +137,26 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"suppliers.status.{s.value}" for s in SupplierStatus}
     used |= {f"suppliers.criterion.{c}" for c in SUPPLIER_CRITERIA}
     used |= {f"suppliers.ask.{field}" for field in ("contact", "contract")}
+    used |= programme_keys()
+    return used
+
+
+def programme_keys() -> set[str]:
+    """Issue 12: the audit programme's keys built from a value."""
+    from bot.domain.programme import REASON_KEYS, Frequency
+    from bot.views.audit_edit import FIELDS
+    from bot.views.planning import SUMMARY_FIELDS
+
+    used = {f"plan.edit.{name}" for name in SUMMARY_FIELDS}
+    used |= {f"audit_edit.field.{name}" for name in FIELDS}
+    used |= {"audit_edit.ask_scope", "audit_edit.ask_criteria"}
+    why = ("own_department", "auditor_is_respondent")
+    used |= {f"plan.why.{key}" for key in why} | {f"refused.audits.{key}" for key in why}
+    used.add("refused.audits.respondent_on_team")
+    told = ("changed", "team_added", "team_removed", "added", "removed")
+    used |= {f"audit.told.{key}" for key in told}
+    used |= set(REASON_KEYS) | {f"programme.freq.{f.value}" for f in Frequency}
+    used |= {f"programme.told.{key}" for key in ("submitted", "approved", "returned")}
     return used
 
 

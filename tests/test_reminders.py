@@ -228,6 +228,7 @@ async def test_audit_reminders_and_weekly_digest(harness: BotHarness, manager: T
     await manager.press("Взять предложенное")
     await manager.press("Взять предложенное")
     await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")  # no co-auditors
     await manager.press("Все сотрудники подразделения (1)")
     await manager.send("03.12.2026")
     await manager.send("09.12.2026")

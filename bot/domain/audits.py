@@ -102,6 +102,8 @@ class AuditDraft:
     respondent_ids: list[int] = field(default_factory=list)
     start_date: date | None = None
     deadline: date | None = None
+    co_auditor_ids: list[int] = field(default_factory=list)  # the team beside the lead
+    anonymous: bool = False
 
 
 def evidence_pieces(evidence: list[dict[str, Any]]) -> int:
@@ -114,3 +116,16 @@ def may_run(user: User, audit: Audit) -> bool:
     lead auditor. Everyone else who may see it (an observer, a person told its results)
     only reads."""
     return user.has(Role.MANAGER) or audit.lead_auditor_id == user.id
+
+
+@dataclass(frozen=True, slots=True)
+class AuditChange:
+    """What the manager changes in a planned audit; None: stays as it is."""
+
+    start_date: date | None = None
+    deadline: date | None = None
+    scope: str | None = None
+    criteria: str | None = None
+    lead_auditor_id: int | None = None
+    co_auditor_ids: list[int] | None = None
+    respondent_ids: list[int] | None = None

@@ -415,6 +415,9 @@ class Checklist(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None
     ) = None
     sections: Annotated[list[Section], Field(min_length=1)]
+    # Anonymous questionnaires (issue 12): the auditor sees counts and comments, never who
+    # answered what; every audit of this checklist is anonymous.
+    anonymous: Annotated[bool, Field(strict=True)] = False
 
     @model_validator(mode="after")
     def _unique_ids_and_titles(self, info: ValidationInfo) -> Checklist:

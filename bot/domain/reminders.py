@@ -51,19 +51,20 @@ class Kind(StrEnum):
     KPI_VALUE_DUE = "kpi_value_due"  # a reported KPI's value for an ended period: its owner
     KPI_BREACH = "kpi_breach"  # a computed KPI past its threshold for a period: its owner
     REVIEW_EVENT = "review_event"  # a management review to approve, approved
-
-
-# Each feature adds its event kinds on a line of its own.
     RISK_ACTION_DUE = "risk_action_due"  # N days before (CAPA_REMINDER_DAYS): its owner
     RISK_ACTION_OVERDUE = "risk_action_overdue"  # daily once late: its owner
     SUPPLIER_EVALUATION = "supplier_evaluation"  # a provider's yearly evaluation is due
     RISK_PROPOSED = "risk_proposed"  # a proposed risk waits for the managers, once
+    AUDIT_EVENT = "audit_event"  # a planned audit changed: its team and respondents
+    PROGRAMME_EVENT = "programme_event"  # the year's programme to approve, or its decision
 
 
+# Each feature adds its event kinds on a line of its own.
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
 EVENT_KINDS |= {Kind.DOC_EVENT}
 EVENT_KINDS |= {Kind.AUDIT_RESULTS}
-EVENT_KINDS |= {Kind.REVIEW_EVENT}  # issue 15
+EVENT_KINDS |= {Kind.REVIEW_EVENT}
+EVENT_KINDS |= {Kind.AUDIT_EVENT, Kind.PROGRAMME_EVENT}
 
 
 Key = tuple[str, int, int, str]  # kind, object id, recipient user id, slot

@@ -5,6 +5,7 @@ from aiogram import Router
 from bot.handlers import (
     acknowledgements,
     audit_card,
+    audit_edit,
     audit_planning,
     backups,
     calendar,
@@ -20,6 +21,7 @@ from bot.handlers import (
     nc_report,
     now,
     objectives,
+    programme,
     questionnaire,
     reminders,
     reviews,
@@ -63,5 +65,7 @@ def get_routers() -> list[Router]:
         surveys.make_router(),
         risks.make_router(),
         suppliers.make_router(),
+        audit_edit.make_router(),
+        programme.make_router(),
         fallback.make_router(),
     ]

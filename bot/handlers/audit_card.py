@@ -1,15 +1,15 @@
 """The audit card (lead auditor, manager): progress, reminders, answers by question,
-evidence, conclusion and closing; and /program, the year's audits by month."""
+evidence, conclusion and closing (/program is bot.handlers.programme)."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import AuditAction, AuditCB, MenuCB
+from bot.callbacks import AuditAction, AuditCB
 from bot.domain.audits import Audit, AuditStatus, may_run
 from bot.domain.checklists import Question
 from bot.domain.models import User
@@ -45,7 +45,10 @@ async def _card(
     respondents = await audits.respondents(audit.id)
     raised = await ncs.of_audit(audit.id)
     told = ack_views.card_lines(await audits.acks(audit.id), audits.tz)
-    await show(event, *views.card_screen(audit, checklist, respondents, raised, user, told))
+    anonymous = (await audits.options(audit.id)).anonymous
+    runs = may_run(user, audit) or await audits.in_team(user, audit.id)
+    screen = views.card_screen(audit, checklist, respondents, raised, user, told, anonymous, runs)
+    await show(event, *screen)
 
 
 async def open_card(
@@ -90,12 +93,12 @@ async def answers_by_question(
     checklist = await templates.checklist(audit.template_id)
     names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
     answers = await audits.answers(audit.id)
-    await show(
-        callback,
-        *views.answers_screen(
-            audit, checklist, answers, names, callback_data.page, may_run(user, audit)
-        ),
+    anonymous = (await audits.options(audit.id)).anonymous
+    runs = may_run(user, audit) or await audits.in_team(user, audit.id)
+    screen = views.answers_screen(
+        audit, checklist, answers, names, callback_data.page, runs, anonymous
     )
+    await show(callback, *screen)
 
 
 async def _question(
@@ -108,6 +111,8 @@ async def _question(
     if not 0 <= data.q < checklist.question_count:
         raise Refused("questionnaire.no_such_question")
     names = {r.user_id: r.full_name for r in await audits.respondents(audit.id)}
+    if (await audits.options(audit.id)).anonymous:
+        names = {}  # its evidence is sent in no one's name
     return audit, checklist.questions[data.q], names
 
 
@@ -129,7 +134,8 @@ async def send_evidence(
         for item in record.evidence:
             if sent >= EVIDENCE_SENT_MAX:
                 break
-            caption = views.evidence_caption(callback_data.q, names.get(record.user_id, "?"))
+            name = names.get(record.user_id, "?") if names else _("audit.anonymous_name")
+            caption = views.evidence_caption(callback_data.q, name)
             await send_file(bot, user.tg_id, item, caption, file_store)
             sent += 1
 
@@ -198,38 +204,6 @@ async def cancel_audit(
     await _card(callback, user, callback_data.audit, audits, templates, ncs)
 
 
-# -- the programme ---------------------------------------------------------------------
-
-
-async def _program(
-    event: Message | CallbackQuery, user: User, year: int, audits: AuditService
-) -> None:
-    """The school year beginning in `year` (SCHOOL_YEAR_START)."""
-    items = await audits.program(year)
-    await show(event, *views.program_screen(year, items, user, audits.year_start))
-
-
-async def program_command(message: Message, user: User, audits: AuditService) -> None:
-    await _program(message, user, audits.school_year(), audits)
-
-
-async def program_menu(callback: CallbackQuery, user: User, audits: AuditService) -> None:
-    await _program(callback, user, audits.school_year(), audits)
-
-
-async def program_year(
-    callback: CallbackQuery, callback_data: AuditCB, user: User, audits: AuditService
-) -> None:
-    """◀️/▶️ carry the school year; an audit card's button carries the audit instead."""
-    if callback_data.audit:
-        year = audits.school_year((await audits.get(callback_data.audit)).start_date)
-    elif 2000 <= callback_data.page <= 2100:
-        year = callback_data.page
-    else:
-        year = audits.school_year()
-    await _program(callback, user, year, audits)
-
-
 def make_router() -> Router:
     """This feature's handlers, on a router of their own (a fresh one per app)."""
     router = Router(name=__name__)
@@ -250,7 +224,4 @@ def make_router() -> Router:
     router.callback_query.register(
         cancel_audit, AuditCB.filter(F.action == AuditAction.CANCEL_SURE)
     )
-    router.message.register(program_command, Command("program"))
-    router.callback_query.register(program_menu, MenuCB.filter(F.command == "program"))
-    router.callback_query.register(program_year, AuditCB.filter(F.action == AuditAction.PROGRAM))
     return router

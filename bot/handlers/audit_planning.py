@@ -1,7 +1,8 @@
 """/newaudit (manager): the audit planning wizard.
 
-Ten short steps; each checks its answer at once and asks again with a reason when it is
-not acceptable. The draft lives in FSM data (in the database), so a restart mid-wizard
+Eleven short steps, each with "back" (the answers given are kept); each checks its answer
+at once and asks again with a reason when it is not acceptable; the summary lets any answer
+be changed. The draft lives in FSM data (in the database), so a restart mid-wizard
 continues it. The service checks every rule once more when the audit is created.
 """
 
@@ -21,6 +22,7 @@ from bot.callbacks import CalendarCB, MenuCB, PlanAction, PlanCB
 from bot.domain.audits import AuditDraft, Objective
 from bot.domain.dates import parse_date
 from bot.domain.models import User
+from bot.domain.programme import respondent_problem
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.handlers.date_input import picked_day, refuse
@@ -31,6 +33,7 @@ from bot.services.calendar import CalendarService
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
+from bot.services.programme import team_candidates
 from bot.services.templates import TemplateService
 from bot.ui import refusal_text, show
 from bot.views import calendar as calendar_views
@@ -45,6 +48,7 @@ class Planning(StatesGroup):
     scope = State()
     criteria = State()
     auditor = State()
+    team = State()
     respondents = State()
     start = State()
     deadline = State()
@@ -68,24 +72,122 @@ async def newaudit_menu(callback: CallbackQuery, state: FSMContext) -> None:
     await _begin(callback, state)
 
 
-async def title_given(message: Message, state: FSMContext, departments: DepartmentService) -> None:
+async def title_given(message: Message, state: FSMContext, **deps: Any) -> None:
     try:
         title = clean_text(message.text or "", TITLE_MAX, "audits.title")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
     await state.update_data(title=title)
-    await _ask_department(message, state, departments)
+    await _after("title", message, state, deps)
+
+
+# -- moving between steps: "back" and changes from the summary ----------------------------
+
+ORDER = (
+    "title",
+    "department",
+    "template",
+    "objectives",
+    "scope",
+    "criteria",
+    "auditor",
+    "team",
+    "respondents",
+    "start",
+    "deadline",
+    "confirm",
+)
+# After these steps, a change made from the summary goes back to it (the others lead on:
+# a new lead auditor reshapes the team, a new start date needs its deadline checked).
+BACK_TO_SUMMARY = {"title", "template", "objectives", "scope", "criteria", "team", "respondents"}
+
+
+async def _ask(step: str, event: Message | CallbackQuery, state: FSMContext, deps: Any) -> None:
+    """Shows `step` with the answers given so far kept (FSM data is only ever added to)."""
+    data = await state.get_data()
+    await state.set_state(getattr(Planning, step))
+    if step == "title":
+        text = views.current_note(views.title_question(), data.get("title"))
+        await show(event, text)
+    elif step == "department":
+        await show(event, *views.department_screen(await deps["departments"].list()))
+    elif step == "template":
+        language = deps["user"].language or "ru"
+        await show(event, *views.template_screen(await deps["templates"].latest(), language))
+    elif step == "objectives":
+        await show(event, *views.objectives_screen(list(data.get("objectives", []))))
+    elif step == "scope":
+        default = views.default_scope(data["dept_name"], data["template_title"])
+        await state.update_data(default_scope=default)
+        await show(event, *views.scope_screen(default, data.get("scope")))
+    elif step == "criteria":
+        await show(event, *views.criteria_screen(data.get("criteria")))
+    elif step == "auditor":
+        found = await team_candidates(deps["accounts"], deps["competence"], data.get("dept"), [])
+        screen = views.auditor_screen(found.offered, found.untrained, found.not_independent)
+        await show(event, *screen)
+    elif step == "team":
+        found = await team_candidates(
+            deps["accounts"], deps["competence"], data.get("dept"), [], {data["auditor"]}
+        )
+        chosen = set(data.get("team", []))
+        screen = views.team_screen(found.offered, chosen, found.untrained, found.not_independent)
+        await show(event, *screen)
+    elif step == "respondents":
+        await show(event, *views.respondents_screen(data["dept_name"], len(data["staff"])))
+    elif step == "start":
+        await show(event, *views.start_screen(deps["audits"].today()))
+    elif step == "deadline":
+        await show(event, *views.deadline_screen(date.fromisoformat(data["start"])))
+    else:
+        await _confirm(event, state, deps["templates"])
+
+
+async def _after(step: str, event: Message | CallbackQuery, state: FSMContext, deps: Any) -> None:
+    """The step that follows `step`: the next one, or the summary again when the answer was
+    changed from it."""
+    data = await state.get_data()
+    if data.get("editing") and step in BACK_TO_SUMMARY and _complete(data):
+        await _ask("confirm", event, state, deps)
+        return
+    await _ask(ORDER[ORDER.index(step) + 1], event, state, deps)
+
+
+def _complete(data: dict[str, Any]) -> bool:
+    needed = ("title", "template", "objectives", "scope", "criteria", "auditor", "start")
+    return all(data.get(key) for key in (*needed, "respondents", "deadline"))
+
+
+async def go_back(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, **deps: Any
+) -> None:
+    """The step before the one this button was drawn on; a button of another step is stale."""
+    current = (await state.get_state() or "").removeprefix("Planning:")
+    if callback_data.value != current or current not in ORDER[1:]:
+        raise Refused("stale")
+    await _ask(ORDER[ORDER.index(current) - 1], callback, state, deps)
+
+
+async def change_answer(
+    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, **deps: Any
+) -> None:
+    """From the summary: the chosen step again, then back to the summary."""
+    if callback_data.value not in views.SUMMARY_FIELDS:
+        raise Refused("stale")
+    await state.update_data(editing=True)
+    await _ask(callback_data.value, callback, state, deps)
+
+
+async def toggle_anonymous(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
+    data = await state.get_data()
+    if data.get("forced_anonymous"):
+        raise Refused("stale")
+    await state.update_data(anonymous=not data.get("anonymous", False))
+    await _confirm(callback, state, deps["templates"])
 
 
 # -- 2. department -----------------------------------------------------------------------
-
-
-async def _ask_department(
-    event: Message | CallbackQuery, state: FSMContext, departments: DepartmentService
-) -> None:
-    await state.set_state(Planning.department)
-    await show(event, *views.department_screen(await departments.list()))
 
 
 async def department_chosen(
@@ -93,27 +195,47 @@ async def department_chosen(
     callback_data: PlanCB,
     state: FSMContext,
     departments: DepartmentService,
-    templates: TemplateService,
-    user: User,
+    **deps: Any,
 ) -> None:
     name = _("plan.whole_school")
     if callback_data.id:
         name = (await departments.get(callback_data.id)).name
-    await state.update_data(dept=callback_data.id or None, dept_name=name)
-    await state.set_state(Planning.template)
-    await show(callback, *views.template_screen(await templates.latest(), user.language or "ru"))
+    data = await state.get_data()
+    new = callback_data.id or None
+    changed = "dept_name" in data and data.get("dept") != new
+    await state.update_data(dept=new, dept_name=name)
+    deps["departments"] = departments
+    if data.get("editing") and not changed and _complete(data):
+        await _ask("confirm", callback, state, deps)
+    elif changed:  # another department: its own auditors and staff are chosen again
+        await state.update_data(auditor=None, team=[], respondents=[])
+        await _ask("auditor" if data.get("editing") else "template", callback, state, deps)
+    else:
+        await _ask("template", callback, state, deps)
 
 
 # -- 3. template, 4. objectives ------------------------------------------------------------
 
 
 async def template_chosen(
-    callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, templates: TemplateService
+    callback: CallbackQuery,
+    callback_data: PlanCB,
+    state: FSMContext,
+    templates: TemplateService,
+    **deps: Any,
 ) -> None:
     info = await templates.info(callback_data.id)
-    await state.update_data(template=info.id, template_title=info.title, objectives=[])
-    await state.set_state(Planning.objectives)
-    await show(callback, *views.objectives_screen([]))
+    anonymous = (await templates.checklist(info.id)).anonymous
+    data = await state.get_data()
+    await state.update_data(
+        template=info.id,
+        template_title=info.title,
+        objectives=data.get("objectives", []),
+        forced_anonymous=anonymous,
+        anonymous=anonymous or bool(data.get("anonymous")),
+    )
+    deps["templates"] = templates
+    await _after("template", callback, state, deps)
 
 
 async def objective_toggled(
@@ -128,75 +250,48 @@ async def objective_toggled(
     await show(callback, *views.objectives_screen(ordered))
 
 
-async def objectives_done(callback: CallbackQuery, state: FSMContext) -> None:
+async def objectives_done(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
     data = await state.get_data()
     if not data.get("objectives"):
         await callback.answer(_("refused.audits.no_objectives"), show_alert=True)
         return
-    await state.set_state(Planning.scope)
-    default = views.default_scope(data["dept_name"], data["template_title"])
-    await state.update_data(default_scope=default)
-    await show(callback, *views.scope_screen(default))
+    await _after("objectives", callback, state, deps)
 
 
 # -- 5. scope, 6. criteria -------------------------------------------------------------------
 
 
-async def _ask_criteria(event: Message | CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(Planning.criteria)
-    await show(event, *views.criteria_screen())
-
-
-async def scope_typed(message: Message, state: FSMContext) -> None:
+async def scope_typed(message: Message, state: FSMContext, **deps: Any) -> None:
     try:
         scope = clean_text(message.text or "", 2000, "audits.scope")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
     await state.update_data(scope=scope)
-    await _ask_criteria(message, state)
+    await _after("scope", message, state, deps)
 
 
-async def scope_default(callback: CallbackQuery, state: FSMContext) -> None:
+async def scope_default(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
     await state.update_data(scope=(await state.get_data())["default_scope"])
-    await _ask_criteria(callback, state)
+    await _after("scope", callback, state, deps)
 
 
-async def _ask_auditor(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    accounts: AccountService,
-    competence: CompetenceService,
-) -> None:
-    await state.set_state(Planning.auditor)
-    people = [p for p in await accounts.active() if p.has(Role.AUDITOR, Role.MANAGER)]
-    offered, not_offered = await competence.auditors(people)  # ISO 19011 7: trained ones
-    await show(event, *views.auditor_screen(offered, not_offered))
-
-
-async def criteria_typed(
-    message: Message, state: FSMContext, accounts: AccountService, competence: CompetenceService
-) -> None:
+async def criteria_typed(message: Message, state: FSMContext, **deps: Any) -> None:
     try:
         criteria = clean_text(message.text or "", 2000, "audits.criteria")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
     await state.update_data(criteria=criteria)
-    await _ask_auditor(message, state, accounts, competence)
+    await _after("criteria", message, state, deps)
 
 
-async def criteria_default(
-    callback: CallbackQuery,
-    state: FSMContext,
-    accounts: AccountService,
-    competence: CompetenceService,
-) -> None:
+async def criteria_default(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
     await state.update_data(criteria=views.default_criteria())
-    await _ask_auditor(callback, state, accounts, competence)
+    await _after("criteria", callback, state, deps)
 
 
-# -- 7. lead auditor, 8. respondents ---------------------------------------------------------
+# -- 7. lead auditor, 8. co-auditors, 9. respondents -----------------------------------------
 
 
 async def auditor_chosen(
@@ -205,6 +300,7 @@ async def auditor_chosen(
     state: FSMContext,
     accounts: AccountService,
     competence: CompetenceService,
+    **deps: Any,
 ) -> None:
     data = await state.get_data()
     auditor = await accounts.get(callback_data.id)
@@ -217,10 +313,53 @@ async def auditor_chosen(
     except Refused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return  # the same list stays on screen: the question is asked again
-    staff = [p.id for p in await accounts.active(data.get("dept")) if p.id != auditor.id]
-    await state.update_data(auditor=auditor.id, auditor_name=auditor.full_name, staff=staff)
-    await state.set_state(Planning.respondents)
-    await show(callback, *views.respondents_screen(data["dept_name"], len(staff)))
+    team = [m for m in data.get("team", []) if m != auditor.id]
+    await state.update_data(auditor=auditor.id, auditor_name=auditor.full_name, team=team)
+    await _refresh_staff(state, accounts)
+    deps.update(accounts=accounts, competence=competence)
+    await _ask("team", callback, state, deps)
+
+
+async def _refresh_staff(state: FSMContext, accounts: AccountService) -> None:
+    """The department's staff but the audit team; respondents already chosen lose anyone
+    now on the team."""
+    data = await state.get_data()
+    team = {data["auditor"], *data.get("team", [])}
+    staff = [p.id for p in await accounts.active(data.get("dept")) if p.id not in team]
+    respondents = [r for r in data.get("respondents", []) if r not in team]
+    await state.update_data(staff=staff, respondents=respondents)
+
+
+async def co_auditor_toggled(
+    callback: CallbackQuery,
+    callback_data: PlanCB,
+    state: FSMContext,
+    accounts: AccountService,
+    competence: CompetenceService,
+    **deps: Any,
+) -> None:
+    data = await state.get_data()
+    found = await team_candidates(accounts, competence, data.get("dept"), [], {data["auditor"]})
+    if callback_data.id not in {p.id for p in found.offered}:
+        raise Refused("stale")
+    chosen = set(data.get("team", [])) ^ {callback_data.id}
+    await state.update_data(team=sorted(chosen))
+    screen = views.team_screen(found.offered, chosen, found.untrained, found.not_independent)
+    await show(callback, *screen)
+
+
+async def team_done(
+    callback: CallbackQuery, state: FSMContext, accounts: AccountService, **deps: Any
+) -> None:
+    await _refresh_staff(state, accounts)
+    names = {p.id: p.full_name for p in await accounts.active()}
+    team = (await state.get_data()).get("team", [])
+    await state.update_data(team_names=[names.get(m, "?") for m in team])
+    deps["accounts"] = accounts
+    if not (await state.get_data()).get("respondents"):
+        await _ask("respondents", callback, state, deps)
+        return
+    await _after("team", callback, state, deps)
 
 
 async def _people_screen(
@@ -228,21 +367,23 @@ async def _people_screen(
 ) -> None:
     data = await state.get_data()
     chosen = set(data.get("respondents", []))
-    people = [p for p in await accounts.active() if p.id != data["auditor"]]
-    await show(event, *views.people_screen(people, chosen, page))
+    team = {data["auditor"], *data.get("team", [])}
+    everyone = await accounts.active()
+    people = [p for p in everyone if p.id not in team]
+    names = [p.full_name for p in everyone if p.id in team]
+    await show(event, *views.people_screen(people, chosen, page, names))
 
 
-async def all_staff(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
+async def all_staff(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
     staff = (await state.get_data()).get("staff", [])
     if not staff:
         await callback.answer(_("refused.audits.no_respondents"), show_alert=True)
         return
     await state.update_data(respondents=staff)
-    await _ask_start(callback, state, audits.today())
+    await _after("respondents", callback, state, deps)
 
 
 async def pick_people(callback: CallbackQuery, state: FSMContext, accounts: AccountService) -> None:
-    await state.update_data(respondents=[])
     await _people_screen(callback, state, accounts, 0)
 
 
@@ -255,38 +396,25 @@ async def people_page(
 async def person_toggled(
     callback: CallbackQuery, callback_data: PlanCB, state: FSMContext, accounts: AccountService
 ) -> None:
-    chosen = set((await state.get_data()).get("respondents", []))
+    data = await state.get_data()
+    problem = respondent_problem(callback_data.id, [data["auditor"], *data.get("team", [])])
+    if problem:
+        raise Refused(problem)
+    chosen = set(data.get("respondents", []))
     chosen ^= {callback_data.id}
     await state.update_data(respondents=sorted(chosen))
     page = int(callback_data.value) if callback_data.value.isdigit() else 0
     await _people_screen(callback, state, accounts, page)
 
 
-async def people_done(callback: CallbackQuery, state: FSMContext, audits: AuditService) -> None:
+async def people_done(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
     if not (await state.get_data()).get("respondents"):
         await callback.answer(_("refused.audits.no_respondents"), show_alert=True)
         return
-    await _ask_start(callback, state, audits.today())
+    await _after("respondents", callback, state, deps)
 
 
-# -- 9. start date, 10. deadline --------------------------------------------------------------
-
-
-async def _ask_start(
-    event: Message | CallbackQuery, state: FSMContext, today: date | None = None
-) -> None:
-    await state.set_state(Planning.start)
-    day = today or date.today()
-    data = await state.get_data()
-    earliest = date.fromisoformat(data["today"]) if "today" in data else day
-    await show(event, *views.start_screen(earliest))
-
-
-async def _ask_deadline(
-    event: Message | CallbackQuery, state: FSMContext, start: date, note: str | None = None
-) -> None:
-    await state.set_state(Planning.deadline)
-    await show(event, *calendar_views.with_note(views.deadline_screen(start), note))
+# -- 10. start date, 11. deadline --------------------------------------------------------------
 
 
 async def _date_given(
@@ -294,7 +422,6 @@ async def _date_given(
     state: FSMContext,
     value: date | None,
     audits: AuditService,
-    user: User,
     templates: TemplateService,
     calendar: CalendarService,
 ) -> None:
@@ -314,7 +441,8 @@ async def _date_given(
         if starting:
             check_dates(value, None, audits.today())
             await state.update_data(start=value.isoformat())
-            await _ask_deadline(event, state, value, note)
+            await state.set_state(Planning.deadline)
+            await show(event, *calendar_views.with_note(views.deadline_screen(value), note))
         else:
             check_dates(date.fromisoformat(data["start"]), value, audits.today())
             await state.update_data(deadline=value.isoformat())
@@ -327,12 +455,11 @@ async def date_typed(
     message: Message,
     state: FSMContext,
     audits: AuditService,
-    user: User,
     templates: TemplateService,
     calendar: CalendarService,
 ) -> None:
     value = parse_date(message.text or "")
-    await _date_given(message, state, value, audits, user, templates, calendar)
+    await _date_given(message, state, value, audits, templates, calendar)
 
 
 async def date_picked(
@@ -340,7 +467,6 @@ async def date_picked(
     callback_data: CalendarCB,
     state: FSMContext,
     audits: AuditService,
-    user: User,
     templates: TemplateService,
     calendar: CalendarService,
 ) -> None:
@@ -350,7 +476,7 @@ async def date_picked(
     value = await picked_day(callback, callback_data, earliest)
     if value is None:
         return
-    await _date_given(callback, state, value, audits, user, templates, calendar)
+    await _date_given(callback, state, value, audits, templates, calendar)
 
 
 # -- confirm ----------------------------------------------------------------------------------
@@ -368,6 +494,8 @@ def _draft(data: dict[str, Any]) -> AuditDraft:
         respondent_ids=list(data["respondents"]),
         start_date=date.fromisoformat(data["start"]),
         deadline=date.fromisoformat(data["deadline"]),
+        co_auditor_ids=list(data.get("team", [])),
+        anonymous=bool(data.get("anonymous")),
     )
 
 
@@ -380,7 +508,12 @@ async def _confirm(
     await state.set_state(Planning.confirm)
     data = await state.get_data()
     screen = views.summary_screen(
-        _draft(data), data["dept_name"], data["template_title"], data["auditor_name"]
+        _draft(data),
+        data["dept_name"],
+        data["template_title"],
+        data["auditor_name"],
+        data.get("team_names", []),
+        bool(data.get("forced_anonymous")),
     )
     await show(event, *calendar_views.with_note(screen, note))
 
@@ -453,5 +586,18 @@ def make_router() -> Router:
     router.callback_query.register(date_picked, Planning.start, CalendarCB.filter())
     router.callback_query.register(
         create, Planning.confirm, PlanCB.filter(F.action == PlanAction.CONFIRM)
+    )
+    router.callback_query.register(
+        co_auditor_toggled, Planning.team, PlanCB.filter(F.action == PlanAction.TEAM)
+    )
+    router.callback_query.register(
+        team_done, Planning.team, PlanCB.filter(F.action == PlanAction.NEXT)
+    )
+    router.callback_query.register(go_back, PlanCB.filter(F.action == PlanAction.BACK))
+    router.callback_query.register(
+        change_answer, Planning.confirm, PlanCB.filter(F.action == PlanAction.EDIT)
+    )
+    router.callback_query.register(
+        toggle_anonymous, Planning.confirm, PlanCB.filter(F.action == PlanAction.ANON)
     )
     return router

@@ -523,6 +523,8 @@ def build_documents_workbook(
         for name, department, cells in rows
     ]
     return _write([(gettext("documents.sheet_name"), columns, flat)])
+
+
 def build_survey_workbook(
     results: Sequence[Any], comments: Sequence[Any], gettext: Gettext
 ) -> bytes:

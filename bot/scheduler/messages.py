@@ -61,6 +61,8 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], title=html.quote(p["title"]), deadline=p["deadline"],
             questions=plural("templates.questions", p["total"]),
         )  # fmt: skip
+        if p.get("anonymous"):
+            text += "\n" + t("q.anonymous_note")
         rows = [[button(t("q.begin"), QCB(action=QAction.OPEN, audit=due.object_id))]]
     elif due.kind is Kind.QUESTIONNAIRE_DUE:
         when = plural("reminder.in_days", p["days"]) if p["days"] else t("reminder.today")
@@ -157,6 +159,21 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
         text = t("reminder.supplier_evaluation").format(name=html.quote(p["name"]), due=p["due"])
         rows = [[button(t("suppliers.evaluate"), SupplierCB(action=SupplierStep.EVALUATE,
                                                             id=due.object_id))]]  # fmt: skip
+    elif due.kind is Kind.AUDIT_EVENT:
+        text = t(p["key"]).format(
+            number=p["number"], title=html.quote(p["title"]), start=p["start"],
+            deadline=p["deadline"],
+        )  # fmt: skip
+        if p["key"] == "audit.told.team_added":  # the new co-auditor can open it at once
+            card = AuditCB(action=AuditAction.CARD, audit=due.object_id)
+            rows = [[button(t("audit.open_card"), card)]]
+    elif due.kind is Kind.PROGRAMME_EVENT:
+        label = f"{p['year']}/{(p['year'] + 1) % 100:02d}"
+        text = t(p["key"]).format(
+            year=label, name=html.quote(p["name"]), comment=html.quote(p.get("comment", ""))
+        )
+        program = AuditCB(action=AuditAction.PROGRAM, page=p["year"])
+        rows = [[button(t("programme.open"), program)]]
     else:
         text = _digest(p, t)
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -33,6 +33,7 @@ from bot.storage.documents import DocumentRepo
 from bot.storage.nonconformities import counts_since, reminder_rows
 from bot.storage.notifications import LedgerRepo
 from bot.storage.objectives import ObjectiveRepo
+from bot.storage.programme import ProgrammeRepo
 from bot.storage.risks import RiskRepo
 from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
@@ -60,7 +61,8 @@ def compute_due(
             offset = applicable_offset(days, settings.audit_reminder_days)
             if offset is not None and days > 0:
                 start = format_date(audit.start_date)
-                for user_id in {audit.lead_auditor_id, *(r.user_id for r in respondents)}:
+                team = [m for m, _ in ProgrammeRepo(conn).team(audit.id)]  # co-auditors
+                for user_id in {audit.lead_auditor_id, *team, *(r.user_id for r in respondents)}:
                     add(
                         Kind.AUDIT_SOON,
                         audit.id,
@@ -74,12 +76,13 @@ def compute_due(
         total = templates.checklist_in(conn, audit.template_id).question_count
         days = days_between(today, audit.deadline)
         offset = applicable_offset(days, settings.questionnaire_reminder_days)
+        anonymous = ProgrammeRepo(conn).options(audit.id).anonymous  # issue 12
         for person in respondents:
             if person.submitted_at is not None:
                 continue
             params = {**base, "deadline": format_date(audit.deadline), "total": total,
                       "answered": person.answered}  # fmt: skip
-            add(Kind.AUDIT_OPENED, audit.id, person.user_id, "open", **params)
+            add(Kind.AUDIT_OPENED, audit.id, person.user_id, "open", anonymous=anonymous, **params)
             if offset is not None:
                 add(
                     Kind.QUESTIONNAIRE_DUE,
@@ -347,6 +350,8 @@ def load_calendar_for(settings: Settings) -> SchoolCalendar:
         return load_calendar(path if path.exists() else None)
     except CalendarError:
         return load_calendar()
+
+
 def _risk_actions(
     conn: Connection, today: date, settings: Settings, add: Callable[..., None]
 ) -> None:

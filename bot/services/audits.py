@@ -13,6 +13,7 @@ from bot.domain.acknowledgements import Ack, recipients
 from bot.domain.audits import (
     AnswerRecord,
     Audit,
+    AuditChange,
     AuditDraft,
     AuditStatus,
     Objective,
@@ -21,6 +22,7 @@ from bot.domain.audits import (
 )
 from bot.domain.dates import local_today
 from bot.domain.models import User
+from bot.domain.programme import independence_problem
 from bot.domain.roles import Role
 from bot.domain.school_calendar import school_year_bounds, school_year_of
 from bot.domain.scoring import compute_results
@@ -32,6 +34,7 @@ from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.events import EventLog
+from bot.storage.programme import Options, ProgrammeRepo
 from bot.storage.users import UserRepo
 
 AUDIT = "audit"
@@ -55,6 +58,21 @@ def check_dates(start: date | None, deadline: date | None, today: date) -> None:
         raise Refused("audits.start_in_past")
     if start is not None and deadline is not None and deadline < start:
         raise Refused("audits.deadline_before_start")
+
+
+def check_team(
+    users: UserRepo, team: list[int], department_id: int | None, respondents: list[int]
+) -> None:
+    """No auditor audits his own work (bot.domain.programme.independence_problem)."""
+    for member_id in team:
+        member = users.get(member_id)
+        if member is None or not member.is_active:
+            raise Refused("users.not_found")
+        if not member.has(Role.AUDITOR, Role.MANAGER):
+            raise Refused("audits.not_an_auditor")
+        problem = independence_problem(member.id, member.department_id, department_id, respondents)
+        if problem:
+            raise Refused(problem)
 
 
 def check_auditor(auditor: User, department_id: int | None) -> None:
@@ -82,7 +100,7 @@ class AuditService:
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
 
-    async def plan(self, actor: User, draft: AuditDraft) -> Audit:
+    async def plan(self, actor: User, draft: AuditDraft, line_id: int | None = None) -> Audit:
         """Creates the audit from a finished draft, re-checking every rule: the wizard
         checked them step by step, but time passed and people changed since."""
         title = clean_text(draft.title, TITLE_MAX, "audits.title")
@@ -107,13 +125,16 @@ class AuditService:
             if auditor is None or not auditor.is_active:
                 raise Refused("users.not_found")
             check_auditor(auditor, draft.department_id)
-            respondents = sorted(set(draft.respondent_ids) - {auditor.id})
+            co_auditors = sorted(set(draft.co_auditor_ids) - {auditor.id})
+            team = {auditor.id, *co_auditors}
+            respondents = sorted(set(draft.respondent_ids) - team)
             if not respondents:
                 raise Refused("audits.no_respondents")
             for user_id in respondents:
                 person = users.get(user_id)
                 if person is None or not person.is_active:
                     raise Refused("users.not_found")
+            check_team(users, [auditor.id, *co_auditors], draft.department_id, respondents)
             repo = AuditRepo(conn)
             now = self.clock.now()
             audit_id = repo.add(
@@ -130,6 +151,9 @@ class AuditService:
                 created_by=actor.id,
                 now=now,
             )
+            programme = ProgrammeRepo(conn)
+            programme.set_options(audit_id, draft.anonymous, line_id)
+            programme.set_team(audit_id, co_auditors)
             audit = repo.get(audit_id)
             assert audit is not None
             fields = asdict(draft)
@@ -170,17 +194,22 @@ class AuditService:
         return audit
 
     async def get_to_run(self, user: User, audit_id: int) -> Audit:
-        """The audit, if this user may run it: a manager, or its lead auditor."""
+        """The audit, if this user may run it: a manager, its lead auditor or a co-auditor."""
         audit = await self.get(audit_id)
-        if not may_run(user, audit):
-            raise Refused("access.read_only" if user.has(Role.OBSERVER) else "audits.not_yours")
-        return audit
+        if may_run(user, audit) or await self.in_team(user, audit_id):
+            return audit
+        raise Refused("access.read_only" if user.has(Role.OBSERVER) else "audits.not_yours")
+
+    async def in_team(self, user: User, audit_id: int) -> bool:
+        return user.id in {member for member, _ in await self.team(audit_id)}
 
     async def get_to_read(self, user: User, audit_id: int) -> Audit:
         """The audit, if this user may read its card, results and report: who may run it,
         an observer (top management reads everything), and whoever was told its results."""
         audit = await self.get(audit_id)
         if user.has(Role.MANAGER, Role.OBSERVER) or audit.lead_auditor_id == user.id:
+            return audit
+        if await self.in_team(user, audit_id):
             return audit
         told = await self.db.run(lambda c: AckRepo(c).of_audit(audit_id))
         if any(ack.user_id == user.id for ack in told):
@@ -227,7 +256,10 @@ class AuditService:
             repo = AuditRepo(conn)
             if user.has(Role.MANAGER):
                 return repo.with_status(ACTIVE)
-            return repo.led_by(user.id, ACTIVE)
+            led = repo.led_by(user.id, ACTIVE)
+            on_team = [repo.get(audit_id) for audit_id in ProgrammeRepo(conn).on_team(user.id)]
+            led += [a for a in on_team if a is not None and a.status in ACTIVE]  # co-auditor
+            return sorted(led, key=lambda a: a.id)
 
         return await self.db.run(work)
 
@@ -238,7 +270,12 @@ class AuditService:
         return await self.db.run(work)
 
     async def answers(self, audit_id: int) -> list[AnswerRecord]:
+        """The answers given; of an anonymous audit, the submitted ones without anyone's id."""
+
         def work(conn: Connection) -> list[AnswerRecord]:
+            programme = ProgrammeRepo(conn)
+            if programme.options(audit_id).anonymous:
+                return programme.anonymous_answers(audit_id)
             return AnswerRepo(conn).all_for_audit(audit_id)
 
         return await self.db.run(work)
@@ -258,9 +295,12 @@ class AuditService:
             submitted = {r.user_id for r in repo.respondents(audit_id) if r.submitted_at}
             if not submitted:
                 raise Refused("audits.nothing_submitted")
+            records = AnswerRepo(conn).all_for_audit(audit_id)
+            if ProgrammeRepo(conn).options(audit_id).anonymous:
+                records, submitted = ProgrammeRepo(conn).anonymous_answers(audit_id), {0}
             given = [
                 (a.question_id, a.value)
-                for a in AnswerRepo(conn).all_for_audit(audit_id)
+                for a in records
                 if a.user_id in submitted and a.value is not None
             ]
             results = compute_results(checklist, given)
@@ -269,7 +309,7 @@ class AuditService:
                 "by_section": results.by_section,
                 "by_clause": results.by_clause,
                 "scored": results.scored,
-                "respondents": len(submitted),
+                "respondents": sum(1 for r in repo.respondents(audit_id) if r.submitted_at),
             }
             now = self.clock.now()
             repo.set_status(
@@ -310,3 +350,138 @@ class AuditService:
         cancelled = await self.db.run(work)
         assert cancelled is not None
         return cancelled
+
+    # -- the audit team, options and changes of a planned audit (issue 12) -----------------
+
+    async def team(self, audit_id: int) -> list[tuple[int, str]]:
+        """The co-auditors (id, name) beside the lead auditor."""
+
+        def work(conn: Connection) -> list[tuple[int, str]]:
+            return ProgrammeRepo(conn).team(audit_id)
+
+        return await self.db.run(work)
+
+    async def options(self, audit_id: int) -> Options:
+        def work(conn: Connection) -> Options:
+            return ProgrammeRepo(conn).options(audit_id)
+
+        return await self.db.run(work)
+
+    async def options_of(self, audit_ids: list[int]) -> dict[int, Options]:
+        """Each audit's options (one missing: planned before they existed, the defaults)."""
+
+        def work(conn: Connection) -> dict[int, Options]:
+            return ProgrammeRepo(conn).options_of(audit_ids)
+
+        found = await self.db.run(work)
+        return {audit_id: found.get(audit_id, Options()) for audit_id in audit_ids}
+
+    async def edit(
+        self, actor: User, audit_id: int, revision: int, change: AuditChange
+    ) -> tuple[Audit, list[tuple[int, str]]]:
+        """Changes a planned audit (the manager's), re-checking the rules the wizard checks,
+        as one event with what was before and after. Returns the audit and whom to tell
+        what: (user id, locale key). A button drawn for an older revision is stale."""
+        if not actor.has(Role.MANAGER):
+            raise Refused("audits.not_yours")
+        today = self.today()
+
+        def work(conn: Connection) -> tuple[Audit, list[tuple[int, str]]]:
+            repo, programme, users = AuditRepo(conn), ProgrammeRepo(conn), UserRepo(conn)
+            audit = repo.get(audit_id)
+            if audit is None:
+                raise Refused("audits.not_found")
+            if audit.status is not AuditStatus.PLANNED:
+                raise Refused("audits.not_planned")
+            if programme.options(audit_id).revision != revision:
+                raise Refused("stale")
+            team_before = [audit.lead_auditor_id, *(m for m, _ in programme.team(audit_id))]
+            people_before = [r.user_id for r in repo.respondents(audit_id)]
+            values: dict[str, object] = {}
+            before: dict[str, object] = {}
+            start = change.start_date or audit.start_date
+            deadline = change.deadline or audit.deadline
+            if change.start_date or change.deadline:
+                check_dates(start, deadline, today)
+                values.update(start_date=start, deadline=deadline)
+                before.update(start_date=audit.start_date, deadline=audit.deadline)
+            if change.scope is not None:
+                values["scope"] = clean_text(change.scope, TEXT_MAX, "audits.scope")
+                before["scope"] = audit.scope
+            if change.criteria is not None:
+                values["criteria"] = clean_text(change.criteria, TEXT_MAX, "audits.criteria")
+                before["criteria"] = audit.criteria
+            lead = change.lead_auditor_id or audit.lead_auditor_id
+            co = change.co_auditor_ids
+            if co is None:
+                co = [m for m in team_before[1:] if m != lead]
+            team = [lead, *sorted(set(co) - {lead})]
+            people = change.respondent_ids if change.respondent_ids is not None else people_before
+            people = sorted(set(people) - set(team))
+            if not people:
+                raise Refused("audits.no_respondents")
+            for user_id in people:
+                person = users.get(user_id)
+                if person is None or not person.is_active:
+                    raise Refused("users.not_found")
+            check_team(users, team, audit.department_id, people)
+            if lead != audit.lead_auditor_id:
+                values["lead_auditor_id"] = lead
+                before["lead_auditor_id"] = audit.lead_auditor_id
+            if not programme.bump(audit_id, revision):
+                raise Refused("stale")
+            if values:
+                repo.change(audit_id, **values)
+            if team != team_before:
+                programme.set_team(audit_id, team[1:])
+            if people != sorted(people_before):
+                repo.set_respondents(audit_id, people)
+            details = bool(values.keys() - {"lead_auditor_id"})
+            told = _whom_to_tell(actor.id, team_before, team, people_before, people, details)
+            after = dict(values)
+            EventLog(conn).add(
+                self.clock.now(),
+                actor.id,
+                AUDIT,
+                audit_id,
+                "edited",
+                before={k: _plain(v) for k, v in before.items()},
+                after={k: _plain(v) for k, v in after.items()},
+                team=[team_before, team],
+                respondents=[sorted(people_before), people],
+            )
+            fresh = repo.get(audit_id)
+            assert fresh is not None
+            return fresh, told
+
+        return await self.db.run(work)
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _whom_to_tell(
+    actor_id: int,
+    team_before: list[int],
+    team: list[int],
+    people_before: list[int],
+    people: list[int],
+    details_changed: bool,
+) -> list[tuple[int, str]]:
+    """Those added or removed are told so; those who stay are told of changed dates,
+    scope or criteria. The manager who made the change is not told of it."""
+    told: list[tuple[int, str]] = []
+    for user_id in team:
+        if user_id not in team_before:
+            told.append((user_id, "audit.told.team_added"))
+        elif details_changed:
+            told.append((user_id, "audit.told.changed"))
+    told += [(u, "audit.told.team_removed") for u in team_before if u not in team]
+    for user_id in people:
+        if user_id not in people_before:
+            told.append((user_id, "audit.told.added"))
+        elif details_changed:
+            told.append((user_id, "audit.told.changed"))
+    told += [(u, "audit.told.removed") for u in people_before if u not in people]
+    return [(u, key) for u, key in told if u != actor_id]

@@ -27,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.events import EventLog
 from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
+from bot.storage.programme import ANONYMOUS_USER, ProgrammeRepo
 
 NOTE_MAX = 2000
 
@@ -70,6 +71,11 @@ class FindingService:
             raise Refused("audits.not_found")
         if not (actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id):
             raise Refused("access.read_only" if actor.has(Role.OBSERVER) else "audits.not_yours")
+        co_auditors = {m for m, _ in ProgrammeRepo(conn).team(audit_id)}
+        if not (
+            actor.has(Role.MANAGER) or audit.lead_auditor_id == actor.id or actor.id in co_auditors
+        ):
+            raise Refused("audits.not_yours")
         if audit.status is AuditStatus.CANCELLED:
             raise Refused("audits.not_active")
         return audit
@@ -79,7 +85,12 @@ class FindingService:
         checklist = self.templates.checklist_in(conn, audit.template_id)
         people = AuditRepo(conn).respondents(audit_id)
         submitted = {p.user_id for p in people if p.submitted_at is not None}
-        facts = question_facts(checklist, AnswerRepo(conn).all_for_audit(audit_id), submitted)
+        records = AnswerRepo(conn).all_for_audit(audit_id)
+        anonymous = ProgrammeRepo(conn).options(audit_id).anonymous
+        if anonymous:  # the submitted answers, kept without their respondents (issue 12)
+            records = ProgrammeRepo(conn).anonymous_answers(audit_id)
+        given = {ANONYMOUS_USER} if anonymous else submitted
+        facts = question_facts(checklist, records, given)
         return AuditFindings(
             audit=audit,
             checklist=checklist,
@@ -112,7 +123,7 @@ class FindingService:
             if any(f.kind is FindingKind.NONCONFORMITY for f in overview.of_question(question.id)):
                 raise Refused("findings.already_raised")
             finding = facts.as_json()
-            if named:
+            if named and not ProgrammeRepo(conn).options(audit_id).anonymous:
                 finding["respondents"] = _names(conn, audit_id, question)
             nc = self.ncs.create_in(
                 conn,

@@ -159,3 +159,41 @@ class Notices:
             if person.is_active and person.id != actor.id
         ]
         return await self._tell(events)
+
+    async def about_audit(
+        self, audit: Audit, told: list[tuple[int, str]], people: Iterable[User | None]
+    ) -> int:
+        """A planned audit changed: each person in `told` (user id, locale key) learns what
+        it means for him, with the audit's dates as they are now."""
+        slot = self._occasion()
+        active = {p.id for p in people if p is not None and p.is_active}
+        params = {
+            "number": audit.number,
+            "title": audit.title,
+            "start": format_date(audit.start_date),
+            "deadline": format_date(audit.deadline),
+        }
+        events = [
+            Due(Kind.AUDIT_EVENT, audit.id, user_id, slot, {"key": key, **params})
+            for user_id, key in dict(told).items()
+            if user_id in active
+        ]
+        return await self._tell(events)
+
+    async def about_programme(
+        self, year: int, key: str, actor: User, people: Iterable[User | None], **params: str
+    ) -> int:
+        """The year's programme sent to the director, or his decision told to the managers."""
+        slot = self._occasion()
+        events = [
+            Due(
+                Kind.PROGRAMME_EVENT,
+                year,
+                person.id,
+                slot,
+                {"key": key, "year": year, "name": actor.full_name, **params},
+            )
+            for person in {p.id: p for p in people if p is not None}.values()
+            if person.is_active and person.id != actor.id
+        ]
+        return await self._tell(events)

@@ -26,6 +26,7 @@ from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.events import EventLog
+from bot.storage.programme import ProgrammeRepo
 
 COMMENT_MAX = 1000
 ANSWER_CACHE = 5000  # respondents' answer sets kept in memory
@@ -42,6 +43,7 @@ class Questionnaire:
     checklist: Checklist
     respondent: Respondent
     answers: dict[str, AnswerRecord]
+    anonymous: bool = False  # once submitted, the answers are no longer his (issue 12)
 
     @property
     def total(self) -> int:
@@ -101,6 +103,12 @@ class QuestionnaireService:
         # one, so every tap need not read all 40.
         self._answers: OrderedDict[tuple[int, int], dict[str, AnswerRecord]] = OrderedDict()
         self._answers_lock = threading.Lock()  # read in the database thread, kept in both
+        self._anonymous: dict[int, bool] = {}  # fixed once planned, like the audit
+
+    def _is_anonymous(self, conn: Connection, audit_id: int) -> bool:
+        if audit_id not in self._anonymous:
+            self._anonymous[audit_id] = ProgrammeRepo(conn).options(audit_id).anonymous
+        return self._anonymous[audit_id]
 
     async def open_for(self, user: User) -> list[tuple[Audit, Respondent, int]]:
         def work(conn: Connection) -> list[tuple[Audit, Respondent]]:
@@ -144,7 +152,7 @@ class QuestionnaireService:
             answered=sum(1 for a in answers.values() if a.value is not None),
             submitted_at=submitted_at,
         )
-        return Questionnaire(audit, checklist, person, answers)
+        return Questionnaire(audit, checklist, person, answers, self._is_anonymous(conn, audit_id))
 
     def _keep(self, key: tuple[int, int], answers: dict[str, AnswerRecord] | None) -> None:
         with self._answers_lock:
@@ -186,6 +194,8 @@ class QuestionnaireService:
                 details = {k: v for k, v in changed.items() if k != "evidence"}
                 if "evidence" in changed:
                     details["evidence"] = len(changed["evidence"])
+                if self._is_anonymous(conn, audit_id):
+                    details = {}  # an anonymous audit's log says who answered, never what
                 EventLog(conn).add(
                     now,
                     user.id,
@@ -282,6 +292,11 @@ class QuestionnaireService:
             now = self.clock.now()
             AuditRepo(conn).mark_submitted(audit_id, user.id, now)
             EventLog(conn).add(now, user.id, "audit", audit_id, "submitted")
-            return self._load(conn, user, audit_id), []
+            frozen = self._load(conn, user, audit_id)
+            if self._is_anonymous(conn, audit_id):
+                # Who submitted stays (for reminders); what he answered moves away from him.
+                ProgrammeRepo(conn).anonymise(audit_id, user.id)
+                self._keep((audit_id, user.id), None)
+            return frozen, []
 
         return await self.db.run(work)

@@ -41,6 +41,7 @@ from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
+from bot.storage.programme import ProgrammeRepo
 from bot.storage.summaries import (
     answered_at,
     audit_facts,
@@ -152,7 +153,8 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            answer_rows = _answer_rows(conn, checklist, translate, self.tz)
+            anonymous = gettext("audit.anonymous_name")
+            answer_rows = _answer_rows(conn, checklist, translate, self.tz, anonymous)
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -215,6 +217,8 @@ class ReportService:
             records = [
                 r for r in AnswerRepo(conn).all_for_audit(audit.id) if r.user_id in submitted
             ]
+            if ProgrammeRepo(conn).options(audit.id).anonymous:  # issue 12: no respondent
+                records = ProgrammeRepo(conn).anonymous_answers(audit.id)
             findings = []
             for index, question in enumerate(checklist.questions):
                 given = [r for r in records if r.question_id == question.id and r.value is not None]
@@ -304,6 +308,7 @@ def _answer_rows(
     checklist: Callable[[Connection, int], Checklist],
     translate: Callable[[str, str], str],
     zone: ZoneInfo,
+    anonymous: str = "",
 ) -> list[AnswerRow]:
     """Every answer as an export row. 240,000 answers repeat a few hundred (question,
     value) pairs, so each pair's display text, score and nonconformity is worked out once."""
@@ -336,7 +341,7 @@ def _answer_rows(
         rows.append(
             AnswerRow(
                 audit_number=number,
-                respondent=name,
+                respondent=name if name is not None else anonymous,
                 department=department or "",
                 section=section,
                 question_number=position,

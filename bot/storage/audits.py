@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, select, update
 
 from bot.domain.audits import Audit, AuditStatus, Respondent, audit_number
 from bot.storage.db import inserted_id
@@ -236,3 +236,21 @@ class AuditRepo:
             .values(submitted_at=now)
         )
         return result.rowcount == 1
+
+    def change(self, audit_id: int, **values: Any) -> bool:
+        """Changes a planned audit's fields (an open or closed one is not changed)."""
+        result = self.conn.execute(
+            update(audits)
+            .where(audits.c.id == audit_id, audits.c.status == AuditStatus.PLANNED.value)
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def set_respondents(self, audit_id: int, user_ids: list[int]) -> None:
+        """A planned audit's respondents become `user_ids` (nobody has answered yet)."""
+        self.conn.execute(delete(audit_respondents).where(audit_respondents.c.audit_id == audit_id))
+        if user_ids:
+            self.conn.execute(
+                insert(audit_respondents),
+                [{"audit_id": audit_id, "user_id": user_id} for user_id in user_ids],
+            )

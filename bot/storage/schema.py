@@ -615,3 +615,65 @@ supplier_ncs = Table(
     Column("nc_id", Integer, ForeignKey("nonconformities.id"), primary_key=True),
     Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
 )
+
+# The audit programme (issue 12): recurring lines of a school year, the director's decisions,
+# audit teams, and each audit's options. Audits keep their own table unchanged.
+programme_lines = Table(
+    "programme_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),  # the school year, by the year it begins in
+    Column("template_id", Integer, ForeignKey("checklist_templates.id"), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("frequency", String(10), nullable=False),
+    Column("lead_auditor_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_programme_lines_year", "year"),
+)
+
+# Submitted to the director, approved, returned with a comment: one row per step, kept.
+programme_decisions = Table(
+    "programme_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("decision", String(10), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_programme_decisions_year", "year"),
+)
+
+# Co-auditors (the lead auditor is audits.lead_auditor_id).
+audit_team = Table(
+    "audit_team",
+    metadata,
+    Column("audit_id", Integer, ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+)
+
+# Per audit: its edit revision (a button drawn for an older one is stale), whether it is
+# anonymous, and the programme line that generated it.
+audit_options = Table(
+    "audit_options",
+    metadata,
+    Column("audit_id", Integer, ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("line_id", Integer, ForeignKey("programme_lines.id"), nullable=True),
+)
+
+# What was answered in an anonymous audit, moved here on submission without the respondent
+# (who submitted stays in audit_respondents, for reminders).
+anonymous_answers = Table(
+    "anonymous_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(20), nullable=False),
+    Column("value", Text, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_anonymous_answers_audit_id", "audit_id"),
+)

@@ -8,10 +8,20 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Text, and_, select, type_coerce
+from sqlalchemy import Connection, Text, and_, null, select, type_coerce
 
 from bot.domain.summaries import AuditFact, NcFact
-from bot.storage.schema import answers, audits, departments, nonconformities, users
+from bot.storage.schema import (
+    anonymous_answers,
+    answers,
+    audit_options,
+    audits,
+    departments,
+    nonconformities,
+    users,
+)
+
+_ANONYMOUS = select(audit_options.c.audit_id).where(audit_options.c.anonymous.is_(True))
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -102,9 +112,31 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
         .join(audits, audits.c.id == answers.c.audit_id)
         .join(users, users.c.id == answers.c.user_id)
         .outerjoin(departments, departments.c.id == users.c.department_id)
+        # An anonymous audit's answers still under a name are drafts not yet submitted:
+        # never exported with their respondent (issue 12).
+        .where(answers.c.audit_id.not_in(_ANONYMOUS))
         .order_by(answers.c.audit_id, answers.c.user_id, answers.c.id)
     )
-    return [tuple(row) for row in conn.execute(query)]
+    found = [tuple(row) for row in conn.execute(query)]
+    # The submitted answers of anonymous audits: no respondent (None), the audit's own
+    # department, the audit's opening for a time (issue 12).
+    anonymous = (
+        select(
+            audits.c.number,
+            audits.c.template_id,
+            null(),
+            departments.c.name,
+            anonymous_answers.c.question_id,
+            anonymous_answers.c.value,
+            anonymous_answers.c.comment,
+            type_coerce(anonymous_answers.c.evidence, Text),
+            type_coerce(audits.c.opened_at, Text),
+        )
+        .join(audits, audits.c.id == anonymous_answers.c.audit_id)
+        .outerjoin(departments, departments.c.id == audits.c.department_id)
+        .order_by(anonymous_answers.c.audit_id, anonymous_answers.c.id)
+    )
+    return found + [tuple(row) for row in conn.execute(anonymous)]
 
 
 def answered_at(raw: Any) -> datetime:

@@ -11,6 +11,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import (
     AuditAction,
     AuditCB,
+    AuditEditAction,
+    AuditEditCB,
     FindingAction,
     FindingCB,
     ReportFileAction,
@@ -24,7 +26,7 @@ from bot.domain.audits import (
     evidence_pieces,
     may_run,
 )
-from bot.domain.checklists import Checklist
+from bot.domain.checklists import Checklist, Question
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity
@@ -94,6 +96,7 @@ def card_text(
     checklist: Checklist,
     respondents: list[Respondent],
     raised: list[Nonconformity] | None = None,
+    anonymous: bool = False,
 ) -> str:
     submitted = sum(1 for r in respondents if r.submitted_at)
     lines = [
@@ -113,8 +116,13 @@ def card_text(
         "",
         _("audit.respondents").format(submitted=submitted, total=len(respondents)),
     ]
+    if anonymous:  # who submitted (for reminders), never how far or what (issue 12)
+        lines.insert(2, _("audit.anonymous_card"))
     for person in respondents:
         mark = "✅" if person.submitted_at else "⏳"
+        if anonymous:
+            lines.append(f"{mark} {html.quote(person.full_name)}")
+            continue
         lines.append(
             f"{mark} {html.quote(person.full_name)} — {person.answered}/{checklist.question_count}"
         )
@@ -128,10 +136,14 @@ def card_text(
     return "\n".join(lines)
 
 
-def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> InlineKeyboardMarkup:
+def card_keyboard(
+    audit: Audit, user: User, respondents: list[Respondent], runs: bool | None = None
+) -> InlineKeyboardMarkup:
+    """`runs`: whether this person runs the audit (a co-auditor does: the handler knows the
+    team); by default a manager or its lead auditor. Everyone else only reads."""
     rows: list[list[InlineKeyboardButton]] = []
     waiting = any(r.submitted_at is None for r in respondents)
-    runs = may_run(user, audit)  # an observer or a person told of the results only reads
+    runs = may_run(user, audit) if runs is None else runs
     if runs and audit.status is AuditStatus.OPEN and waiting:
         rows.append([button(_("audit.remind"), AuditCB(action=AuditAction.REMIND, audit=audit.id))])
     if audit.status in (AuditStatus.OPEN, AuditStatus.CLOSED):
@@ -155,6 +167,8 @@ def card_keyboard(audit: Audit, user: User, respondents: list[Respondent]) -> In
                 button(_("audit.docx"), ReportFileCB(action=ReportFileAction.DOCX, audit=audit.id)),
             ]
         )
+    if user.has(Role.MANAGER) and audit.status is AuditStatus.PLANNED:
+        rows.append([edit_button(audit)])  # issue 12: a planned audit is changed
     if user.has(Role.MANAGER) and audit.status in (AuditStatus.PLANNED, AuditStatus.OPEN):
         rows.append([button(_("audit.cancel"), AuditCB(action=AuditAction.CANCEL, audit=audit.id))])
     # The programme of the audit's school year: the handler finds it from the audit.
@@ -170,11 +184,14 @@ def card_screen(
     raised: list[Nonconformity],
     user: User,
     told: list[str] | None = None,
+    anonymous: bool = False,
+    runs: bool | None = None,
 ) -> Screen:
     """The card with the buttons this person may use on it (cancel is the manager's);
     `told`: the lines of who acknowledged the results."""
-    text = card_text(audit, checklist, respondents, raised) + "\n".join(["", *told] if told else [])
-    return text, card_keyboard(audit, user, respondents)
+    text = card_text(audit, checklist, respondents, raised, anonymous)
+    text += "\n".join(["", *told] if told else [])
+    return text, card_keyboard(audit, user, respondents, runs)
 
 
 def reminded_text(told: int, waiting: int) -> str:
@@ -194,8 +211,10 @@ def answers_screen(
     names: dict[int, str],
     page: int,
     runs: bool = True,
+    anonymous: bool = False,
 ) -> Screen:
-    """A page of questions with every respondent's answer; buttons for the evidence of a
+    """A page of questions with every respondent's answer (of an anonymous audit: how many
+    gave each answer, and the comments, with no names); buttons for the evidence of a
     question and (for who runs the audit) for its finding, the pager, and back to the card."""
     by_question: dict[str, list[AnswerRecord]] = {}
     for record in answers:
@@ -215,7 +234,13 @@ def answers_screen(
         if not records:
             lines.append("   " + _("audit.no_answers"))
         pieces = 0
-        for record in records:
+        if anonymous:
+            lines += anonymous_lines(question, records)
+            pieces = sum(evidence_pieces(r.evidence) for r in records)
+            records_shown: list[AnswerRecord] = []
+        else:
+            records_shown = records
+        for record in records_shown:
             flag = " ⚠️" if record.value and is_nonconforming(question, record.value) else ""
             extra = ""
             if record.comment:
@@ -258,6 +283,20 @@ def answers_screen(
     rows += pager.export()
     rows.append([_back_to_card(audit)])
     return "\n".join(lines).strip(), markup(rows)
+
+
+def anonymous_lines(question: Question, records: list[AnswerRecord]) -> list[str]:
+    """How many gave each answer, then the comments, in no one's name."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.value is not None:
+            counts[record.value] = counts.get(record.value, 0) + 1
+    lines = []
+    for value, count in counts.items():
+        flag = " ⚠️" if is_nonconforming(question, value) else ""
+        lines.append(f"   {format_value(question, value)} — {count}{flag}")
+    lines += ["   💬 «" + html.quote(shorten(r.comment, 200)) + "»" for r in records if r.comment]
+    return lines
 
 
 def evidence_caption(index: int, name: str) -> str:
@@ -376,3 +415,8 @@ def card_button(audit: Audit, label: str | None = None) -> InlineKeyboardButton:
     """Opens the audit's card; "🔎 A-2026-001" unless another label is given."""
     text = f"🔎 {audit.number}" if label is None else label
     return button(text, AuditCB(action=AuditAction.CARD, audit=audit.id))
+
+
+def edit_button(audit: Audit) -> InlineKeyboardButton:
+    """On the card of a planned audit (the manager's): its changes (bot.handlers.audit_edit)."""
+    return button(_("audit_edit.open"), AuditEditCB(action=AuditEditAction.MENU, audit=audit.id))

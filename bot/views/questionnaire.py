@@ -197,6 +197,9 @@ def _back_to_review(q: Questionnaire) -> list[InlineKeyboardButton]:
 def review_screen(q: Questionnaire) -> Screen:
     """Every answer; before submission each number opens its question and "Submit" ends,
     after it the answers are only read (no number buttons: nothing opens to change)."""
+    if q.submitted and q.anonymous:  # his answers are kept apart from him now (issue 12)
+        text = _title(q) + "\n" + _("q.anonymous_submitted")
+        return text, markup([[button(_("q.to_list"), MenuCB(command="audits"))]])
     title = "q.review_title_submitted" if q.submitted else "q.review_title"
     lines = [_title(q), _(title).format(answered=q.answered, total=q.total), ""]
     # Shorter question texts when there are many, so the list fits in one message.
