@@ -444,3 +444,39 @@ async def test_a_line_after_a_weak_audit_is_suggested_sooner_with_the_reason(
     await manager.press("Анонимный опрос о климате (ru)")
     reply = await manager.press("Весь лицей")
     assert "⭐ дважды в год" in reply.last.buttons and "ещё не было" in reply.text
+
+
+async def test_another_department_from_the_summary_asks_for_its_team_and_staff_again(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    await plan_audit_to_summary(manager)
+    await manager.press("✏️ Где")
+    reply = await manager.press("Методический совет")
+    assert "Шаг 7 из 11" in reply.text
+    assert "• Светлана — из проверяемого подразделения" in reply.text  # now her own
+    await manager.press("Мария Иванова")
+    await manager.press("Далее (соаудиторов: 0)")
+    reply = await manager.press("Все сотрудники подразделения (1)")
+    assert "Проверьте аудит" in reply.text and "Где: Методический совет" in reply.text
+    assert "Ведущий аудитор: Мария Иванова" in reply.text and "Респондентов: 1" in reply.text
+    reply = await manager.press("Создать аудит")
+    assert "Аудит A-2026-001 запланирован" in reply.text
+
+
+async def plan_audit_to_summary(manager: TgUser) -> None:
+    await manager.send("/newaudit")
+    await manager.send("Проверка документации")
+    await manager.press("МО начальных классов")
+    await manager.press("Мини-проверка уроков")
+    await manager.press("риски")
+    await manager.press("Далее")
+    await manager.press("Взять предложенное")
+    await manager.press("Взять предложенное")
+    await manager.press("Светлана")
+    await manager.press("Далее (соаудиторов: 0)")
+    await manager.press("Все сотрудники подразделения (2)")
+    await manager.send("01.12.2026")
+    reply = await manager.send("15.12.2026")
+    assert "Проверьте аудит" in reply.text
