@@ -49,6 +49,7 @@ from bot.storage.summaries import (
     monthly_nc_status,
     nc_facts,
 )
+from bot.storage.users import UserRepo
 
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
@@ -216,6 +217,7 @@ class ReportService:
                 r for r in AnswerRepo(conn).all_for_audit(audit.id) if r.user_id in submitted
             ]
             findings = []
+            photos = documents = 0
             for index, question in enumerate(checklist.questions):
                 given = [r for r in records if r.question_id == question.id and r.value is not None]
                 values: dict[str, int] = {}
@@ -223,6 +225,13 @@ class ReportService:
                     shown = translate("answer", record.value or "")
                     values[shown] = values.get(shown, 0) + 1
                 summary = "; ".join(f"{value} — {count}" for value, count in values.items())
+                items = [item for r in given for item in r.evidence]
+                names = [str(i.get("name") or gettext("report.docx.file")) for i in items
+                         if i.get("kind") != "photo"]  # fmt: skip
+                shot = sum(1 for i in items if i.get("kind") == "photo")
+                photos, documents = photos + shot, documents + len(names)
+                if shot:
+                    names.append(gettext("report.docx.photos").format(count=shot))
                 findings.append(
                     Finding(
                         number=index + 1,
@@ -231,6 +240,10 @@ class ReportService:
                         summary=summary or gettext("report.none"),
                         evidence=sum(evidence_pieces(r.evidence) for r in given),
                         nonconforming=any(is_nonconforming(question, r.value or "") for r in given),
+                        comments=[
+                            r.comment.strip() for r in given if r.comment and r.comment.strip()
+                        ],
+                        files=names,
                     )
                 )
             raised = NcRepo(conn).of_audit(audit.id)
@@ -241,10 +254,21 @@ class ReportService:
                     kind=gettext(f"findings.kind.{f.kind.value}"),
                     question=numbers.get(f.question_id or ""),
                     text=f.text or "",
+                    code=f.kind.value,
                 )
                 for f in FindingRepo(conn).of_audit(audit.id)
                 if f.kind in NOTE_KINDS
             ]
+            methods = [
+                gettext("report.docx.method.questionnaire").format(
+                    count=len(submitted), questions=checklist.question_count
+                )
+            ]
+            if documents:
+                methods.append(gettext("report.docx.method.documents").format(count=documents))
+            if photos or any(n.code == FindingKind.OBSERVATION.value for n in notes):
+                methods.append(gettext("report.docx.method.observation").format(count=photos))
+            directors = [u.full_name for u in UserRepo(conn).active() if u.has(Role.OBSERVER)]
             return AuditReport(
                 number=audit.number,
                 title=audit.title,
@@ -277,6 +301,10 @@ class ReportService:
                     )
                     for ack in AckRepo(conn).of_audit(audit.id)
                 ],
+                issued_on=audit.closed_at.astimezone(self.tz).date() if audit.closed_at else None,
+                director=directors[0] if len(directors) == 1 else "",
+                methods=methods,
+                locations=[audit.department_name or gettext("report.whole_school")],
             )
 
         report = await self.db.run(work)
