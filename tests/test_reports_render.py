@@ -213,7 +213,7 @@ def test_cells_keep_real_types() -> None:
 def test_sheets_have_frozen_header_filter_and_fitted_widths() -> None:
     answers = [answer_row(i) for i in range(7)]
     book = load(build_workbook([audit_row()], answers, [nc_row()], [], texts("en")))
-    expected_refs = ["A1:L2", "A1:M8", "A1:N2", "A1:K1"]
+    expected_refs = ["A1:L2", "A1:N8", "A1:N2", "A1:K1"]
     for sheet, ref in zip(book.worksheets, expected_refs, strict=True):
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == ref

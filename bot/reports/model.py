@@ -62,6 +62,8 @@ class AnswerRow:
     comment: str
     evidence: int
     answered_at: datetime
+    evidence_files: str = ""
+    """Each piece of evidence by name (a document's file name; photos numbered)."""
 
 
 @dataclass(frozen=True, slots=True)

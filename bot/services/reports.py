@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -153,7 +154,7 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            answer_rows = _answer_rows(conn, checklist, translate, self.tz)
+            answer_rows = _answer_rows(conn, checklist, translate, self.tz, gettext("report.photo"))
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -327,11 +328,25 @@ def nc_status_series(
 Fact = tuple[str, int, str, str, str, float | None, bool]
 
 
+def file_names(items: list[dict[str, Any]], photo: str) -> str:
+    """The evidence of an answer by name: a document's file name, photos numbered (the
+    card's "answers by question" sends them on request)."""
+    names, photos = [], 0
+    for item in items:
+        if item.get("kind") == "photo":
+            photos += 1
+            names.append(f"{photo} {photos}")
+        else:
+            names.append(str(item.get("name") or item.get("kind") or "?"))
+    return "; ".join(names)
+
+
 def _answer_rows(
     conn: Connection,
     checklist: Callable[[Connection, int], Checklist],
     translate: Callable[[str, str], str],
     zone: ZoneInfo,
+    photo: str = "photo",
 ) -> list[AnswerRow]:
     """Every answer as an export row. 240,000 answers repeat a few hundred (question,
     value) pairs, so each pair's display text, score and nonconformity is worked out once."""
@@ -374,8 +389,9 @@ def _answer_rows(
                 score=points,
                 nonconforming=flagged,
                 comment=comment or "",
-                evidence=evidence_pieces(evidence_items(evidence)),
+                evidence=evidence_pieces(items := evidence_items(evidence)),
                 answered_at=answered_at(at).astimezone(zone),
+                evidence_files=file_names(items, photo) if items else "",
             )
         )
     return rows
