@@ -10,7 +10,22 @@ from pathlib import Path
 import docx
 import openpyxl
 
-from bot.callbacks import AuditAction, AuditCB, FindingAction, FindingCB, NcCB, NcView
+from bot.callbacks import (
+    AuditAction,
+    AuditCB,
+    CompAction,
+    CompCB,
+    DeptAction,
+    DeptCB,
+    FindingAction,
+    FindingCB,
+    NcCB,
+    NcView,
+    PlanAction,
+    PlanCB,
+    UserAction,
+    UserCB,
+)
 from bot.domain.acknowledgements import AckRole, recipients, reminder_slot
 from bot.domain.audits import AuditDraft
 from bot.domain.models import User
@@ -291,3 +306,25 @@ async def test_the_workbook_prints_and_names_each_piece_of_evidence(harness: Bot
     assert rows[("Ольга", 2)][11].value == 2  # two pieces of evidence
     assert rows[("Игорь", 2)][-1].value == "фото 1"
     assert first[-1].value is None
+
+
+async def test_forged_changes_of_other_screens_are_refused_for_the_director(
+    harness: BotHarness,
+) -> None:
+    ids = await seed(harness)
+    director = harness.user(2005, "Директор")
+    await director.send("/menu")
+    forged = [
+        PlanCB(action=PlanAction.CONFIRM).pack(),
+        DeptCB(action=DeptAction.ADD).pack(),
+        UserCB(action=UserAction.ROLE, user=ids["olga"], role="manager").pack(),
+        CompCB(action=CompAction.REQ_NEW).pack(),
+        AuditCB(action=AuditAction.CLOSE, audit=ids["audit"]).pack(),
+    ]
+    for data in forged:
+        reply = await director.press_data(data)
+        said = str(reply.alert or "") + reply.text
+        assert "только просматривать" in said, data
+    assert harness.app is not None
+    olga = await harness.app.dispatcher["accounts"].get(ids["olga"])
+    assert olga.roles == frozenset({Role.TEACHER})
