@@ -8,8 +8,24 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import docx
+import openpyxl
 
-from bot.callbacks import AuditAction, AuditCB, FindingAction, FindingCB, NcCB, NcView
+from bot.callbacks import (
+    AuditAction,
+    AuditCB,
+    CompAction,
+    CompCB,
+    DeptAction,
+    DeptCB,
+    FindingAction,
+    FindingCB,
+    NcCB,
+    NcView,
+    PlanAction,
+    PlanCB,
+    UserAction,
+    UserCB,
+)
 from bot.domain.acknowledgements import AckRole, recipients, reminder_slot
 from bot.domain.audits import AuditDraft
 from bot.domain.models import User
@@ -105,6 +121,9 @@ async def seed(harness: BotHarness) -> dict[str, int]:
             await questionnaires.answer(person, audit.id, index, value)
         photo = {"file_id": f"photo-{person.id}", "kind": "photo", "group": None}
         await questionnaires.add_evidence(person, audit.id, 1, photo)
+        if key == "olga":
+            scan = {"file_id": "doc-1", "kind": "document", "name": "журнал.pdf", "group": None}
+            await questionnaires.add_evidence(person, audit.id, 1, scan)
         _, missing = await questionnaires.submit(person, audit.id)
         assert missing == []
     ids["audit"] = audit.id
@@ -262,3 +281,50 @@ async def test_the_director_reads_nc_cards_and_the_register_and_changes_nothing(
         assert "только просматривать" in str(refused.alert), view
     fresh = await d["ncs"].get(manager_user, nc.id)
     assert fresh.responsible_id is None and fresh.severity is None
+
+
+async def test_the_workbook_prints_and_names_each_piece_of_evidence(harness: BotHarness) -> None:
+    await seed(harness)
+    manager = harness.user(1001, "Мария")
+    mark = len(manager.chat())
+    await manager.send("/export")
+    document = next(m for m in manager.chat()[mark:] if m.document)
+    content, _ = harness.api.files[document.document["file_id"]]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"  # the header row on every printed page
+    answers = book["Ответы"]
+    header = [c.value for c in answers[1]]
+    assert header[4] == "№ вопроса" and header[-1] == "Свидетельства (файлы)"
+    rows = {(r[1].value, r[4].value): r for r in answers.iter_rows(min_row=2)}
+    first = rows[("Ольга", 1)]
+    assert first[6].value == "Есть ли у вас рабочая программа на этот год?"  # not "m01"
+    assert rows[("Ольга", 2)][-1].value == "фото 1; журнал.pdf"
+    assert rows[("Ольга", 2)][11].value == 2  # two pieces of evidence
+    assert rows[("Игорь", 2)][-1].value == "фото 1"
+    assert first[-1].value is None
+
+
+async def test_forged_changes_of_other_screens_are_refused_for_the_director(
+    harness: BotHarness,
+) -> None:
+    ids = await seed(harness)
+    director = harness.user(2005, "Директор")
+    await director.send("/menu")
+    forged = [
+        PlanCB(action=PlanAction.CONFIRM).pack(),
+        DeptCB(action=DeptAction.ADD).pack(),
+        UserCB(action=UserAction.ROLE, user=ids["olga"], role="manager").pack(),
+        CompCB(action=CompAction.REQ_NEW).pack(),
+        AuditCB(action=AuditAction.CLOSE, audit=ids["audit"]).pack(),
+    ]
+    for data in forged:
+        reply = await director.press_data(data)
+        said = str(reply.alert or "") + reply.text
+        assert "только просматривать" in said, data
+    assert harness.app is not None
+    olga = await harness.app.dispatcher["accounts"].get(ids["olga"])
+    assert olga.roles == frozenset({Role.TEACHER})

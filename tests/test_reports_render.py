@@ -213,7 +213,7 @@ def test_cells_keep_real_types() -> None:
 def test_sheets_have_frozen_header_filter_and_fitted_widths() -> None:
     answers = [answer_row(i) for i in range(7)]
     book = load(build_workbook([audit_row()], answers, [nc_row()], [], texts("en")))
-    expected_refs = ["A1:L2", "A1:M8", "A1:N2", "A1:K1"]
+    expected_refs = ["A1:L2", "A1:N8", "A1:N2", "A1:K1"]
     for sheet, ref in zip(book.worksheets, expected_refs, strict=True):
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == ref
@@ -311,32 +311,38 @@ def test_audit_report_follows_iso_19011(locale: str) -> None:
         t("report.docx.team"),
         t("report.docx.dates"),
         t("report.docx.criteria"),
+        t("report.docx.methods"),
         t("report.docx.findings"),
         t("report.docx.ncs"),
-        t("report.docx.notes"),
+        t("report.docx.strengths"),
+        t("report.docx.improvements"),
+        t("report.docx.observations"),
         t("report.docx.fulfilment"),
         t("report.docx.by_section"),
         t("report.docx.by_clause"),
         t("report.docx.conclusion"),
+        t("report.docx.signatures"),
+        t("report.docx.distribution"),
         t("report.docx.acks"),
     ]
-    findings, ncs, by_section, by_clause = document.tables
-    assert len(findings.rows) == 41 and len(findings.columns) == 6
-    assert findings.rows[0].cells[1].text == t("report.col.clause")
+    findings, ncs, by_section, by_clause, distribution = document.tables
+    assert len(findings.rows) == 41 and len(findings.columns) == 4
+    assert findings.rows[0].cells[1].text == t("report.docx.col.clause")
     assert findings.rows[1].cells[0].text == "1"
     assert findings.rows[1].cells[2].text == f"{LONG_QUESTION} (1)"
-    assert findings.rows[1].cells[5].text == t("report.yes")
-    assert findings.rows[2].cells[5].text == t("report.no")
-    assert len(ncs.rows) == 4 and len(ncs.columns) == 7
+    assert t("report.docx.nc_found") in findings.rows[1].cells[3].text
+    assert t("report.docx.nc_found") not in findings.rows[2].cells[3].text
+    assert findings.rows[2].cells[3].text.endswith(f"{t('report.docx.files')} 1")
+    assert len(ncs.rows) == 4 and len(ncs.columns) == 6
     assert [c.text for c in ncs.rows[2].cells] == [
         "НС-2025-002",
-        "Незначительное",
         "7.5.3",
-        "Журнал инструктажей не заполнен за октябрь",
+        "Журнал инструктажей не заполнен за октябрь (Незначительное)",
         "Сидорова Анна",
         "01.04.2025",
         "В работе",
     ]
+    assert distribution.rows[1].cells[1].text == t("report.docx.archive")
     assert len(by_section.rows) == 4 and len(by_clause.rows) == 3
     assert by_section.rows[3].cells[1].text == t("report.not_scored")
     text = all_text(document)
@@ -371,7 +377,7 @@ def test_audit_report_says_none_for_empty_sections() -> None:
         conclusion="",
     )
     document = docx.Document(BytesIO(build_audit_report(empty, t)))
-    assert document.tables == []
+    assert len(document.tables) == 1  # the distribution list: the QMS file at least
     paragraphs = [p.text for p in document.paragraphs]
     none = t("report.none")
     for heading in (
@@ -463,4 +469,4 @@ def test_audit_report_drops_control_characters_from_user_text() -> None:
     document = docx.Document(BytesIO(build_audit_report(typed, texts("ru"))))
     text = all_text(document)
     assert "Итог аудита" in text and "Учитель 1" in text
-    assert document.tables[1].rows[1].cells[3].text == "Нет подписи"
+    assert document.tables[1].rows[1].cells[2].text.startswith("Нет подписи")

@@ -155,7 +155,11 @@ async def test_the_page_plays_people_against_the_real_bot(
 
     response = await client.get("/api/personas")
     listed = {p["key"]: p for p in (await response.json())["personas"]}
-    assert list(listed) == ["manager", "head", "teacher", "teacher_en", "auditor", "stranger"]
+    assert list(listed) == [
+        "manager", "head", "teacher", "teacher_en", "auditor", "director", "stranger",
+    ]  # fmt: skip
+    assert listed["director"]["roles"] == ["наблюдатель (руководство)"]
+    assert listed["director"]["role_keys"] == ["observer"]  # the chip's short role on a phone
     assert listed["manager"]["roles"] == ["менеджер по качеству"]
     assert listed["teacher_en"]["language"] == "en" and listed["teacher_en"]["roles"] == ["teacher"]
     assert listed["head"]["department"] == "МО учителей математики"
@@ -326,3 +330,19 @@ def test_one_command_starts_the_sandbox_and_ctrl_c_stops_it(tmp_path: Path) -> N
     assert process.returncode == 0, err
     assert out == "Sandbox stopped.\n" and "Traceback" not in err, err
     assert started < 60
+
+
+async def test_the_director_persona_reads_the_closed_audit(
+    client: TestClient[Any, Any], sandbox: Sandbox
+) -> None:
+    assert sandbox.app is not None and PERSONAS.director is not None
+    director = PERSONAS.director.tg_id
+    audits = await sandbox.app.db.run(lambda c: AuditRepo(c).with_status((AuditStatus.CLOSED,)))
+    number = audits[0].number
+    await say(client, director, "/program")
+    await press(client, director, number)
+    card = bot_says(await chat(client, director))[-1]
+    assert "Ознакомление с результатами" in card["text"]  # told on closing: the director too
+    labels = [b["text"] for row in card["keyboard"] for b in row]
+    assert any("Отчёт DOCX" in label for label in labels)
+    assert not any("Заключение" in label or "несоответствия" in label for label in labels)

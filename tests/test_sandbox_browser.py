@@ -178,7 +178,7 @@ def screenshot(driver: Any, name: str) -> Path:
 def test_teacher_answers_and_manager_sees_the_chart(sandbox_url: str, browser: Any) -> None:
     driver = browser
     driver.get(sandbox_url)
-    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, ".persona")) == 6, "personas")
+    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, ".persona")) == 7, "personas")
 
     # The teacher types /audits and starts her questionnaire.
     choose(driver, "teacher")

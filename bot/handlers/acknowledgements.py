@@ -13,6 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import AckCB
 from bot.domain.models import User
 from bot.domain.reminders import Due
+from bot.domain.roles import ALL_ROLES
+from bot.filters import HasRole
 from bot.scheduler.sweep import FollowUp
 from bot.services.audits import AuditService
 from bot.services.reports import ReportService
@@ -71,5 +73,6 @@ def results_follow_up(
 def make_router() -> Router:
     """This feature's handlers, on a router of their own (a fresh one per app)."""
     router = Router(name=__name__)
+    router.callback_query.filter(HasRole(*ALL_ROLES))  # registered people only
     router.callback_query.register(acknowledge, AckCB.filter())
     return router

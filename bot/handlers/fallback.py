@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB
 from bot.domain.models import User
-from bot.domain.roles import COMMAND_ROLES, PUBLIC_COMMANDS
+from bot.domain.roles import COMMAND_ROLES, PUBLIC_COMMANDS, Role
 from bot.keyboards.menu import menu_keyboard
 from bot.views.help import command_refusal
 
@@ -43,6 +43,9 @@ async def menu_not_allowed(
 
 
 async def stale_button(callback: CallbackQuery, user: User | None) -> None:
+    if user is not None and user.roles == {Role.OBSERVER}:  # a change screen no feature took
+        await callback.answer(_("refused.access.read_only"), show_alert=True)
+        return
     await callback.answer(_("stranger") if user is None else _("stale.button"), show_alert=True)
 
 

@@ -62,6 +62,8 @@ class AnswerRow:
     comment: str
     evidence: int
     answered_at: datetime
+    evidence_files: str = ""
+    """Each piece of evidence by name (a document's file name; photos numbered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,10 @@ class Finding:
     summary: str
     evidence: int
     nonconforming: bool
+    comments: list[str] = field(default_factory=list)
+    """The respondents' comments, without their names (the report names no respondent)."""
+    files: list[str] = field(default_factory=list)
+    """The evidence by name: a document's file name, "photo" for a photo."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,15 @@ class AuditReport:
     """Observations, opportunities for improvement and strengths (ISO 19011)."""
     acknowledgements: list[AckRow] = field(default_factory=list)
     """Who was told of the results, and when he acknowledged them (ISO 9001 9.2.2 c)."""
+    issued_on: date | None = None
+    """The report's date of issue (the day the audit was closed)."""
+    director: str = ""
+    """Who approves the report («УТВЕРЖДАЮ»): the school's director, if known."""
+    team: list[str] = field(default_factory=list)
+    """The audit team besides the lead auditor."""
+    methods: list[str] = field(default_factory=list)
+    """How the evidence was gathered (questionnaire, document review, observation)."""
+    locations: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +163,7 @@ class AuditNote:
     kind: str  # as the reader reads it: "наблюдение", "strength"...
     question: int | None  # the question's number, or None for the audit as a whole
     text: str
+    code: str = ""  # FindingKind: "observation", "improvement", "strength"
 
 
 @dataclass(frozen=True, slots=True)

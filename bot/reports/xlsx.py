@@ -115,6 +115,7 @@ def build_workbook(
                 _Column(gettext("report.col.comment"), LONG, "comment"),
                 _Column(gettext("report.col.evidence"), NUMBER, "evidence"),
                 _Column(gettext("report.col.answered_at"), DATETIME, "answered_at"),
+                _Column(gettext("report.col.evidence_files"), LONG, "evidence_files"),
             ],
             answers,
         ),
@@ -260,7 +261,7 @@ class _Book:
                 (
                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-                    f'<dimension ref="A1:{last}"/>'
+                    f'{_PRINT_FIT}<dimension ref="A1:{last}"/>'
                     f"<sheetViews><sheetView{selected}"
                     ' workbookViewId="0"><pane ySplit="1" topLeftCell="A2"'
                     ' activePane="bottomLeft" state="frozen"/>'
@@ -277,7 +278,7 @@ class _Book:
                 (
                     f'</sheetData><autoFilter ref="A1:{last}"/>'
                     '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75"'
-                    ' header="0.3" footer="0.3"/></worksheet>'
+                    f' header="0.3" footer="0.3"/>{_PRINT_SETUP}</worksheet>'
                 ).encode()
             )
 
@@ -344,6 +345,10 @@ class _Book:
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{escape(_quoted(name))}!{ref}</definedName>"
             for i, (name, ref) in enumerate(zip(self.sheet_names, self.filters, strict=True))
+        ) + "".join(  # the header row printed on every page
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{escape(_quoted(name))}!$1:$1</definedName>"
+            for i, name in enumerate(self.sheet_names)
         )
         _put(
             zf,
@@ -458,6 +463,9 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+# Printing: landscape A4, as wide as one page (as many pages down as it takes).
+_PRINT_FIT = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+_PRINT_SETUP = '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

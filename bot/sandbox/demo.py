@@ -50,7 +50,7 @@ class SandboxClock:
 class Persona:
     """A Telegram user the sandbox page plays."""
 
-    key: str  # manager, head, teacher, teacher_en, auditor, stranger
+    key: str  # manager, head, teacher, teacher_en, auditor, director, stranger
     tg_id: int
     first_name: str
     last_name: str | None
@@ -70,6 +70,7 @@ class Personas:
     teacher_en: Persona
     auditor: Persona
     stranger: Persona
+    director: Persona | None = None  # the school's director (observer): reads, changes nothing
 
     @property
     def all(self) -> list[Persona]:
@@ -79,6 +80,7 @@ class Personas:
             self.teacher,
             self.teacher_en,
             self.auditor,
+            *([self.director] if self.director else []),
             self.stranger,
         ]
 
@@ -127,6 +129,7 @@ PERSONAS = Personas(
     teacher_en=_persona("teacher_en", 7_000_013),
     auditor=_persona("auditor", 7_000_004),
     stranger=Persona("stranger", 7_000_999, "Алексей", "Гостев", "ru", "guest_alex"),
+    director=_persona("director", 7_000_002),
 )
 
 OPEN_AUDIT_TITLE = "Учебный процесс в МО учителей математики"
@@ -426,13 +429,15 @@ class _Seeder:
             )  # fmt: skip
 
         with self.at(19, 14, 0):
-            await audits.close(
+            finished = await audits.close(
                 auditor,
                 closed,
                 "Документация учителей начальных классов в целом ведётся в соответствии с "
                 "требованиями. Замечания: не у всех педагогов актуализированы планы "
                 "самообразования; журнал инструктажей требует внимания.",
             )
+            # The results go to the director, the head and the team, as on closing in chat.
+            await self.d["notices"].audit_results(finished, await audits.acks(closed))
             found = await self.d["findings"].overview(auditor, closed)
             from_audit = await self.d["findings"].raise_nc(auditor, closed, found.facts[0].index)
         with self.at(18, 9, 15):

@@ -93,6 +93,9 @@ async def personas(request: web.Request) -> web.Response:
                 "language": language,
                 "registered": registered,
                 "roles": roles,
+                "role_keys": [
+                    r.value for r in ALL_ROLES if registered and user and r in user.roles
+                ],
                 "department": user.department_name if user is not None else None,
             }
         )

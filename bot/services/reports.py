@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -50,6 +51,7 @@ from bot.storage.summaries import (
     monthly_nc_status,
     nc_facts,
 )
+from bot.storage.users import UserRepo
 
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
@@ -153,8 +155,8 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            anonymous = gettext("audit.anonymous_name")
-            answer_rows = _answer_rows(conn, checklist, translate, self.tz, anonymous)
+            anonymous, photo = gettext("audit.anonymous_name"), gettext("report.photo")
+            answer_rows = _answer_rows(conn, checklist, translate, self.tz, anonymous, photo)
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -220,6 +222,7 @@ class ReportService:
             if ProgrammeRepo(conn).options(audit.id).anonymous:  # issue 12: no respondent
                 records = ProgrammeRepo(conn).anonymous_answers(audit.id)
             findings = []
+            photos = documents = 0
             for index, question in enumerate(checklist.questions):
                 given = [r for r in records if r.question_id == question.id and r.value is not None]
                 values: dict[str, int] = {}
@@ -227,6 +230,13 @@ class ReportService:
                     shown = translate("answer", record.value or "")
                     values[shown] = values.get(shown, 0) + 1
                 summary = "; ".join(f"{value} — {count}" for value, count in values.items())
+                items = [item for r in given for item in r.evidence]
+                names = [str(i.get("name") or gettext("report.docx.file")) for i in items
+                         if i.get("kind") != "photo"]  # fmt: skip
+                shot = sum(1 for i in items if i.get("kind") == "photo")
+                photos, documents = photos + shot, documents + len(names)
+                if shot:
+                    names.append(gettext("report.docx.photos").format(count=shot))
                 findings.append(
                     Finding(
                         number=index + 1,
@@ -235,6 +245,10 @@ class ReportService:
                         summary=summary or gettext("report.none"),
                         evidence=sum(evidence_pieces(r.evidence) for r in given),
                         nonconforming=any(is_nonconforming(question, r.value or "") for r in given),
+                        comments=[
+                            r.comment.strip() for r in given if r.comment and r.comment.strip()
+                        ],
+                        files=names,
                     )
                 )
             raised = NcRepo(conn).of_audit(audit.id)
@@ -245,10 +259,21 @@ class ReportService:
                     kind=gettext(f"findings.kind.{f.kind.value}"),
                     question=numbers.get(f.question_id or ""),
                     text=f.text or "",
+                    code=f.kind.value,
                 )
                 for f in FindingRepo(conn).of_audit(audit.id)
                 if f.kind in NOTE_KINDS
             ]
+            methods = [
+                gettext("report.docx.method.questionnaire").format(
+                    count=len(submitted), questions=checklist.question_count
+                )
+            ]
+            if documents:
+                methods.append(gettext("report.docx.method.documents").format(count=documents))
+            if photos or any(n.code == FindingKind.OBSERVATION.value for n in notes):
+                methods.append(gettext("report.docx.method.observation").format(count=photos))
+            directors = [u.full_name for u in UserRepo(conn).active() if u.has(Role.OBSERVER)]
             return AuditReport(
                 number=audit.number,
                 title=audit.title,
@@ -281,6 +306,10 @@ class ReportService:
                     )
                     for ack in AckRepo(conn).of_audit(audit.id)
                 ],
+                issued_on=audit.closed_at.astimezone(self.tz).date() if audit.closed_at else None,
+                director=directors[0] if len(directors) == 1 else "",
+                methods=methods,
+                locations=[audit.department_name or gettext("report.whole_school")],
             )
 
         report = await self.db.run(work)
@@ -303,12 +332,26 @@ def nc_status_series(
 Fact = tuple[str, int, str, str, str, float | None, bool]
 
 
+def file_names(items: list[dict[str, Any]], photo: str) -> str:
+    """The evidence of an answer by name: a document's file name, photos numbered (the
+    card's "answers by question" sends them on request)."""
+    names, photos = [], 0
+    for item in items:
+        if item.get("kind") == "photo":
+            photos += 1
+            names.append(f"{photo} {photos}")
+        else:
+            names.append(str(item.get("name") or item.get("kind") or "?"))
+    return "; ".join(names)
+
+
 def _answer_rows(
     conn: Connection,
     checklist: Callable[[Connection, int], Checklist],
     translate: Callable[[str, str], str],
     zone: ZoneInfo,
     anonymous: str = "",
+    photo: str = "photo",
 ) -> list[AnswerRow]:
     """Every answer as an export row. 240,000 answers repeat a few hundred (question,
     value) pairs, so each pair's display text, score and nonconformity is worked out once."""
@@ -351,8 +394,9 @@ def _answer_rows(
                 score=points,
                 nonconforming=flagged,
                 comment=comment or "",
-                evidence=evidence_pieces(evidence_items(evidence)),
+                evidence=evidence_pieces(items := evidence_items(evidence)),
                 answered_at=answered_at(at).astimezone(zone),
+                evidence_files=file_names(items, photo) if items else "",
             )
         )
     return rows

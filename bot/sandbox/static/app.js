@@ -31,7 +31,13 @@
       download: 'Скачать',
       offline: 'Нет связи с песочницей — пробую снова…',
       failed: 'Не получилось: ',
-      no_answer: 'Бот не ответил на нажатие.'
+      no_answer: 'Бот не ответил на нажатие.',
+      short_manager: 'менеджер СМК',
+      short_auditor: 'аудитор',
+      short_head: 'руководитель',
+      short_teacher: 'педагог',
+      short_observer: 'директор',
+      short_stranger: 'гость'
     },
     en: {
       doc_title: 'QMS · sandbox',
@@ -59,7 +65,13 @@
       download: 'Download',
       offline: 'No connection to the sandbox — retrying…',
       failed: 'Failed: ',
-      no_answer: 'The bot did not answer the tap.'
+      no_answer: 'The bot did not answer the tap.',
+      short_manager: 'quality manager',
+      short_auditor: 'auditor',
+      short_head: 'head',
+      short_teacher: 'teacher',
+      short_observer: 'director',
+      short_stranger: 'guest'
     }
   };
 
@@ -176,6 +188,13 @@
     return persona.department ? roles + ' · ' + persona.department : roles;
   }
 
+  // At phone width the chips show only a short role under the name (the full line of roles
+  // and department is the wide layout's).
+  function shortRole(persona) {
+    if (!persona.registered) return t('short_stranger');
+    return (persona.role_keys || []).map(function (key) { return t('short_' + key); }).join(', ');
+  }
+
   function renderPersonas() {
     var list = $('persona-list');
     list.textContent = '';
@@ -196,6 +215,7 @@
       name.style.display = 'block';
       text.appendChild(name);
       text.appendChild(role);
+      text.appendChild(el('span', 'role-short', shortRole(persona)));
       button.title = persona.name + ' — ' + describe(persona);
       button.appendChild(avatar);
       button.appendChild(text);
