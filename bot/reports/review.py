@@ -45,6 +45,7 @@ class ActionLine:
     status: str  # an NcStatus value
     responsible: str
     due: date | None
+    overdue: bool = False  # still open past its due date
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,8 @@ def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
                 a.number,
                 a.responsible,
                 a.due.strftime("%d.%m.%Y") if a.due else "—",
-                gettext(f"nc.status.{a.status}"),
+                gettext(f"nc.status.{a.status}")
+                + (f" · {gettext('reviews.docx.overdue')}" if a.overdue else ""),
             )
             for a in items
         ]
@@ -166,7 +168,7 @@ def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
                                                           threshold=kpi.threshold))  # fmt: skip
         _line(doc, gettext("reviews.docx.standing"), kpi.standing)
         if kpi.chart:
-            doc.add_picture(BytesIO(kpi.chart), width=Cm(14))
+            doc.add_picture(BytesIO(kpi.chart), width=Cm(12))
 
     summary = pack.summary
     doc.add_heading(gettext("reviews.docx.c4"), level=2)
