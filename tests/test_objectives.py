@@ -316,6 +316,16 @@ async def test_objectives_values_actions_and_the_management_review(
     assert director.last.document["file_id"] == final.document["file_id"]
     assert director.last.buttons == []
 
+    # An objective no longer pursued leaves the list; a second tap changes nothing.
+    await manager.send("/objectives")
+    card_message = await manager.press("Все сотрудники с действующей квалификацией")
+    tap = card_message.last.button("В архив")["callback_data"]
+    reply = await manager.press("В архив")
+    assert "Все сотрудники с действующей квалификацией" not in reply.text
+    assert "Повысить качество подготовки к ОГЭ" in reply.text
+    again = await manager.press_data(tap)
+    assert "не найдены" in str(again.alert)
+
     # The next review's pack shows the decision's status.
     await manager.send("/review")
     await manager.press("🆕 Новый анализ")

@@ -275,6 +275,19 @@ class ObjectiveService:
 
         return await self.db.run(work)
 
+    async def archive(self, actor: User, objective_id: int) -> None:
+        """No longer pursued: off the list, the reviews' packs and the reminders; its
+        values and actions stay in the database. A second tap: not found."""
+        _manager(actor)
+        now = self.clock.now()
+
+        def work(conn: Connection) -> None:
+            if not ObjectiveRepo(conn).archive(objective_id):
+                raise Refused("objectives.not_found")
+            EventLog(conn).add(now, actor.id, ENTITY, objective_id, "archived")
+
+        await self.db.run(work)
+
     # -- reported values -------------------------------------------------------------------
 
     async def slot(self, actor: User, kpi_id: int, period: str) -> tuple[Kpi, Objective, Slot]:
