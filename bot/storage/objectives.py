@@ -51,6 +51,7 @@ def _kpi(row: Row[Any]) -> Kpi:
         threshold=row.threshold,
         frequency=Frequency(row.frequency),
         source=row.source,
+        created_on=row.created_at.date(),
     )
 
 
