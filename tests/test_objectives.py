@@ -304,6 +304,8 @@ async def test_objectives_values_actions_and_the_management_review(
     # To the director: «Утверждаю» in one tap, a second tap changes nothing.
     await manager.press("✍️ На утверждение директору")
     await harness.app.idle()
+    late = await manager.press("➕ Решение", pack_message)  # the first pack's old button
+    assert "Уже отправлено на утверждение" in str(late.alert)
     told = director.last
     assert "просит утвердить анализ СМК" in told.text
     tap = told.button("Утверждаю")["callback_data"]

@@ -234,6 +234,8 @@ class ReviewService:
             review = repo.review(review_id)
             if review is None:
                 raise Refused("reviews.not_found")
+            if review.status is not ReviewStatus.DRAFT:  # the director has the pack already
+                raise Refused("reviews.already_sent")
             owner = UserRepo(conn).get(owner_id)
             if owner is None or not owner.is_active:
                 raise Refused("objectives.no_owner")
