@@ -367,6 +367,7 @@ class ObAction(StrEnum):
     DIRECTION = "dir"  # v: higher / lower
     FREQUENCY = "frq"  # v: month / term
     SOURCE = "src"  # v: a KPI source's name
+    ARCHIVE = "arc"  # id: an objective no longer pursued (it leaves the list and reminders)
 
 
 class ObCB(CallbackData, prefix="ob1"):

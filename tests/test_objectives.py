@@ -18,6 +18,7 @@ from bot.domain.objectives import (
     Objective,
     Standing,
     Status,
+    asked_for,
     month_slots,
     objective_status,
     parse_number,
@@ -96,6 +97,14 @@ def test_periods_are_months_or_the_calendars_terms() -> None:
         ("3 четверть", date(2027, 1, 12), date(2027, 3, 27)),
         ("4 четверть", date(2027, 4, 6), date(2027, 5, 31)),
     ]
+
+
+def test_the_owner_is_asked_for_ended_periods_since_the_kpi_and_the_one_before() -> None:
+    months = month_slots(date(2026, 9, 1), date(2027, 8, 31))
+    asked = asked_for(months, date(2026, 11, 26), date(2026, 11, 30))
+    assert [s.key for s in asked] == ["2026-10", "2026-11"]  # not September
+    assert [s.key for s in asked_for(months, date(2026, 9, 2), date(2026, 10, 1))] == ["2026-09"]
+    assert asked_for(months, date(2026, 9, 2), date(2026, 9, 29)) == []
 
 
 def test_computed_sources_are_a_registry_with_seams_for_other_features() -> None:
@@ -295,6 +304,8 @@ async def test_objectives_values_actions_and_the_management_review(
     # To the director: «Утверждаю» in one tap, a second tap changes nothing.
     await manager.press("✍️ На утверждение директору")
     await harness.app.idle()
+    late = await manager.press("➕ Решение", pack_message)  # the first pack's old button
+    assert "Уже отправлено на утверждение" in str(late.alert)
     told = director.last
     assert "просит утвердить анализ СМК" in told.text
     tap = told.button("Утверждаю")["callback_data"]
@@ -316,6 +327,16 @@ async def test_objectives_values_actions_and_the_management_review(
     assert director.last.document["file_id"] == final.document["file_id"]
     assert director.last.buttons == []
 
+    # An objective no longer pursued leaves the list; a second tap changes nothing.
+    await manager.send("/objectives")
+    card_message = await manager.press("Все сотрудники с действующей квалификацией")
+    tap = card_message.last.button("В архив")["callback_data"]
+    reply = await manager.press("В архив")
+    assert "Все сотрудники с действующей квалификацией" not in reply.text
+    assert "Повысить качество подготовки к ОГЭ" in reply.text
+    again = await manager.press_data(tap)
+    assert "не найдены" in str(again.alert)
+
     # The next review's pack shows the decision's status.
     await manager.send("/review")
     await manager.press("🆕 Новый анализ")
@@ -336,3 +357,61 @@ async def test_objectives_values_actions_and_the_management_review(
 def open_docx(harness: BotHarness, document: dict[str, str]) -> docx.document.Document:
     content, _ = harness.api.files[document["file_id"]]
     return docx.Document(io.BytesIO(content))
+
+
+def test_other_features_plug_in_review_sections_and_kpi_sources() -> None:
+    from bot.domain.objectives import Review, ReviewStatus
+    from bot.reports.review import SECTION_PROVIDERS, ReviewPack, build_review_pack
+    from bot.services import kpi_sources
+
+    words = {"report.decimal_point": ",", "report.percent": "{value} %"}
+
+    def gettext(key: str) -> str:
+        return words.get(key, key)
+
+    review = Review(1, date(2027, 6, 20), date(2026, 9, 1), date(2027, 8, 31), "Директор",
+                    None, None, ReviewStatus.DRAFT, 1)  # fmt: skip
+    pack = ReviewPack(review, "Орлов", sections={"risks": ["Риск 1: снижен до 4"], "surveys": None})
+    document = docx.Document(io.BytesIO(build_review_pack(pack, gettext)))
+    body = [p.text for p in document.paragraphs]
+    assert "Риск 1: снижен до 4" in body  # a provider's lines replace "no data"
+    assert "reviews.docx.seam.risks" not in body and "reviews.docx.seam.surveys" in body
+    assert SECTION_PROVIDERS == {}  # nothing registered by this feature itself
+
+    seam = kpi_sources.SOURCES["acknowledgements"]
+    try:
+        kpi_sources.register("acknowledgements", lambda span: 97.5)
+        assert kpi_sources.SOURCES["acknowledgements"](None) == 97.5  # type: ignore[arg-type]
+    finally:
+        kpi_sources.register("acknowledgements", seam)
+
+
+async def test_an_english_owner_is_asked_and_answers_in_english(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    await manager.send("/start")
+    john, john_user = await person(harness, 3005, "John Smith", {Role.HEAD}, None, language="en")
+    objectives = dispatcher["objectives"]
+    objective = await objectives.add_objective(
+        await boss(harness), "Fewer late lessons", "Teaching process", john_user.id
+    )
+    await objectives.add_kpi(await boss(harness), objective.id, {
+        "name": "Late lessons", "unit": "%", "direction": "lower", "target": 2, "threshold": 5,
+        "frequency": "month", "source": "reported",
+    })  # fmt: skip
+    await sweep_at(harness, datetime(2026, 11, 30, 12, tzinfo=MSK))  # November's last day
+    asked = texts(john, "Time to enter the value of «Late lessons»")
+    assert sorted(asked) == [
+        "📈 Time to enter the value of «Late lessons» (objective «Fewer late lessons») for "
+        f"{month}.2026."
+        for month in ("10", "11")
+    ]  # defined in November: October's and November's, not September's
+    await john.press("Enter the value")
+    assert "That is not a number" in (await john.send("two")).text
+    await john.send("6.5 %")
+    reply = await john.press("No comment")
+    assert "Saved: «Late lessons» for 11.2026: ❌ 6.5 %" in reply.text  # lower is better
+    assert "past the threshold (5 %)" in reply.text
+    assert reply.last.buttons == ["⚠️ Nonconformity", "💡 Improvement opportunity"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
@@ -140,6 +142,15 @@ async def test_demo_lyceum_tells_the_whole_story(sandbox: Sandbox) -> None:
     (review,) = await app.dispatcher["reviews"].list()
     assert review.status.value == "approved" and review.period_end < today
     assert len(await app.dispatcher["reviews"].decisions(review.id)) == 2
+    from bot.views.reports import gettext
+
+    with app.i18n.context(), app.i18n.use_locale("ru"):  # a pack of this year's demo data
+        pack = await app.dispatcher["reviews"].pack(review.id, gettext)
+    document = docx.Document(io.BytesIO(pack))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0].startswith("а) ") and headings[-2].startswith("е) ")
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "Результативная система менеджмента качества" in cells
     with pytest.raises(RuntimeError):
         await seed(app)  # never over existing data
 

@@ -81,6 +81,7 @@ class Kpi:
     threshold: float
     frequency: Frequency
     source: str  # REPORTED or a computed source's name
+    created_on: date | None = None
 
     @property
     def reported(self) -> bool:
@@ -145,6 +146,17 @@ def slots_for(kpi: Kpi, objective: Objective, terms: Iterable[Period]) -> list[S
     if kpi.frequency is Frequency.MONTH:
         return month_slots(objective.period_start, objective.period_end)
     return term_slots(objective.period_start, objective.period_end, terms)
+
+
+def asked_for(slots: Sequence[Slot], created_on: date | None, today: date) -> list[Slot]:
+    """The ended periods whose value the owner is asked for: those that ended since the KPI
+    was defined, and the last one that ended before (a KPI defined in November asks for
+    October, not for every month since September)."""
+    ended = [slot for slot in slots if slot.end <= today]
+    if created_on is None:
+        return ended
+    before = [slot for slot in ended if slot.end < created_on]
+    return before[-1:] + [slot for slot in ended if slot.end >= created_on]
 
 
 def standing(kpi: Kpi, value: float) -> Standing:

@@ -110,6 +110,19 @@ async def kpi_chart(
 # -- defining (manager) ------------------------------------------------------------------------
 
 
+async def objective_archive(
+    callback: CallbackQuery,
+    callback_data: ObCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    await objectives.archive(user, callback_data.id)
+    await state.clear()
+    screen = views.list_screen(await objectives.cards(), True)
+    await show(callback, *screen, alert=_("objectives.archived"))
+
+
 async def objective_new(callback: CallbackQuery, state: FSMContext) -> None:
     await set_dialog(state, ObjectiveEdit.title)
     await ask(callback, _("objectives.ask_title"))
@@ -358,6 +371,7 @@ def make_router() -> Router:
     router.callback_query.register(objective_open, on(ObAction.OPEN), READERS)
     router.callback_query.register(kpi_chart, KpiCB.filter(F.action == KpiAction.CHART), READERS)
     router.callback_query.register(objective_new, on(ObAction.NEW), MANAGER)
+    router.callback_query.register(objective_archive, on(ObAction.ARCHIVE), MANAGER)
     router.message.register(title_given, ObjectiveEdit.title, MANAGER, *text)
     router.message.register(process_given, ObjectiveEdit.process, MANAGER, *text)
     router.callback_query.register(owner_picked, ObjectiveEdit.owner, on(ObAction.OWNER), MANAGER)

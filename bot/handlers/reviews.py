@@ -107,13 +107,15 @@ async def participants_given(
     await _send_pack(bot, user, reviews, review.id)
 
 
-async def _send_pack(bot: Bot, user: User, reviews: ReviewService, review_id: int) -> None:
-    """An approved review's pack is the one kept with the record; before that it is built
-    anew (with the decisions entered so far) and kept in its place."""
+async def _send_pack(
+    bot: Bot, user: User, reviews: ReviewService, review_id: int, fresh: bool = False
+) -> None:
+    """Once sent to the director, the review's pack is the one kept with the record; before
+    that it is built anew (with the decisions entered so far) and kept in its place."""
     review = await reviews.get(review_id)
     text, card_markup = views.card_screen(review, await reviews.decisions(review_id))
     markup = card_markup if user.has(Role.MANAGER) else None
-    if review.status is ReviewStatus.APPROVED and review.pack_file_id:
+    if review.status is not ReviewStatus.DRAFT and review.pack_file_id and not fresh:
         await bot.send_document(
             user.tg_id, review.pack_file_id, caption=text[:1000], reply_markup=markup
         )
@@ -152,7 +154,8 @@ async def review_pack(
 async def decision_new(
     callback: CallbackQuery, callback_data: DecisionCB, state: FSMContext, reviews: ReviewService
 ) -> None:
-    await reviews.get(callback_data.id)
+    if (await reviews.get(callback_data.id)).status is not ReviewStatus.DRAFT:
+        raise Refused("reviews.already_sent")
     await set_dialog(state, ReviewEdit.kind, review=callback_data.id)
     await ask(callback, *views.kind_screen())
 
@@ -231,10 +234,11 @@ async def send_for_approval(
     user: User,
     reviews: ReviewService,
     notices: Notices,
+    bot: Bot,
 ) -> None:
     sent = await reviews.send(user, callback_data.id)
     await callback.answer(_("reviews.sent"))
-    await _send_pack(callback.bot, user, reviews, sent.review.id)  # type: ignore[arg-type]
+    await _send_pack(bot, user, reviews, sent.review.id, fresh=True)
     period = views.period_text(sent.review)
     await notices.about_review("reviews.told.approve", sent.review, period, sent.people, user)
 

@@ -291,10 +291,16 @@ def kpi_over_time(
         ax.axhline(threshold, color=PALETTE[3], linestyle=":", linewidth=2,
                    label=gettext("objectives.chart.threshold"))  # fmt: skip
         ax.set_xticks(positions, labels=labels, fontsize=_fitting_size(len(points), 1000))
+        # Room around the values and both lines, so none sits on the frame.
+        shown = [v for _, v in points if v is not None] + [target, threshold]
+        low, high = min(shown), max(shown)
+        margin = (high - low) * 0.15 or max(abs(high) * 0.1, 1.0)
+        ax.set_ylim(low - margin, high + margin)
         ax.set_ylabel(unit)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="best")
-        _title(figure, title)
+        # A KPI's name is long: wrapped narrower than the other charts' titles.
+        figure.suptitle("\n".join(textwrap.wrap(title, 45)[:3]), fontsize=24, fontweight="bold")
         return _png(figure)
 
 

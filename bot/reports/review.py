@@ -17,13 +17,15 @@ from datetime import date
 from io import BytesIO
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from sqlalchemy import Connection
 
 from bot.domain.objectives import Review
 from bot.domain.summaries import Summary
-from bot.reports.docx import _bullets, _line, _page_setup, _table, _text
+from bot.reports.docx import _bullets, _line, _page_setup, _text
+from bot.reports.docx import _table as _cells
 from bot.reports.model import Gettext, format_percent
 
 SectionProvider = Callable[[Connection, date, date], list[str] | None]
@@ -45,6 +47,7 @@ class ActionLine:
     status: str  # an NcStatus value
     responsible: str
     due: date | None
+    overdue: bool = False  # still open past its due date
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,21 @@ class ReviewPack:
     improvements: list[str] = field(default_factory=list)
     decisions: list[ActionLine] = field(default_factory=list)
     sections: dict[str, list[str] | None] = field(default_factory=dict)
+
+
+def _table(
+    doc: DocumentObject, columns: list[tuple[str, float]], rows: list[tuple[str, ...]]
+) -> None:
+    """The audit report's table, with the column widths also on the grid, which LibreOffice
+    reads (Word reads the cells')."""
+    table = _cells(doc, columns, rows)
+    for column, (_, width) in zip(table.columns, columns, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:  # numbers and dates fit their narrow columns on one line
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9.5)
 
 
 def gather_sections(conn: Connection, start: date, end: date) -> dict[str, list[str] | None]:
@@ -117,18 +135,19 @@ def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
         if not items:
             doc.add_paragraph(none)
             return
-        columns = [(gettext("reviews.docx.col.decision"), 6.0),
-                   (gettext("reviews.docx.col.number"), 2.5),
-                   (gettext("reviews.docx.col.responsible"), 3.5),
-                   (gettext("reviews.docx.col.due"), 2.0),
-                   (gettext("reviews.docx.col.status"), 2.5)]  # fmt: skip
+        columns = [(gettext("reviews.docx.col.decision"), 5.5),
+                   (gettext("reviews.docx.col.number"), 2.8),
+                   (gettext("reviews.docx.col.responsible"), 3.2),
+                   (gettext("reviews.docx.col.due"), 2.4),
+                   (gettext("reviews.docx.col.status"), 2.6)]  # fmt: skip
         rows: list[tuple[str, ...]] = [
             (
                 f"{gettext(f'reviews.kind.{a.kind}')}: {a.text}",
                 a.number,
                 a.responsible,
                 a.due.strftime("%d.%m.%Y") if a.due else "—",
-                gettext(f"nc.status.{a.status}"),
+                gettext(f"nc.status.{a.status}")
+                + (f" · {gettext('reviews.docx.overdue')}" if a.overdue else ""),
             )
             for a in items
         ]
@@ -166,7 +185,7 @@ def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
                                                           threshold=kpi.threshold))  # fmt: skip
         _line(doc, gettext("reviews.docx.standing"), kpi.standing)
         if kpi.chart:
-            doc.add_picture(BytesIO(kpi.chart), width=Cm(14))
+            doc.add_picture(BytesIO(kpi.chart), width=Cm(12))
 
     summary = pack.summary
     doc.add_heading(gettext("reviews.docx.c4"), level=2)
@@ -195,11 +214,11 @@ def build_review_pack(pack: ReviewPack, gettext: Gettext) -> bytes:
 
     doc.add_heading(gettext("reviews.docx.c6"), level=2)
     if pack.audits:
-        columns = [(gettext("reviews.docx.col.number"), 2.5),
-                   (gettext("reviews.docx.col.audit"), 6.0),
+        columns = [(gettext("reviews.docx.col.number"), 2.8),
+                   (gettext("reviews.docx.col.audit"), 5.5),
                    (gettext("reviews.docx.col.department"), 3.5),
-                   (gettext("reviews.docx.col.status"), 2.5),
-                   (gettext("reviews.docx.col.result"), 2.0)]  # fmt: skip
+                   (gettext("reviews.docx.col.status"), 2.6),
+                   (gettext("reviews.docx.col.result"), 2.1)]  # fmt: skip
         _table(doc, columns, list(pack.audits))
     else:
         doc.add_paragraph(no_data)

@@ -31,6 +31,7 @@ from bot.domain.objectives import (
     Slot,
     Standing,
     Status,
+    asked_for,
     limits_problem,
     objective_status,
     slots_for,
@@ -143,8 +144,8 @@ def awaited_values(conn: Connection, today: date, terms: Iterable[Period]) -> li
         objective = objectives.get(kpi.objective_id)
         if objective is None or not kpi.reported:
             continue
-        for slot in slots_for(kpi, objective, terms):
-            if slot.end <= today and (kpi.id, slot.key) not in given:
+        for slot in asked_for(slots_for(kpi, objective, terms), kpi.created_on, today):
+            if (kpi.id, slot.key) not in given:
                 found.append(Awaited(kpi, objective, slot))
     return found
 
@@ -274,6 +275,19 @@ class ObjectiveService:
             return found
 
         return await self.db.run(work)
+
+    async def archive(self, actor: User, objective_id: int) -> None:
+        """No longer pursued: off the list, the reviews' packs and the reminders; its
+        values and actions stay in the database. A second tap: not found."""
+        _manager(actor)
+        now = self.clock.now()
+
+        def work(conn: Connection) -> None:
+            if not ObjectiveRepo(conn).archive(objective_id):
+                raise Refused("objectives.not_found")
+            EventLog(conn).add(now, actor.id, ENTITY, objective_id, "archived")
+
+        await self.db.run(work)
 
     # -- reported values -------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from bot.domain.competence import Status as CompetenceStatus
 from bot.domain.models import User
-from bot.domain.nonconformities import Nonconformity, Severity, Source
+from bot.domain.nonconformities import OPEN_STATUSES, Nonconformity, Severity, Source
 from bot.domain.objectives import (
     Decision,
     DecisionKind,
@@ -142,8 +142,13 @@ class ReviewService:
             if nc is None:
                 return None
             responsible = names.get(nc.responsible_id or 0, "—")
+            overdue = (
+                nc.status in OPEN_STATUSES
+                and nc.due_date is not None
+                and (nc.due_date < self.today())
+            )
             return ActionLine(decision.kind.value, decision.text, nc.number, nc.status.value,
-                              responsible, nc.due_date)  # fmt: skip
+                              responsible, nc.due_date, overdue)  # fmt: skip
 
         earlier = [r for r in repo.reviews() if (r.held_on, r.id) < (review.held_on, review.id)]
         for other in earlier:
@@ -229,6 +234,8 @@ class ReviewService:
             review = repo.review(review_id)
             if review is None:
                 raise Refused("reviews.not_found")
+            if review.status is not ReviewStatus.DRAFT:  # the director has the pack already
+                raise Refused("reviews.already_sent")
             owner = UserRepo(conn).get(owner_id)
             if owner is None or not owner.is_active:
                 raise Refused("objectives.no_owner")

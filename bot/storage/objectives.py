@@ -51,6 +51,7 @@ def _kpi(row: Row[Any]) -> Kpi:
         threshold=row.threshold,
         frequency=Frequency(row.frequency),
         source=row.source,
+        created_on=row.created_at.date(),
     )
 
 
@@ -105,6 +106,14 @@ class ObjectiveRepo:
                   "period_start": first, "period_end": last, "active": True,
                   "created_at": now}  # fmt: skip
         return inserted_id(self.conn.execute(insert(objectives).values(**values)))
+
+    def archive(self, objective_id: int) -> bool:
+        query = (
+            update(objectives)
+            .where(objectives.c.id == objective_id, objectives.c.active.is_(True))
+            .values(active=False)
+        )
+        return self.conn.execute(query).rowcount == 1
 
     def kpis(self, objective_id: int | None = None) -> list[Kpi]:
         query = select(kpis).order_by(kpis.c.id)

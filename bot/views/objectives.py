@@ -116,6 +116,8 @@ def card_screen(card: ObjectiveCard, manager: bool) -> Screen:
         rows.append(
             [button(_("objectives.add_kpi"), ObCB(action=ObAction.KPI_NEW, id=objective.id))]
         )
+        archive = button(_("objectives.archive"), ObCB(action=ObAction.ARCHIVE, id=objective.id))
+        rows.append([archive])
     rows.append([button(_("common.back"), ObCB(action=ObAction.LIST))])
     return "\n".join(lines), markup(rows)
 

@@ -65,10 +65,9 @@ def card_screen(review: Review, decisions: list[Decision]) -> Screen:
         f"• {_(f'reviews.kind.{d.kind.value}')}: {html.quote(d.text)}" for d in decisions
     ] or [_("reviews.no_decisions")]
     rows = [[button(_("reviews.pack"), ReviewCB(action=ReviewAction.PACK, id=review.id))]]
-    if review.status is not ReviewStatus.APPROVED:
+    if review.status is ReviewStatus.DRAFT:  # the pack sent to the director holds them all
         new = DecisionCB(action=DecisionAction.NEW, id=review.id)
         rows.append([button(_("reviews.add_decision"), new)])
-    if review.status is ReviewStatus.DRAFT:
         send = DecisionCB(action=DecisionAction.SEND, id=review.id)
         rows.append([button(_("reviews.send"), send)])
     rows.append([button(_("common.back"), ReviewCB(action=ReviewAction.LIST))])
