@@ -102,6 +102,9 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
     await manager.press("👤 Владелец")
     reply = await manager.press("Ольга Петрова")
     assert "Владелец: Ольга Петрова" in reply.text
+    await manager.press("📅 Пересмотр")
+    reply = await manager.send("01.03.2027")
+    assert "Пересмотр: 01.03.2027" in reply.text
 
     # A treatment action with its owner and due date.
     await manager.press("➕ Действие")
@@ -151,6 +154,14 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
     await manager.press("🗺 Тепловая карта")
     photo = next(m for m in manager.chat()[mark:] if m.photo)
     assert "Рисков в реестре с оценкой: 1" in photo.text
+
+    # Its review date: the owner is told once.
+    await sweep_at(harness, datetime(2027, 2, 26, 12, tzinfo=MSK))
+    assert texts(olga, "Пора пересмотреть риск") == []
+    await sweep_at(harness, datetime(2027, 3, 1, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2027, 3, 2, 12, tzinfo=MSK))
+    assert texts(olga, "Пора пересмотреть риск R-001 «Задержка поставки учебников") != []
+    assert len(texts(olga, "Пора пересмотреть риск")) == 1
 
 
 async def test_an_english_teacher_proposes_an_opportunity(harness: BotHarness) -> None:

@@ -46,6 +46,7 @@ class Kind(StrEnum):
     RISK_ACTION_OVERDUE = "risk_action_overdue"  # daily once late: its owner
     SUPPLIER_EVALUATION = "supplier_evaluation"  # a provider's yearly evaluation is due
     RISK_PROPOSED = "risk_proposed"  # a proposed risk waits for the managers, once
+    RISK_REVIEW = "risk_review"  # a risk's review date has come: its owner, once
 
 
 EVENT_KINDS = frozenset({Kind.NC_EVENT, Kind.SUBMITTED, Kind.NUDGE, Kind.COMPETENCE_EVENT})
