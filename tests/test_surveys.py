@@ -272,3 +272,24 @@ async def test_a_survey_half_answered_survives_a_restart_and_a_stray_photo(
     ((respondent, answers, comment),) = await harness.app.db.run(stored)
     assert answers == {"lessons": 5, "teachers": 4, "comfort": 3, "activities": 5, "load": 1}
     assert comment is None and "5101" not in respondent and len(respondent) == 64
+
+
+def test_every_dialog_state_has_a_name_of_its_own() -> None:
+    """aiogram names a state "Group:step" without its module: two groups called alike (the
+    questionnaire's and the survey's "Answering") would catch each other's messages."""
+    import importlib
+    import pkgutil
+
+    from aiogram.fsm.state import StatesGroup
+
+    import bot.handlers
+
+    groups: dict[str, str] = {}
+    for module in pkgutil.iter_modules(bot.handlers.__path__):
+        loaded = importlib.import_module(f"bot.handlers.{module.name}")
+        for value in vars(loaded).values():
+            own = getattr(value, "__module__", None) == loaded.__name__
+            if own and isinstance(value, type) and issubclass(value, StatesGroup):
+                assert value.__name__ not in groups, (value.__name__, groups[value.__name__])
+                groups[value.__name__] = loaded.__name__
+    assert "SurveyAnswering" in groups and "Answering" in groups

@@ -37,7 +37,7 @@ class SupplierEdit(StatesGroup):
     nc = State()
 
 
-class Evaluating(StatesGroup):
+class SupplierEvaluating(StatesGroup):
     marks = State()
 
 
@@ -179,7 +179,7 @@ async def evaluate(
     suppliers: SupplierService,
 ) -> None:  # fmt: skip
     supplier = await suppliers.may_evaluate(user, callback_data.id)
-    await set_dialog(state, Evaluating.marks, supplier=supplier.id, marks={})
+    await set_dialog(state, SupplierEvaluating.marks, supplier=supplier.id, marks={})
     await ask(callback, *views.criterion_screen(supplier, CRITERIA[0], 0))
 
 
@@ -199,7 +199,7 @@ async def mark(
     marks = {**marks, criterion: int(raw)}
     supplier = await suppliers.may_evaluate(user, supplier_id)
     if len(left) > 1:
-        await advance(state, Evaluating.marks, marks=marks)
+        await advance(state, SupplierEvaluating.marks, marks=marks)
         await show(callback, *views.criterion_screen(supplier, left[1], len(marks)))
         return
     evaluation = await suppliers.evaluate(user, supplier_id, marks)
@@ -260,6 +260,6 @@ def make_router() -> Router:
     router.callback_query.register(weight, on(SupplierStep.WEIGHT), MANAGER)
     # The owner evaluates from his reminder too (the service checks who may).
     router.callback_query.register(evaluate, on(SupplierStep.EVALUATE))
-    router.callback_query.register(mark, Evaluating.marks, on(SupplierStep.MARK))
+    router.callback_query.register(mark, SupplierEvaluating.marks, on(SupplierStep.MARK))
     router.callback_query.register(stale_mark, on(SupplierStep.MARK))
     return router

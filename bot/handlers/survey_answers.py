@@ -25,7 +25,7 @@ from bot.views import surveys as views
 from bot.views.surveys import NO_COMMENT
 
 
-class Answering(StatesGroup):
+class SurveyAnswering(StatesGroup):
     question = State()
     comment = State()
 
@@ -41,7 +41,7 @@ async def open_link(
     token = (command.args or "").strip().removeprefix(LINK_PREFIX)
     opened = await surveys.open_link(token, message.from_user.id, i18n.current_locale)
     await set_dialog(
-        state, Answering.question, token=token, group=opened.group.id,
+        state, SurveyAnswering.question, token=token, group=opened.group.id,
         language=opened.template.language, code=opened.template.code, q=0, answers={},
     )  # fmt: skip
     await message.answer(views.intro_text(opened.template))
@@ -62,12 +62,12 @@ async def answered(
         return
     group, code, language, index = need(data, "group", "code", "language", "q")
     template = surveys.template(code, language)
-    if current == Answering.comment.state and callback_data.q == len(template.questions):
+    if current == SurveyAnswering.comment.state and callback_data.q == len(template.questions):
         if callback_data.v != NO_COMMENT:
             raise Refused("stale")
         await _submit(callback, state, surveys, None)
         return
-    if current != Answering.question.state or callback_data.q != index:
+    if current != SurveyAnswering.question.state or callback_data.q != index:
         # A double tap, or a button of a question answered before: nothing changes.
         await callback.answer(_("surveys.stale_answer"), show_alert=True)
         return
@@ -77,10 +77,10 @@ async def answered(
         raise Refused("stale")
     answers = {**data.get("answers", {}), question.id: callback_data.v}
     if index + 1 < len(template.questions):
-        await advance(state, Answering.question, q=index + 1, answers=answers)
+        await advance(state, SurveyAnswering.question, q=index + 1, answers=answers)
         await show(callback, *views.question_screen(template, group, index + 1))
         return
-    await advance(state, Answering.comment, q=index + 1, answers=answers)
+    await advance(state, SurveyAnswering.comment, q=index + 1, answers=answers)
     await show(callback, *views.comment_screen(template, group))
 
 
@@ -113,6 +113,6 @@ def make_router() -> Router:
         open_link, CommandStart(deep_link=True, magic=F.args.startswith(LINK_PREFIX))
     )
     router.callback_query.register(answered, SurveyAnswerCB.filter())
-    router.message.register(comment_given, Answering.comment, F.text, ~F.text.startswith("/"))
-    router.message.register(use_buttons, Answering.question, ~F.text.startswith("/"))
+    router.message.register(comment_given, SurveyAnswering.comment, F.text, ~F.text.startswith("/"))
+    router.message.register(use_buttons, SurveyAnswering.question, ~F.text.startswith("/"))
     return router
