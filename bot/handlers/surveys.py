@@ -108,7 +108,7 @@ async def _create(
     try:
         survey = await surveys.create(user, code, date.fromisoformat(closes), raw_groups)
     except Refused as refusal:
-        if refusal.key == "surveys.bad_groups":  # the question stays
+        if refusal.key in ("surveys.bad_groups", "surveys.too_many_groups"):  # it stays
             await ask(event, refusal_text(refusal))
             return
         raise

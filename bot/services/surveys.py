@@ -22,6 +22,7 @@ from bot.domain.roles import Role
 from bot.domain.surveys import (
     COMMENT_MAX,
     DAYS_MAX,
+    GROUPS_MAX,
     QuestionResult,
     QuestionType,
     SurveyTemplate,
@@ -128,6 +129,8 @@ class SurveyService:
             groups = parse_groups(raw_groups)
         except ValueError as error:
             raise Refused("surveys.bad_groups", name=str(error)) from None
+        if len(groups) > GROUPS_MAX:
+            raise Refused("surveys.too_many_groups", limit=GROUPS_MAX)
         now = self.clock.now()
         salt = secrets.token_hex(32)
 
