@@ -173,3 +173,24 @@ async def test_an_english_teacher_proposes_an_opportunity(harness: BotHarness) -
     assert "what opportunity do you see" in reply.text
     reply = await john.send("A grant to equip the physics lab")
     assert "R-001 «A grant to equip the physics lab» is with the quality manager" in reply.text
+
+
+async def test_the_owner_is_picked_from_pages_of_people(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    for n in range(24):
+        await person(harness, 4000 + n, f"Учитель {n:02d}", {Role.TEACHER}, None)
+    risks = harness.app.dispatcher["risks"]
+    teacher = (await risks.people())[-1]
+    risk = await risks.propose(teacher, RiskKind.RISK, "Протечка кровли в спортзале", None)
+    await manager.send("/risks")
+    await manager.press("R-001")
+    await manager.press("Принять в реестр")
+    reply = await manager.press("👤 Владелец")
+    assert "1/2" in reply.last.buttons and len(reply.last.buttons) == 20 + 3
+    reply = await manager.press("▶️")
+    assert "2/2" in reply.last.buttons and "◀️" in reply.last.buttons
+    last = reply.last.buttons[-4]
+    reply = await manager.press(last)
+    assert f"Владелец: {last}" in reply.text and risk.number in reply.text

@@ -211,6 +211,14 @@ ASKED = {"cause": RiskEdit.text, "consequence": RiskEdit.text, "review": RiskEdi
          "action": RiskEdit.action_text}  # fmt: skip
 
 
+async def people_page(callback: CallbackQuery, callback_data: RiskCB, risks: RiskService) -> None:
+    if callback_data.v not in (RiskStep.OWNER.value, RiskStep.ACTION_OWNER.value):
+        raise Refused("stale")
+    risk = await risks.get(callback_data.id)
+    step = RiskStep(callback_data.v)
+    await show(callback, *views.people_screen(risk, await risks.people(), step, callback_data.p))
+
+
 async def ask_text(
     callback: CallbackQuery, callback_data: RiskCB, state: FSMContext, risks: RiskService
 ) -> None:
@@ -318,6 +326,7 @@ def make_router() -> Router:
     router.callback_query.register(residual, on(RiskStep.RESIDUAL), MANAGER)
     router.callback_query.register(owner, on(RiskStep.OWNER), MANAGER)
     router.callback_query.register(ask_text, on(RiskStep.ASK), MANAGER)
+    router.callback_query.register(people_page, on(RiskStep.PEOPLE), MANAGER)
     router.message.register(text_given, RiskEdit.text, MANAGER, *text)
     router.message.register(review_given, RiskEdit.review, MANAGER, *text)
     router.message.register(action_text_given, RiskEdit.action_text, MANAGER, *text)

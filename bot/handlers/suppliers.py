@@ -115,7 +115,8 @@ async def owner(
 ) -> None:
     if not callback_data.v:
         supplier = (await suppliers.card(callback_data.id)).supplier
-        await show(callback, *views.people_screen(supplier, await suppliers.people()))
+        people = await suppliers.people()
+        await show(callback, *views.people_screen(supplier, people, callback_data.p))
         return
     if not callback_data.v.isdigit():
         raise Refused("stale")
