@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Connection, select
 
 from bot.domain.nonconformities import Severity, Source
+from bot.domain.roles import Role
 from bot.domain.surveys import (
     GroupKind,
     TemplateError,
@@ -293,3 +294,16 @@ def test_every_dialog_state_has_a_name_of_its_own() -> None:
                 assert value.__name__ not in groups, (value.__name__, groups[value.__name__])
                 groups[value.__name__] = loaded.__name__
     assert "SurveyAnswering" in groups and "Answering" in groups
+
+
+async def test_an_invite_whose_token_begins_like_a_survey_link_still_lets_one_join(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert harness.app is not None
+    monkeypatch.setattr("bot.services.invites.new_token", lambda: "sv_AbCdEfGhIjKlMnOpQrS")
+    token, _ = await harness.app.dispatcher["invites"].create(
+        await boss(harness), frozenset({Role.TEACHER}), None, 1
+    )
+    assert token.startswith("sv_")
+    reply = await harness.user(5201, "Вера").send(f"/start {token}")
+    assert "Вера" in reply.text and "Главное меню" in reply.text, reply.text
