@@ -116,6 +116,7 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
         reply.text
     )
 
+    assert await harness.app.dispatcher["risks"].top_levels() == {dept: Level.CRITICAL}
     counts = await harness.app.dispatcher["risks"].now_counts(date(2026, 12, 7))
     assert counts == [("risks.now.untreated", 0), ("risks.now.overdue_actions", 1)]
 
