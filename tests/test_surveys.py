@@ -260,6 +260,8 @@ async def test_a_survey_half_answered_survives_a_restart_and_a_stray_photo(
         reply = await pupil.press(mark)
     reply = await pupil.press("Нормальная")
     assert "Что бы ты изменил в школе" in reply.text
+    reply = await pupil.send_photo()
+    assert "Напишите комментарий текстом" in reply.text
     reply = await pupil.press("Без комментария")
     assert "Спасибо! Ваш ответ принят" in reply.text
     assert harness.app is not None

@@ -96,6 +96,10 @@ async def use_buttons(message: Message) -> None:
     await message.answer(_("surveys.use_buttons"))
 
 
+async def comment_as_text(message: Message) -> None:
+    await message.answer(_("surveys.comment_as_text"))
+
+
 async def _submit(
     event: Message | CallbackQuery, state: FSMContext, surveys: SurveyService, comment: str | None
 ) -> None:
@@ -119,4 +123,5 @@ def make_router() -> Router:
     router.callback_query.register(answered, SurveyAnswerCB.filter())
     router.message.register(comment_given, SurveyAnswering.comment, F.text, ~F.text.startswith("/"))
     router.message.register(use_buttons, SurveyAnswering.question, ~F.text.startswith("/"))
+    router.message.register(comment_as_text, SurveyAnswering.comment, ~F.text)
     return router
