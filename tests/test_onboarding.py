@@ -112,7 +112,8 @@ async def test_invited_teacher_joins_with_role_and_department(
     assert "Роли: педагог" in text and "Подразделение: МО начальных классов" in text
     assert teacher.last.buttons == [
         "📋 Мои аудиты", "⚠️ Сообщить о проблеме", "✅ Мои действия", "📚 Реестр НС",
-        "🎓 Компетентность", "🌐 Язык", "❓ Помощь", "🎯 Риски",
+        "🎓 Компетентность", "🌐 Язык", "❓ Помощь",
+        "🎯 Риски",
     ]  # fmt: skip
     assert telegram.chat_commands(teacher.id) == commands_for({Role.TEACHER})
 
