@@ -469,6 +469,7 @@ class RiskStep(StrEnum):
     ASK = "ask"  # v: cause, consequence, review or action: typed next
     OWNER = "own"  # v: a user id; empty to choose
     ACTION_OWNER = "aown"  # v: a user id, for the action being added
+    PEOPLE = "ppl"  # v: the picker's step (own or aown), p: its page
 
 
 class RiskCB(CallbackData, prefix="rk1"):
@@ -478,6 +479,7 @@ class RiskCB(CallbackData, prefix="rk1"):
     id: Num = 0
     v: str = ""
     r: Num = -1
+    p: Num = 0  # the page of a list of people
 
 
 class RiskDoneCB(CallbackData, prefix="rk2"):
@@ -506,6 +508,7 @@ class SupplierCB(CallbackData, prefix="sp1"):
     id: Num = 0
     v: str = ""
     n: Num = -1
+    p: Num = 0  # the page of a list of people
 
 
 # -- the audit programme (issue 12) ------------------------------------------------------

@@ -102,6 +102,9 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
     await manager.press("👤 Владелец")
     reply = await manager.press("Ольга Петрова")
     assert "Владелец: Ольга Петрова" in reply.text
+    await manager.press("📅 Пересмотр")
+    reply = await manager.send("01.03.2027")
+    assert "Пересмотр: 01.03.2027" in reply.text
 
     # A treatment action with its owner and due date.
     await manager.press("➕ Действие")
@@ -113,6 +116,7 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
         reply.text
     )
 
+    assert await harness.app.dispatcher["risks"].top_levels() == {dept: Level.CRITICAL}
     counts = await harness.app.dispatcher["risks"].now_counts(date(2026, 12, 7))
     assert counts == [("risks.now.untreated", 0), ("risks.now.overdue_actions", 1)]
 
@@ -152,6 +156,14 @@ async def test_a_teachers_risk_is_accepted_scored_treated_reminded_and_rescored(
     photo = next(m for m in manager.chat()[mark:] if m.photo)
     assert "Рисков в реестре с оценкой: 1" in photo.text
 
+    # Its review date: the owner is told once.
+    await sweep_at(harness, datetime(2027, 2, 26, 12, tzinfo=MSK))
+    assert texts(olga, "Пора пересмотреть риск") == []
+    await sweep_at(harness, datetime(2027, 3, 1, 12, tzinfo=MSK))
+    await sweep_at(harness, datetime(2027, 3, 2, 12, tzinfo=MSK))
+    assert texts(olga, "Пора пересмотреть риск R-001 «Задержка поставки учебников") != []
+    assert len(texts(olga, "Пора пересмотреть риск")) == 1
+
 
 async def test_an_english_teacher_proposes_an_opportunity(harness: BotHarness) -> None:
     john, _ = await person(harness, 2005, "John Smith", {Role.TEACHER}, None, language="en")
@@ -162,3 +174,24 @@ async def test_an_english_teacher_proposes_an_opportunity(harness: BotHarness) -
     assert "what opportunity do you see" in reply.text
     reply = await john.send("A grant to equip the physics lab")
     assert "R-001 «A grant to equip the physics lab» is with the quality manager" in reply.text
+
+
+async def test_the_owner_is_picked_from_pages_of_people(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    for n in range(24):
+        await person(harness, 4000 + n, f"Учитель {n:02d}", {Role.TEACHER}, None)
+    risks = harness.app.dispatcher["risks"]
+    teacher = (await risks.people())[-1]
+    risk = await risks.propose(teacher, RiskKind.RISK, "Протечка кровли в спортзале", None)
+    await manager.send("/risks")
+    await manager.press("R-001")
+    await manager.press("Принять в реестр")
+    reply = await manager.press("👤 Владелец")
+    assert "1/2" in reply.last.buttons and len(reply.last.buttons) == 20 + 3
+    reply = await manager.press("▶️")
+    assert "2/2" in reply.last.buttons and "◀️" in reply.last.buttons
+    last = reply.last.buttons[-4]
+    reply = await manager.press(last)
+    assert f"Владелец: {last}" in reply.text and risk.number in reply.text

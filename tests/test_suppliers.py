@@ -8,10 +8,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Connection
 
 from bot.domain.nonconformities import Source
 from bot.domain.roles import Role
 from bot.domain.suppliers import DEFAULT_WEIGHTS, SupplierStatus, suggested_status, weighted_score
+from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
 from tests.flows import boss, department, person
 from tests.harness import BotHarness
@@ -116,3 +118,11 @@ async def test_a_caterer_is_evaluated_by_its_owner_and_an_nc_is_raised_against_i
     assert nc.source is Source.EXTERNAL_PROVIDER and nc.external_ref == "ООО «Школьное питание»"
     reply = await manager.press("⚠️ условно")
     assert "Статус: ⚠️ условно" in reply.text
+    await manager.press("условно")  # a second tap: the card stays as it is
+    assert "Статус: ⚠️ условно" in manager.last.text
+
+    def history(conn: Connection) -> list[dict[str, object]]:
+        return [e.data for e in EventLog(conn).for_entity("supplier", 1)]
+
+    changes = [d for d in await harness.app.db.run(history) if d.get("status")]
+    assert changes == [{"status": "conditional"}]

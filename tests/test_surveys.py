@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Connection, select
 
 from bot.domain.nonconformities import Severity, Source
+from bot.domain.roles import Role
 from bot.domain.surveys import (
     GroupKind,
     TemplateError,
@@ -259,6 +260,8 @@ async def test_a_survey_half_answered_survives_a_restart_and_a_stray_photo(
         reply = await pupil.press(mark)
     reply = await pupil.press("Нормальная")
     assert "Что бы ты изменил в школе" in reply.text
+    reply = await pupil.send_photo()
+    assert "Напишите комментарий текстом" in reply.text
     reply = await pupil.press("Без комментария")
     assert "Спасибо! Ваш ответ принят" in reply.text
     assert harness.app is not None
@@ -272,3 +275,16 @@ async def test_a_survey_half_answered_survives_a_restart_and_a_stray_photo(
     ((respondent, answers, comment),) = await harness.app.db.run(stored)
     assert answers == {"lessons": 5, "teachers": 4, "comfort": 3, "activities": 5, "load": 1}
     assert comment is None and "5101" not in respondent and len(respondent) == 64
+
+
+async def test_an_invite_whose_token_begins_like_a_survey_link_still_lets_one_join(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert harness.app is not None
+    monkeypatch.setattr("bot.services.invites.new_token", lambda: "sv_AbCdEfGhIjKlMnOpQrS")
+    token, _ = await harness.app.dispatcher["invites"].create(
+        await boss(harness), frozenset({Role.TEACHER}), None, 1
+    )
+    assert token.startswith("sv_")
+    reply = await harness.user(5201, "Вера").send(f"/start {token}")
+    assert "Вера" in reply.text and "Главное меню" in reply.text, reply.text

@@ -57,6 +57,7 @@ class Kind(StrEnum):
     RISK_PROPOSED = "risk_proposed"  # a proposed risk waits for the managers, once
     AUDIT_EVENT = "audit_event"  # a planned audit changed: its team and respondents
     PROGRAMME_EVENT = "programme_event"  # the year's programme to approve, or its decision
+    RISK_REVIEW = "risk_review"  # a risk's review date has come: its owner, once
 
 
 # Each feature adds its event kinds on a line of its own.

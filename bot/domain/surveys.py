@@ -31,7 +31,7 @@ OPTIONS_MAX = 6
 TEXT_MAX = 300
 COMMENT_MAX = 1000
 GROUP_NAME_MAX = 20
-GROUPS_MAX = 40
+GROUPS_MAX = 40  # their links fit one message
 DAYS_MAX = 92  # a survey runs at most a school term
 
 
@@ -182,7 +182,7 @@ def parse_groups(raw: str) -> list[tuple[GroupKind, str]]:
             raise ValueError(part.strip()[:GROUP_NAME_MAX])
         if (kind, name) not in groups:
             groups.append((kind, name))
-    if not groups or len(groups) > GROUPS_MAX:
+    if not groups:
         raise ValueError("")
     return groups
 

@@ -33,7 +33,7 @@ from bot.views.reports import gettext
 MANAGER = HasRole(Role.MANAGER)
 
 
-class Proposing(StatesGroup):
+class RiskProposing(StatesGroup):
     kind = State()
     department = State()
     title = State()
@@ -77,14 +77,14 @@ async def propose(
     departments: DepartmentService,
 ) -> None:
     if not callback_data.v:
-        await set_dialog(state, Proposing.kind)
+        await set_dialog(state, RiskProposing.kind)
         await show(callback, *views.kind_screen())
         return
     try:
         kind = RiskKind(callback_data.v)
     except ValueError:
         raise Refused("stale") from None
-    await set_dialog(state, Proposing.department, kind=kind.value)
+    await set_dialog(state, RiskProposing.department, kind=kind.value)
     await show(callback, *views.department_screen(await departments.list(), user.department_id))
 
 
@@ -93,7 +93,7 @@ async def department_chosen(
 ) -> None:
     if not callback_data.v.isdigit():
         raise Refused("stale")
-    data = await advance(state, Proposing.title, dept=int(callback_data.v) or None)
+    data = await advance(state, RiskProposing.title, dept=int(callback_data.v) or None)
     (kind,) = need(data, "kind")
     await show(callback, views.ask_title(RiskKind(kind)))
 
@@ -211,6 +211,14 @@ ASKED = {"cause": RiskEdit.text, "consequence": RiskEdit.text, "review": RiskEdi
          "action": RiskEdit.action_text}  # fmt: skip
 
 
+async def people_page(callback: CallbackQuery, callback_data: RiskCB, risks: RiskService) -> None:
+    if callback_data.v not in (RiskStep.OWNER.value, RiskStep.ACTION_OWNER.value):
+        raise Refused("stale")
+    risk = await risks.get(callback_data.id)
+    step = RiskStep(callback_data.v)
+    await show(callback, *views.people_screen(risk, await risks.people(), step, callback_data.p))
+
+
 async def ask_text(
     callback: CallbackQuery, callback_data: RiskCB, state: FSMContext, risks: RiskService
 ) -> None:
@@ -306,8 +314,8 @@ def make_router() -> Router:
     router.callback_query.register(risks_menu, MenuCB.filter(F.command == "risks"))
     router.callback_query.register(risks_menu, on(RiskStep.HOME))
     router.callback_query.register(propose, on(RiskStep.PROPOSE))
-    router.callback_query.register(department_chosen, Proposing.department, on(RiskStep.DEPT))
-    router.message.register(title_given, Proposing.title, *text)
+    router.callback_query.register(department_chosen, RiskProposing.department, on(RiskStep.DEPT))
+    router.message.register(title_given, RiskProposing.title, *text)
     router.callback_query.register(card, on(RiskStep.CARD))
     router.callback_query.register(heat, on(RiskStep.HEAT))
     router.callback_query.register(action_done, RiskDoneCB.filter())
@@ -318,6 +326,7 @@ def make_router() -> Router:
     router.callback_query.register(residual, on(RiskStep.RESIDUAL), MANAGER)
     router.callback_query.register(owner, on(RiskStep.OWNER), MANAGER)
     router.callback_query.register(ask_text, on(RiskStep.ASK), MANAGER)
+    router.callback_query.register(people_page, on(RiskStep.PEOPLE), MANAGER)
     router.message.register(text_given, RiskEdit.text, MANAGER, *text)
     router.message.register(review_given, RiskEdit.review, MANAGER, *text)
     router.message.register(action_text_given, RiskEdit.action_text, MANAGER, *text)

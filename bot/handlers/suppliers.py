@@ -37,7 +37,7 @@ class SupplierEdit(StatesGroup):
     nc = State()
 
 
-class Evaluating(StatesGroup):
+class SupplierEvaluating(StatesGroup):
     marks = State()
 
 
@@ -115,7 +115,8 @@ async def owner(
 ) -> None:
     if not callback_data.v:
         supplier = (await suppliers.card(callback_data.id)).supplier
-        await show(callback, *views.people_screen(supplier, await suppliers.people()))
+        people = await suppliers.people()
+        await show(callback, *views.people_screen(supplier, people, callback_data.p))
         return
     if not callback_data.v.isdigit():
         raise Refused("stale")
@@ -179,7 +180,7 @@ async def evaluate(
     suppliers: SupplierService,
 ) -> None:  # fmt: skip
     supplier = await suppliers.may_evaluate(user, callback_data.id)
-    await set_dialog(state, Evaluating.marks, supplier=supplier.id, marks={})
+    await set_dialog(state, SupplierEvaluating.marks, supplier=supplier.id, marks={})
     await ask(callback, *views.criterion_screen(supplier, CRITERIA[0], 0))
 
 
@@ -199,7 +200,7 @@ async def mark(
     marks = {**marks, criterion: int(raw)}
     supplier = await suppliers.may_evaluate(user, supplier_id)
     if len(left) > 1:
-        await advance(state, Evaluating.marks, marks=marks)
+        await advance(state, SupplierEvaluating.marks, marks=marks)
         await show(callback, *views.criterion_screen(supplier, left[1], len(marks)))
         return
     evaluation = await suppliers.evaluate(user, supplier_id, marks)
@@ -260,6 +261,6 @@ def make_router() -> Router:
     router.callback_query.register(weight, on(SupplierStep.WEIGHT), MANAGER)
     # The owner evaluates from his reminder too (the service checks who may).
     router.callback_query.register(evaluate, on(SupplierStep.EVALUATE))
-    router.callback_query.register(mark, Evaluating.marks, on(SupplierStep.MARK))
+    router.callback_query.register(mark, SupplierEvaluating.marks, on(SupplierStep.MARK))
     router.callback_query.register(stale_mark, on(SupplierStep.MARK))
     return router

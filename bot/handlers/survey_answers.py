@@ -7,6 +7,7 @@ This router comes before /start's: the link is a survey's, never an invite."""
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -38,7 +39,10 @@ async def open_link(
     i18n: I18n,
 ) -> None:
     assert message.from_user is not None
-    token = (command.args or "").strip().removeprefix(LINK_PREFIX)
+    payload = (command.args or "").strip()
+    if await surveys.is_invite(payload):
+        raise SkipHandler  # /start's: someone joins by it
+    token = payload.removeprefix(LINK_PREFIX)
     opened = await surveys.open_link(token, message.from_user.id, i18n.current_locale)
     await set_dialog(
         state, SurveyAnswering.question, token=token, group=opened.group.id,
@@ -92,6 +96,10 @@ async def use_buttons(message: Message) -> None:
     await message.answer(_("surveys.use_buttons"))
 
 
+async def comment_as_text(message: Message) -> None:
+    await message.answer(_("surveys.comment_as_text"))
+
+
 async def _submit(
     event: Message | CallbackQuery, state: FSMContext, surveys: SurveyService, comment: str | None
 ) -> None:
@@ -115,4 +123,5 @@ def make_router() -> Router:
     router.callback_query.register(answered, SurveyAnswerCB.filter())
     router.message.register(comment_given, SurveyAnswering.comment, F.text, ~F.text.startswith("/"))
     router.message.register(use_buttons, SurveyAnswering.question, ~F.text.startswith("/"))
+    router.message.register(comment_as_text, SurveyAnswering.comment, ~F.text)
     return router

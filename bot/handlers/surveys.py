@@ -5,7 +5,7 @@ XLSX, close a survey early, and turn a weak question into an improvement opportu
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from aiogram import Bot, F, Router
@@ -104,13 +104,11 @@ async def _create(
     i18n: I18n,
     raw_groups: str,
 ) -> None:
-    from datetime import date
-
     code, closes = need(await state.get_data(), "template", "closes")
     try:
         survey = await surveys.create(user, code, date.fromisoformat(closes), raw_groups)
     except Refused as refusal:
-        if refusal.key == "surveys.bad_groups":  # the question stays
+        if refusal.key in ("surveys.bad_groups", "surveys.too_many_groups"):  # it stays
             await ask(event, refusal_text(refusal))
             return
         raise

@@ -155,6 +155,11 @@ def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup
             number=p["number"], title=html.quote(p["title"]), name=html.quote(p["name"])
         )
         rows = [[button(t("risks.open"), RiskCB(action=RiskStep.CARD, id=due.object_id))]]
+    elif due.kind is Kind.RISK_REVIEW:
+        text = t("reminder.risk_review").format(
+            number=p["number"], title=html.quote(p["title"]), date=p["date"]
+        )
+        rows = [[button(t("risks.open"), RiskCB(action=RiskStep.CARD, id=due.object_id))]]
     elif due.kind is Kind.SUPPLIER_EVALUATION:
         text = t("reminder.supplier_evaluation").format(name=html.quote(p["name"]), due=p["due"])
         rows = [[button(t("suppliers.evaluate"), SupplierCB(action=SupplierStep.EVALUATE,

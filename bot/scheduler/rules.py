@@ -167,6 +167,7 @@ def compute_due(
     _objectives(conn, today, settings, add)
     _risk_actions(conn, today, settings, add)
     _risks_proposed(conn, people, managers, add)
+    _risk_reviews(conn, today, managers, add)
     _supplier_evaluations(conn, today, managers, add)
 
     weekday, hour, minute = settings.digest_at
@@ -397,3 +398,17 @@ def _risks_proposed(
         for user_id in managers:
             if user_id != risk.proposed_by:
                 add(Kind.RISK_PROPOSED, risk.id, user_id, "proposed", **params)
+
+
+def _risk_reviews(
+    conn: Connection, today: date, managers: list[int], add: Callable[..., None]
+) -> None:
+    """A risk in the register whose review date has come: once per review date, to its
+    owner (the managers when it has none)."""
+    for risk in RiskRepo(conn).list((RiskStatus.ACTIVE,)):
+        if risk.review_on is None or risk.review_on > today:
+            continue
+        params = {"number": risk.number, "title": risk.title[:200],
+                  "date": format_date(risk.review_on)}  # fmt: skip
+        for user_id in [risk.owner_id] if risk.owner_id else managers:
+            add(Kind.RISK_REVIEW, risk.id, user_id, risk.review_on.isoformat(), **params)

@@ -17,6 +17,7 @@ from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.risks import (
     MARKS,
+    Level,
     Risk,
     RiskAction,
     RiskKind,
@@ -223,6 +224,21 @@ class RiskService:
             for r in found
             if r.kind is RiskKind.RISK and r.likelihood is not None and r.impact is not None
         )
+
+    async def top_levels(self) -> dict[int | None, Level]:
+        """The highest level of a risk in the register, per department (None: the school as
+        a whole): the seam through which a risk's level may raise an audit's priority in the
+        programme (ISO 19011 5.4.2)."""
+        found = await self.db.run(lambda conn: RiskRepo(conn).list((RiskStatus.ACTIVE,)))
+        order = list(Level)
+        top: dict[int | None, Level] = {}
+        for risk in found:
+            level = risk.level
+            if risk.kind is RiskKind.RISK and level is not None:
+                current = top.get(risk.department_id)
+                if current is None or order.index(level) > order.index(current):
+                    top[risk.department_id] = level
+        return top
 
     # -- for /summary and the management review ----------------------------------------------
 

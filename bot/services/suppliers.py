@@ -127,8 +127,14 @@ class SupplierService:
 
         def work(conn: Connection) -> Supplier:
             repo = SupplierRepo(conn)
-            if repo.get(supplier_id) is None:
+            current = repo.get(supplier_id)
+            if current is None:
                 raise Refused("suppliers.not_found")
+            was = {"status": current.status.value, "contact": current.contact,
+                   "contract_from": current.contract_from, "contract_to": current.contract_to,
+                   "owner_id": current.owner_id}  # fmt: skip
+            if all(was[k] == v for k, v in checked.items()):
+                return current  # a second tap: nothing changes, nothing is logged
             owner = checked.get("owner_id")
             if owner is not None:
                 person = UserRepo(conn).get(owner)

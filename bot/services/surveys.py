@@ -16,12 +16,14 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.dates import local_today
+from bot.domain.invites import hash_token
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity, Severity, Source
 from bot.domain.roles import Role
 from bot.domain.surveys import (
     COMMENT_MAX,
     DAYS_MAX,
+    GROUPS_MAX,
     QuestionResult,
     QuestionType,
     SurveyTemplate,
@@ -38,6 +40,7 @@ from bot.services.errors import Refused
 from bot.services.nonconformities import NcService
 from bot.storage.db import Database
 from bot.storage.events import EventLog
+from bot.storage.invites import InviteRepo
 from bot.storage.nonconformities import NcRepo
 from bot.storage.surveys import GroupRow, SurveyRepo, SurveyRow
 
@@ -128,6 +131,8 @@ class SurveyService:
             groups = parse_groups(raw_groups)
         except ValueError as error:
             raise Refused("surveys.bad_groups", name=str(error)) from None
+        if len(groups) > GROUPS_MAX:
+            raise Refused("surveys.too_many_groups", limit=GROUPS_MAX)
         now = self.clock.now()
         salt = secrets.token_hex(32)
 
@@ -232,6 +237,12 @@ class SurveyService:
         return await self.db.run(work)
 
     # -- a respondent (anyone with the link) -------------------------------------------------
+
+    async def is_invite(self, payload: str) -> bool:
+        """Whether a /start payload that looks like a survey's is an invite's after all (an
+        invite token may begin with "sv_" by chance)."""
+        token_hash = hash_token(payload)
+        return await self.db.run(lambda conn: InviteRepo(conn).by_hash(token_hash) is not None)
 
     def _limited(self, account_id: int) -> bool:
         """At most `rate` link opens per account in ten minutes (kept in memory: a restart

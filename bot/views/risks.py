@@ -7,6 +7,7 @@ from datetime import date
 from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import RiskCB, RiskDoneCB, RiskStep
 from bot.domain.dates import format_date
@@ -21,11 +22,12 @@ from bot.domain.risks import (
     treatments_for,
 )
 from bot.domain.roles import Role
-from bot.keyboards.pages import button
+from bot.keyboards.pages import button, page_buttons
 
 Screen = tuple[str, InlineKeyboardMarkup]
 SHOWN = 30  # risks with a button on the register screen
-PEOPLE_SHOWN = 40
+PAGE = 20  # people per page of a picker
+TEXT_LIMIT = 3800
 
 
 def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -55,17 +57,21 @@ def home_screen(risks: list[Risk], manager: bool) -> Screen:
     active = [r for r in risks if r.status is RiskStatus.ACTIVE]
     active.sort(key=lambda r: (-(r.score or 0), r.id))
     rows: list[list[InlineKeyboardButton]] = []
-    for risk in active:
+    for index, risk in enumerate(active):
         kind = "💡 " if risk.kind is RiskKind.OPPORTUNITY else ""
-        lines.append(
+        line = (
             f"{level_text(risk.level, risk.score)} · {risk.number} {kind}{html.quote(risk.title)}"
         )
+        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_LIMIT:  # a phone's message limit
+            lines.append(_("risks.more").format(count=len(active) - index))
+            break
+        lines.append(line)
     if not active:
         lines.append(_("risks.empty_register"))
     proposed = [r for r in risks if r.status is RiskStatus.PROPOSED]
     if proposed:
         lines += ["", _("risks.proposed_title")]
-        lines += [f"• {r.number} {html.quote(r.title)}" for r in proposed]
+        lines += [f"• {r.number} {html.quote(r.title[:80])}" for r in proposed[:20]]
     for risk in (proposed if manager else []) + active:
         if len(rows) < SHOWN:
             rows.append([button(f"{risk.number} {risk.title}"[:60], cb(RiskStep.CARD, risk.id))])
@@ -208,10 +214,13 @@ def residual_screen(risk: Risk, today: date) -> Screen:
     return text, markup(rows)
 
 
-def people_screen(risk: Risk, people: list[User], step: RiskStep) -> Screen:
-    rows = [
-        [button(p.full_name, cb(step, risk.id, str(p.id), risk.revision))]
-        for p in people[:PEOPLE_SHOWN]
-    ]
-    rows.append([button(_("common.back"), cb(RiskStep.CARD, risk.id))])
-    return _("risks.ask_owner"), markup(rows)
+def people_screen(risk: Risk, people: list[User], step: RiskStep, page: int = 0) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for person in people[page * PAGE : (page + 1) * PAGE]:
+        builder.row(button(person.full_name, cb(step, risk.id, str(person.id), risk.revision)))
+    page_buttons(
+        builder, page, len(people), PAGE,
+        lambda n: RiskCB(action=RiskStep.PEOPLE, id=risk.id, v=step.value, p=n),
+    )  # fmt: skip
+    builder.row(button(_("common.back"), cb(RiskStep.CARD, risk.id)))
+    return _("risks.ask_owner"), builder.as_markup()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import SupplierCB, SupplierStep
 from bot.domain.dates import format_date
@@ -20,7 +21,7 @@ from bot.domain.suppliers import (
     SupplierStatus,
     suggested_status,
 )
-from bot.keyboards.pages import button
+from bot.keyboards.pages import button, page_buttons
 from bot.services.suppliers import Card
 
 Screen = tuple[str, InlineKeyboardMarkup]
@@ -30,7 +31,9 @@ STATUS_ICONS = {
     SupplierStatus.EXCLUDED: "⛔",
 }
 HISTORY_SHOWN = 5
-PEOPLE_SHOWN = 40
+PAGE = 20  # people per page of a picker
+TEXT_LIMIT = 3800
+SHOWN = 30  # providers with a button
 
 
 def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -47,8 +50,11 @@ def status_text(status: SupplierStatus) -> str:
 
 def home_screen(suppliers: list[Supplier]) -> Screen:
     lines = [_("suppliers.title"), ""]
-    rows = []
-    for s in suppliers:
+    rows: list[list[InlineKeyboardButton]] = []
+    for index, s in enumerate(suppliers):
+        if sum(len(x) + 1 for x in lines) > TEXT_LIMIT:  # a phone's message limit
+            lines.append(_("risks.more").format(count=len(suppliers) - index))
+            break
         score = (
             _("suppliers.score").format(score=s.last_score)
             if s.last_score is not None
@@ -57,7 +63,8 @@ def home_screen(suppliers: list[Supplier]) -> Screen:
         lines.append(
             f"{STATUS_ICONS[s.status]} {html.quote(s.name)} — {html.quote(s.supplies)} · {score}"
         )
-        rows.append([button(s.name[:60], cb(SupplierStep.CARD, s.id))])
+        if len(rows) < SHOWN:
+            rows.append([button(s.name[:60], cb(SupplierStep.CARD, s.id))])
     if not suppliers:
         lines.append(_("suppliers.none"))
     rows.append(
@@ -161,10 +168,13 @@ def weights_screen(weights: dict[str, int]) -> Screen:
     return "\n".join(lines), markup(rows)
 
 
-def people_screen(supplier: Supplier, people: list[User]) -> Screen:
-    rows = [
-        [button(p.full_name, cb(SupplierStep.OWNER, supplier.id, str(p.id)))]
-        for p in people[:PEOPLE_SHOWN]
-    ]
-    rows.append([button(_("common.back"), cb(SupplierStep.CARD, supplier.id))])
-    return _("suppliers.ask_owner"), markup(rows)
+def people_screen(supplier: Supplier, people: list[User], page: int = 0) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for person in people[page * PAGE : (page + 1) * PAGE]:
+        builder.row(button(person.full_name, cb(SupplierStep.OWNER, supplier.id, str(person.id))))
+    page_buttons(
+        builder, page, len(people), PAGE,
+        lambda n: SupplierCB(action=SupplierStep.OWNER, id=supplier.id, p=n),
+    )  # fmt: skip
+    builder.row(button(_("common.back"), cb(SupplierStep.CARD, supplier.id)))
+    return _("suppliers.ask_owner"), builder.as_markup()
