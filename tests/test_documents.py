@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
 import pytest
 
+from bot.domain.checklist_files import parse_checklist
 from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.reports.docx import build_audit_report
+from bot.services.errors import Refused
+from bot.services.reports import criteria_documents
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
 from tests.flows import boss, department, person
 from tests.harness import BotHarness
+from tests.test_reports_render import report
+from tests.test_reports_render import texts as texts_of
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -277,3 +284,60 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
     assert "Пришлите файл новой версии документа И-07" in reply.text
     reply = await manager.send_document(b"new", "i-2.docx")
     assert "И-07, версия 2 — черновик" in reply.text
+
+
+async def test_a_checklist_question_checks_a_document_named_in_the_audit_report(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    owner = await boss(harness)
+    mini = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_text(encoding="utf-8")
+    citing = mini.replace('clause: "7.1.4"', 'clause: "7.1.4"\n        document: "П-01"')
+    citing = citing.replace("version: 1", "version: 2")
+    with pytest.raises(Refused) as refused:  # the register has no П-01 yet
+        await dispatcher["templates"].import_yaml(owner, citing.encode())
+    assert refused.value.key == "templates.unknown_document"
+    assert refused.value.params == {"code": "П-01", "id": "m02"}
+
+    file = {"file_id": "none", "kind": "document", "name": "ot.pdf"}
+    card = await dispatcher["documents"].create(
+        owner, "П-01", "Положение об охране труда", DocType.REGULATION, file
+    )
+    await dispatcher["documents"].toggle_audience(owner, card.latest.id, role=Role.TEACHER)
+    await dispatcher["documents"].approve(owner, card.latest.id)
+    await dispatcher["documents"].enforce(owner, card.latest.id)
+    await dispatcher["templates"].import_yaml(owner, citing.encode())  # now it is accepted
+
+    # The report of an audit by this checklist names the document and its version in force.
+    checklist = parse_checklist(citing.encode())
+    words = texts_of("ru")
+    documents = await harness.app.db.run(lambda conn: criteria_documents(conn, checklist, words))
+    assert documents == ["П-01 «Положение об охране труда», версия 1"]
+    rendered = docx.Document(io.BytesIO(build_audit_report(report(documents=documents), words)))
+    paragraphs = [p.text for p in rendered.paragraphs]
+    at = paragraphs.index("Документы, по которым проверяли:")
+    assert paragraphs[at + 1] == "П-01 «Положение об охране труда», версия 1"
+
+
+async def test_a_newcomer_gets_the_document_first_and_the_reminder_days_later(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    primary = await department(harness, "МО начальных классов")
+    file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
+    card = await documents.create(owner, "П-02", "Положение о портфолио", DocType.REGULATION, file)
+    await documents.toggle_audience(owner, card.latest.id, department=primary)
+    await documents.approve(owner, card.latest.id)
+    await documents.enforce(owner, card.latest.id)  # Thursday 26.11.2026
+
+    # She joins the department a week later: the document first, the reminder three days on.
+    await sweep_at(harness, datetime(2026, 12, 3, 12, tzinfo=MSK))
+    nina, _ = await person(harness, 2009, "Нина Орлова", {Role.TEACHER}, primary)
+    await sweep_at(harness, datetime(2026, 12, 3, 12, 5, tzinfo=MSK))
+    assert len(texts(nina, "Вступил в силу документ П-02")) == 1
+    assert texts(nina, "ещё не отметили") == []
+    await sweep_at(harness, datetime(2026, 12, 7, 12, tzinfo=MSK))
+    assert len(texts(nina, "ещё не отметили ознакомление с П-02")) == 1

@@ -68,6 +68,9 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
         template=report.template, version=report.template_version
     )
     doc.add_paragraph(_text(checklist))
+    if report.documents:
+        doc.add_paragraph(gettext("report.docx.documents"))
+        _bullets(doc, report.documents, none)
 
     yes, no = gettext("report.yes"), gettext("report.no")
     doc.add_heading(gettext("report.docx.findings"), level=1)

@@ -117,6 +117,8 @@ class AuditReport:
     conclusion: str
     notes: list[AuditNote] = field(default_factory=list)
     """Observations, opportunities for improvement and strengths (ISO 19011)."""
+    documents: list[str] = field(default_factory=list)
+    """The controlled documents the checklist's questions check, as the reader reads them."""
 
 
 @dataclass(frozen=True, slots=True)
