@@ -312,6 +312,8 @@ class DocAction(StrEnum):
     MATRIX = "mx"
     MINE = "mine"  # what waits for his acknowledgement
     SEARCH = "find"
+    OWNERS = "own"  # id: a document; n: the page of people to choose from
+    SET_OWNER = "so"  # id: a document; n: the new owner (a user id)
 
 
 class DocCB(CallbackData, prefix="dc1"):

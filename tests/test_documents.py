@@ -103,6 +103,12 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     reply = await manager.send_document(b"%PDF-1.4 regulation v1", "vsk.pdf", "application/pdf")
     assert "П-01, версия 1 — черновик" in reply.text
     assert "Тип: положение" in reply.text and "Владелец: Мария Иванова" in reply.text
+    await manager.press("👤 Владелец")
+    reply = await manager.press("Директор Школы")
+    assert "Владелец: Директор Школы" in reply.text
+    await manager.press("👤 Владелец")
+    reply = await manager.press("Мария Иванова")  # back to the manager
+    assert "Владелец: Мария Иванова" in reply.text
 
     # Approval needs an audience; the audience is two departments.
     refused = await manager.press("✅ Утвердить")

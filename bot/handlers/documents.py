@@ -271,6 +271,21 @@ async def stale_wizard(callback: CallbackQuery) -> None:
     await callback.answer(_("refused.documents.stale"), show_alert=True)
 
 
+async def owners(
+    callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
+) -> None:
+    card = await documents.card(user, callback_data.id)
+    people = await documents.people()
+    await show(callback, *views.owners_screen(card, people, callback_data.n))
+
+
+async def set_owner(
+    callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
+) -> None:
+    card = await documents.set_owner(user, callback_data.id, callback_data.n)
+    await _show_card(callback, card, user, documents)
+
+
 # -- approval, entry into force, withdrawal ----------------------------------------------------
 
 
@@ -453,6 +468,8 @@ def make_router() -> Router:
     router.callback_query.register(stale_wizard, DocWizardCB.filter())
     for action in (DocAction.AUDIENCE, DocAction.ROLE, DocAction.DEPT):
         router.callback_query.register(audience, on(action), MANAGER)
+    router.callback_query.register(owners, on(DocAction.OWNERS), MANAGER)
+    router.callback_query.register(set_owner, on(DocAction.SET_OWNER), MANAGER)
     router.callback_query.register(approve, on(DocAction.APPROVE))
     router.callback_query.register(enforce, on(DocAction.ENFORCE), MANAGER)
     router.callback_query.register(withdraw, on(DocAction.WITHDRAW), MANAGER)

@@ -253,6 +253,27 @@ class DocumentService:
 
         return await self.db.run(work)
 
+    async def people(self) -> builtins.list[User]:
+        """Who may own a document: the active staff, by name."""
+        users = await self.db.run(lambda conn: UserRepo(conn).active())
+        return sorted(users, key=lambda u: u.full_name)
+
+    async def set_owner(self, actor: User, document_id: int, owner_id: int) -> Card:
+        _manager(actor)
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Card:
+            owner = UserRepo(conn).get(owner_id)
+            if owner is None or not owner.is_active:
+                raise Refused("documents.stale")
+            card = self._card(conn, document_id, None)
+            if card.document.owner_id != owner_id:
+                DocumentRepo(conn).set_owner(document_id, owner_id)
+                EventLog(conn).add(now, actor.id, ENTITY, document_id, "owner", owner=owner_id)
+            return self._card(conn, document_id, None)
+
+        return await self.db.run(work)
+
     # -- approval and entry into force ---------------------------------------------------------
 
     async def toggle_audience(

@@ -60,6 +60,9 @@ class DocumentRepo:
         rows = self.conn.execute(select(doc_t)).all()  # casefold: SQLite's lower() is ASCII
         return next((_document(r) for r in rows if r.code.casefold() == code.casefold()), None)
 
+    def set_owner(self, document_id: int, owner_id: int) -> None:
+        self.conn.execute(update(doc_t).where(doc_t.c.id == document_id).values(owner_id=owner_id))
+
     def list(self) -> builtins.list[Document]:
         return [_document(r) for r in self.conn.execute(select(doc_t).order_by(doc_t.c.code))]
 

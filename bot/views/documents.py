@@ -182,6 +182,7 @@ def card_screen(
         elif user.has(Role.MANAGER):
             rows.append([button(_("documents.enforce"), cb(DocAction.ENFORCE, pending.id))])
     if user.has(Role.MANAGER):
+        rows.append([button(_("documents.owner"), cb(DocAction.OWNERS, document.id))])
         manage = []
         if pending is None:
             manage.append(
@@ -316,3 +317,18 @@ def sheet_caption(sheet: Sheet) -> str:
         code=html.quote(sheet.document.code), number=sheet.version.number,
         acked=acked, total=len(sheet.rows),
     )  # fmt: skip
+
+
+def owners_screen(card: Card, people: list[User], page: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for person in people[page * PAGE : (page + 1) * PAGE]:
+        mark = "✅ " if person.id == card.document.owner_id else ""
+        builder.row(
+            button(mark + person.full_name, cb(DocAction.SET_OWNER, card.document.id, person.id))
+        )
+    page_buttons(
+        builder, page, len(people), PAGE, lambda p: cb(DocAction.OWNERS, card.document.id, p)
+    )
+    builder.row(button(_("common.back"), cb(DocAction.OPEN, card.document.id)))
+    text = _("documents.ask_owner").format(code=html.quote(card.document.code))
+    return text, builder.as_markup()
