@@ -147,6 +147,13 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     intruder = await anna.press_data(ack_v1, told)
     assert "вас не касается" in str(intruder.alert)
 
+    await manager.send("/docs")
+    await manager.press("🏢 По подразделениям")
+    reply = await manager.press("МО математики")
+    assert "П-01 «Положение о внутришкольном контроле» — версия 1, в силе" in reply.text
+    await manager.press("🏢 По подразделениям")
+    reply = await manager.press("Администрация")
+    assert "Документов нет" in reply.text
     reply = await manager.send("/docs")
     await manager.press("Положения")
     reply = await manager.press("П-01")

@@ -21,6 +21,7 @@ from bot.views.common import plural
 
 Screen = tuple[str, InlineKeyboardMarkup]
 PAGE = 10
+UNPAGED = 30
 NAMES_SHOWN = 20  # not-acknowledged names on a card; the sheet has them all
 
 
@@ -75,7 +76,9 @@ def list_screen(
 ) -> Screen:
     lines = [heading, ""]
     builder = InlineKeyboardBuilder()
-    shown = found[page * PAGE : (page + 1) * PAGE]
+    # A browsable list pages; what is waiting for him and a search's results come whole (up
+    # to UNPAGED: Telegram takes 100 buttons, a phone shows 30 comfortably).
+    shown = found[page * PAGE : (page + 1) * PAGE] if make is not None else found[:UNPAGED]
     for document, version in shown:
         lines.append("• " + doc_line(document, version))
         builder.row(
@@ -83,6 +86,8 @@ def list_screen(
         )
     if not found:
         lines.append(_("documents.none_found"))
+    elif make is None and len(found) > UNPAGED:
+        lines.append(_("documents.and_more").format(count=len(found) - UNPAGED))
     if make is not None:
         page_buttons(
             builder, page, len(found), PAGE,
