@@ -15,6 +15,7 @@ import docx
 import openpyxl
 import pytest
 
+from bot.callbacks import NcCB, NcView
 from bot.domain.checklist_files import parse_checklist
 from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
 from bot.domain.models import User
@@ -24,7 +25,7 @@ from bot.services.errors import Refused
 from bot.services.reports import criteria_documents
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, person
+from tests.flows import boss, department, open_audit, person
 from tests.harness import BotHarness
 from tests.test_reports_render import report
 from tests.test_reports_render import texts as texts_of
@@ -354,3 +355,50 @@ async def test_a_newcomer_gets_the_document_first_and_the_reminder_days_later(
     assert texts(nina, "ещё не отметили") == []
     await sweep_at(harness, datetime(2026, 12, 7, 12, tzinfo=MSK))
     assert len(texts(nina, "ещё не отметили ознакомление с П-02")) == 1
+
+
+async def test_an_nc_from_a_question_cites_its_document_and_the_manager_cites_another(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    owner = await boss(harness)
+    documents = dispatcher["documents"]
+    file = {"file_id": "none", "kind": "document", "name": "x.pdf"}
+    for code, title in (("П-01", "Положение об охране труда"), ("И-02", "Инструкция по журналам")):
+        card = await documents.create(owner, code, title, DocType.REGULATION, file)
+        await documents.toggle_audience(owner, card.latest.id, role=Role.TEACHER)
+        await documents.approve(owner, card.latest.id)
+        await documents.enforce(owner, card.latest.id)
+    mini = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_text(encoding="utf-8")
+    citing = mini.replace('clause: "7.1.4"', 'clause: "7.1.4"\n        document: "П-01"')
+    dept = await department(harness, "МО начальных классов")
+    council = await department(harness, "Методический совет")
+    _, auditor = await person(harness, 3001, "Светлана", {Role.AUDITOR}, council)
+    _, olga = await person(harness, 2001, "Ольга", {Role.TEACHER}, dept)
+    audit = await open_audit(harness, citing.encode(), auditor, [olga], dept)
+    answers = dispatcher["questionnaires"]
+    await answers.answer(olga, audit.id, 0, "yes")
+    await answers.answer(olga, audit.id, 1, "no")
+    await answers.add_evidence(olga, audit.id, 1, {"file_id": "p", "kind": "photo"})
+    await answers.answer(olga, audit.id, 2, "4")
+    await answers.answer(olga, audit.id, 3, "1", tapped=True)
+    await answers.answer(olga, audit.id, 4, "2")
+    await answers.submit(olga, audit.id)
+    nc = await dispatcher["findings"].raise_nc(auditor, audit.id, 1)
+
+    await manager.send("/start")
+    await manager.press_data(NcCB(action=NcView.OPEN, id=nc.id).pack())
+    reply = await manager.press("📄 Документы")
+    assert f"Документы, на которые ссылается {nc.number}:" in reply.text
+    assert "• П-01 «Положение об охране труда»" in reply.text  # from the question
+    assert "✅ П-01 · Положение об охране труда" in reply.last.buttons
+    reply = await manager.press("▫️ И-02")
+    assert "• И-02 «Инструкция по журналам»" in reply.text
+    reply = await manager.press("✅ П-01")  # not this one after all
+    assert "П-01 «" not in reply.text and "✅ И-02 · Инструкция по журналам" in reply.last.buttons
+
+    await manager.send("/docs")
+    await manager.press("Положения")
+    reply = await manager.press("И-02")
+    assert f"Ссылаются несоответствия: {nc.number}" in reply.text

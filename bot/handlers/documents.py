@@ -30,6 +30,7 @@ from bot.services.departments import DepartmentService
 from bot.services.documents import DocumentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
+from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import documents as views
@@ -286,6 +287,25 @@ async def set_owner(
     await _show_card(callback, card, user, documents)
 
 
+# -- documents an NC cites -----------------------------------------------------------------
+
+
+async def nc_documents(
+    callback: CallbackQuery,
+    callback_data: DocCB,
+    user: User,
+    documents: DocumentService,
+    ncs: NcService,
+) -> None:
+    if callback_data.action is DocAction.CITE:
+        await ncs.get(user, callback_data.id)  # may he see it at all
+        await documents.toggle_citation(user, callback_data.id, callback_data.n)
+    nc = await ncs.get(user, callback_data.id)
+    cited, candidates = await documents.citations(nc.id)
+    may_change = user.has(Role.MANAGER, Role.AUDITOR)
+    await show(callback, *views.citations_screen(nc.id, nc.number, cited, candidates, may_change))
+
+
 # -- approval, entry into force, withdrawal ----------------------------------------------------
 
 
@@ -470,6 +490,8 @@ def make_router() -> Router:
         router.callback_query.register(audience, on(action), MANAGER)
     router.callback_query.register(owners, on(DocAction.OWNERS), MANAGER)
     router.callback_query.register(set_owner, on(DocAction.SET_OWNER), MANAGER)
+    router.callback_query.register(nc_documents, on(DocAction.NC_DOCS))
+    router.callback_query.register(nc_documents, on(DocAction.CITE))
     router.callback_query.register(approve, on(DocAction.APPROVE))
     router.callback_query.register(enforce, on(DocAction.ENFORCE), MANAGER)
     router.callback_query.register(withdraw, on(DocAction.WITHDRAW), MANAGER)

@@ -40,6 +40,7 @@ from bot.storage.events import EventLog
 from bot.storage.users import UserRepo
 
 ENTITY = "document"
+Documents = builtins.list[Document]
 
 
 def audience_of(version: Version, people: builtins.list[User]) -> builtins.list[User]:
@@ -111,7 +112,7 @@ class DocumentService:
             raise Refused("documents.not_found")
         if actor is not None and not visible_to(actor, document, versions):
             raise Refused("documents.not_yours")
-        card = Card(document, versions)
+        card = Card(document, versions, cited_by=repo.ncs_citing(document_id))
         current = card.in_force
         if current is None:
             return card
@@ -271,6 +272,41 @@ class DocumentService:
                 DocumentRepo(conn).set_owner(document_id, owner_id)
                 EventLog(conn).add(now, actor.id, ENTITY, document_id, "owner", owner=owner_id)
             return self._card(conn, document_id, None)
+
+        return await self.db.run(work)
+
+    # -- documents an NC cites -------------------------------------------------------------
+
+    async def citations(
+        self, nc_id: int
+    ) -> tuple[builtins.list[Document], builtins.list[Document]]:
+        """The documents the NC cites, and those it may cite (in force). The caller has
+        checked that the person may see the NC."""
+
+        def work(conn: Connection) -> tuple[Documents, Documents]:
+            repo = DocumentRepo(conn)
+            in_force = {v.document_id for v in repo.in_force()}
+            cited = repo.cited_by_nc(nc_id)
+            return cited, [d for d in repo.list() if d.id in in_force]
+
+        return await self.db.run(work)
+
+    async def toggle_citation(self, actor: User, nc_id: int, document_id: int) -> bool:
+        """Cites the document on the NC or stops citing it; True when it now cites it."""
+        if not actor.has(Role.MANAGER, Role.AUDITOR):
+            raise Refused("documents.not_citer")
+        now = self.clock.now()
+
+        def work(conn: Connection) -> bool:
+            repo = DocumentRepo(conn)
+            if repo.get(document_id) is None:
+                raise Refused("documents.not_found")
+            if repo.uncite(nc_id, document_id):
+                EventLog(conn).add(now, actor.id, ENTITY, document_id, "uncited", nc=nc_id)
+                return False
+            repo.cite(nc_id, document_id, actor.id, now)
+            EventLog(conn).add(now, actor.id, ENTITY, document_id, "cited", nc=nc_id)
+            return True
 
         return await self.db.run(work)
 

@@ -10,7 +10,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import DocAction, DocCB, DocListCB, DocWizardAction, DocWizardCB
+from bot.callbacks import (
+    DocAction,
+    DocCB,
+    DocListCB,
+    DocWizardAction,
+    DocWizardCB,
+    NcCB,
+    NcView,
+)
 from bot.domain.dates import format_date
 from bot.domain.documents import APPROVERS, Card, DocType, Document, Version, VersionStatus
 from bot.domain.models import Department, User
@@ -174,6 +182,8 @@ def card_screen(
             rows.append([button(_("documents.sheet"), cb(DocAction.SHEET, current.id))])
     elif not pending:
         lines += ["", _("documents.not_in_force")]
+    if card.cited_by:
+        lines += ["", _("documents.cited_by").format(numbers=", ".join(card.cited_by))]
     if pending is not None and user.has(Role.MANAGER, Role.OBSERVER):
         lines += ["", *_version_lines(pending, names, departments)]
         rows.append([button(_("documents.show_draft"), cb(DocAction.FILE, pending.id))])
@@ -337,3 +347,26 @@ def owners_screen(card: Card, people: list[User], page: int) -> Screen:
     builder.row(button(_("common.back"), cb(DocAction.OPEN, card.document.id)))
     text = _("documents.ask_owner").format(code=html.quote(card.document.code))
     return text, builder.as_markup()
+
+
+def citations_screen(
+    nc_id: int,
+    number: str,
+    cited: list[Document],
+    candidates: list[Document],
+    may_change: bool,
+) -> Screen:
+    lines = [_("documents.nc_title").format(number=html.quote(number))]
+    lines += [f"• {html.quote(d.code)} «{html.quote(d.title)}»" for d in cited] or [
+        _("documents.nc_none")
+    ]
+    builder = InlineKeyboardBuilder()
+    if may_change:
+        lines += ["", _("documents.nc_hint")]
+        ids = {d.id for d in cited}
+        for document in candidates[:UNPAGED]:
+            mark = "✅ " if document.id in ids else "▫️ "
+            label = f"{mark}{document.code} · {document.title}"[:60]
+            builder.row(button(label, cb(DocAction.CITE, nc_id, document.id)))
+    builder.row(button(_("common.back"), NcCB(action=NcView.OPEN, id=nc_id)))
+    return "\n".join(lines), builder.as_markup()
