@@ -15,7 +15,7 @@ import docx
 import openpyxl
 import pytest
 
-from bot.callbacks import NcCB, NcView
+from bot.callbacks import DocAction, DocCB, NcCB, NcView
 from bot.domain.checklist_files import parse_checklist
 from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
 from bot.domain.models import User
@@ -402,3 +402,43 @@ async def test_an_nc_from_a_question_cites_its_document_and_the_manager_cites_an
     await manager.press("Положения")
     reply = await manager.press("И-02")
     assert f"Ссылаются несоответствия: {nc.number}" in reply.text
+
+
+async def test_an_english_director_reads_the_register_and_its_sheet_in_english(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    primary = await department(harness, "Primary school")
+    await person(harness, 2001, "Olga Petrova", {Role.TEACHER}, primary, language="en")
+    director, _ = await person(harness, 2004, "Head Teacher", {Role.OBSERVER}, None, "en")
+    file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
+    card = await documents.create(owner, "P-01", "Marking policy", DocType.POLICY, file)
+    await documents.toggle_audience(owner, card.latest.id, department=primary)
+    await documents.approve(owner, card.latest.id)
+    await documents.enforce(owner, card.latest.id)
+
+    reply = await director.send("/docs")
+    assert "Documents" in reply.text
+    reply = await director.press("Policies")
+    assert "P-01 “Marking policy” — version 1, in force" in reply.text
+    reply = await director.press("P-01")
+    assert "Type: policy" in reply.text and "Acknowledged: 0 of 1" in reply.text
+    assert "Not acknowledged: Olga Petrova" in reply.text
+    mark = len(director.chat())
+    await director.press("🧾 Acknowledgement sheet")
+    await harness.app.idle()
+    sent = next(m for m in director.chat()[mark:] if m.document)
+    assert "0 of 1 acknowledged" in sent.text
+    content, _ = harness.api.files[sent.document["file_id"]]
+    table = docx.Document(io.BytesIO(content)).tables[0]
+    assert [c.text for c in table.rows[0].cells] == [
+        "No.", "Name", "Position / department", "Date acknowledged", "Signature"
+    ]  # fmt: skip
+    assert [c.text for c in table.rows[1].cells] == [
+        "1", "Olga Petrova", "teacher · Primary school", "", ""
+    ]  # fmt: skip
+    refused = await director.press_data(DocCB(action=DocAction.NEW).pack())
+    assert "out of date" in str(refused.alert)  # a forged manager's button: nothing starts
+    assert await director.send("P-02") and len(await documents.browse(owner)) == 1
