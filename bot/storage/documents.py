@@ -146,6 +146,15 @@ class DocumentRepo:
         self.conn.execute(insert(ack_t).values(version_id=version_id, user_id=user_id, at=now))
         return True
 
+    def acknowledged_in_force(self) -> set[tuple[int, int]]:
+        """(version, user) of every acknowledgement of a version in force."""
+        query = (
+            select(ack_t.c.version_id, ack_t.c.user_id)
+            .join(ver_t, ver_t.c.id == ack_t.c.version_id)
+            .where(ver_t.c.status == VersionStatus.IN_FORCE.value)
+        )
+        return {(row[0], row[1]) for row in self.conn.execute(query).all()}  # one fetch
+
     def acks(self, version_ids: builtins.list[int] | None = None) -> builtins.list[Ack]:
         query = select(ack_t)
         if version_ids is not None:
