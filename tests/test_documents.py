@@ -283,6 +283,8 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
     assert "Пересмотр: 26.11.2028" in reply.text
     again = await manager.press_data(still, question)
     assert "кнопка устарела" in str(again.alert)  # the review moved once, not twice
+    forged = await manager.press_data(DocCB(action=DocAction.STILL_VALID, id=version).pack())
+    assert "кнопка устарела" in str(forged.alert)  # no date on it: nothing moves
     events = await harness.app.db.run(
         lambda conn: EventLog(conn).for_entity("document", card.document.id)
     )

@@ -385,6 +385,8 @@ async def acknowledge(
 async def still_valid(
     callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
 ) -> None:
+    if callback_data.n < 1:  # a forged button: no date drawn on it
+        raise Refused("documents.stale")
     card = await documents.still_valid(user, callback_data.id, date.fromordinal(callback_data.n))
     current = card.in_force
     assert current is not None and current.review_on is not None
