@@ -444,3 +444,19 @@ async def test_an_english_director_reads_the_register_and_its_sheet_in_english(
     refused = await director.press_data(DocCB(action=DocAction.NEW).pack())
     assert "out of date" in str(refused.alert)  # a forged manager's button: nothing starts
     assert await director.send("P-02") and len(await documents.browse(owner)) == 1
+
+
+async def test_an_album_sent_as_a_document_keeps_its_first_file_and_says_so(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    await manager.send("/docs")
+    await manager.press("➕ Новый документ")
+    await manager.send("Ф-01")
+    await manager.send("Форма заявления")
+    await manager.press("форма")
+    reply = await manager.send_album(3)
+    assert "Ф-01, версия 1 — черновик" in reply.text
+    assert "Из альбома сохранён первый файл" in reply.text
+    assert "Не понял" not in reply.text  # the other pages are not answered one by one
+    reply = await manager.send_photo()  # not of the album: said plainly
+    assert "документ уже зарегистрирован" in reply.text

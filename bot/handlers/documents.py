@@ -44,6 +44,7 @@ class DocWizard(StatesGroup):
     title = State()
     type = State()
     file = State()  # data "doc": a new version of that document
+    album = State()  # the rest of an album whose first file became the document
 
 
 class DocTyped(StatesGroup):
@@ -225,13 +226,25 @@ async def file_given(
             await state.clear()
             await message.answer(refusal_text(refusal))
             return
-    await state.clear()
+    if message.media_group_id:  # a document is one file: the album's first is kept
+        await set_dialog(state, DocWizard.album, group=message.media_group_id)
+    else:
+        await state.clear()
     pending = card.pending
     assert pending is not None
-    await message.answer(
-        _("documents.registered").format(code=card.document.code, number=pending.number)
-    )
+    text = _("documents.registered").format(code=card.document.code, number=pending.number)
+    if message.media_group_id:
+        text += "\n" + _("documents.album_first")
+    await message.answer(text)
     await _show_card(message, card, user, documents)
+
+
+async def album_rest(message: Message, state: FSMContext) -> None:
+    """The album's other pages: already answered for; anything else ends the wait."""
+    (group,) = need(await state.get_data(), "group")
+    if message.media_group_id != group:
+        await state.clear()
+        await message.answer(_("documents.album_over"))
 
 
 async def file_missing(message: Message) -> None:
@@ -483,6 +496,7 @@ def make_router() -> Router:
     )
     router.message.register(file_given, DocWizard.file, MANAGER, F.photo | F.document)
     router.message.register(file_missing, DocWizard.file, MANAGER, *text)
+    router.message.register(album_rest, DocWizard.album, F.photo | F.document)
     wizard_steps = (DocWizard.code, DocWizard.title, DocWizard.type, DocWizard.file)
     for step in (*wizard_steps, DocTyped.search, DocTyped.review):
         router.callback_query.register(wizard_back, step, wizard(DocWizardAction.BACK))
