@@ -115,7 +115,10 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     refused = await manager.press("✅ Утвердить")
     assert "Сначала выберите, кому" in str(refused.alert)
     await manager.press("👥 Кому")
+    tick = manager.last.button("▫️ МО начальных классов")["callback_data"]
     await manager.press("▫️ МО начальных классов")
+    await manager.press_data(tick)  # a double tap: still ticked, not unticked
+    assert "✅ МО начальных классов" in manager.last.buttons
     reply = await manager.press("▫️ МО математики")
     assert "✅ МО начальных классов" in reply.last.buttons
     reply = await manager.press("⬅️ Назад")
@@ -264,7 +267,7 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
         owner, "И-07", "Инструкция по охране труда", DocType.INSTRUCTION, file
     )
     version = card.latest.id
-    await documents.toggle_audience(owner, version, role=Role.TEACHER)
+    await documents.choose_audience(owner, version, role=Role.TEACHER)
     await documents.approve(owner, version)
     await documents.enforce(owner, version)  # 26.11.2026: review on 26.11.2027
 
@@ -320,7 +323,7 @@ async def test_a_checklist_question_checks_a_document_named_in_the_audit_report(
     card = await dispatcher["documents"].create(
         owner, "П-01", "Положение об охране труда", DocType.REGULATION, file
     )
-    await dispatcher["documents"].toggle_audience(owner, card.latest.id, role=Role.TEACHER)
+    await dispatcher["documents"].choose_audience(owner, card.latest.id, role=Role.TEACHER)
     await dispatcher["documents"].approve(owner, card.latest.id)
     await dispatcher["documents"].enforce(owner, card.latest.id)
     await dispatcher["templates"].import_yaml(owner, citing.encode())  # now it is accepted
@@ -345,7 +348,7 @@ async def test_a_newcomer_gets_the_document_first_and_the_reminder_days_later(
     primary = await department(harness, "МО начальных классов")
     file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
     card = await documents.create(owner, "П-02", "Положение о портфолио", DocType.REGULATION, file)
-    await documents.toggle_audience(owner, card.latest.id, department=primary)
+    await documents.choose_audience(owner, card.latest.id, department=primary)
     await documents.approve(owner, card.latest.id)
     await documents.enforce(owner, card.latest.id)  # Thursday 26.11.2026
 
@@ -369,7 +372,7 @@ async def test_an_nc_from_a_question_cites_its_document_and_the_manager_cites_an
     file = {"file_id": "none", "kind": "document", "name": "x.pdf"}
     for code, title in (("П-01", "Положение об охране труда"), ("И-02", "Инструкция по журналам")):
         card = await documents.create(owner, code, title, DocType.REGULATION, file)
-        await documents.toggle_audience(owner, card.latest.id, role=Role.TEACHER)
+        await documents.choose_audience(owner, card.latest.id, role=Role.TEACHER)
         await documents.approve(owner, card.latest.id)
         await documents.enforce(owner, card.latest.id)
     mini = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_text(encoding="utf-8")
@@ -395,8 +398,11 @@ async def test_an_nc_from_a_question_cites_its_document_and_the_manager_cites_an
     assert f"Документы, на которые ссылается {nc.number}:" in reply.text
     assert "• П-01 «Положение об охране труда»" in reply.text  # from the question
     assert "✅ П-01 · Положение об охране труда" in reply.last.buttons
+    tick = manager.last.button("▫️ И-02")["callback_data"]
     reply = await manager.press("▫️ И-02")
     assert "• И-02 «Инструкция по журналам»" in reply.text
+    await manager.press_data(tick)  # a double tap cites it once, not never
+    assert "• И-02 «Инструкция по журналам»" in manager.last.text
     reply = await manager.press("✅ П-01")  # not this one after all
     assert "П-01 «" not in reply.text and "✅ И-02 · Инструкция по журналам" in reply.last.buttons
 
@@ -417,7 +423,7 @@ async def test_an_english_director_reads_the_register_and_its_sheet_in_english(
     director, _ = await person(harness, 2004, "Head Teacher", {Role.OBSERVER}, None, "en")
     file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
     card = await documents.create(owner, "P-01", "Marking policy", DocType.POLICY, file)
-    await documents.toggle_audience(owner, card.latest.id, department=primary)
+    await documents.choose_audience(owner, card.latest.id, department=primary)
     await documents.approve(owner, card.latest.id)
     await documents.enforce(owner, card.latest.id)
 

@@ -312,7 +312,7 @@ async def nc_documents(
 ) -> None:
     if callback_data.action is DocAction.CITE:
         await ncs.get(user, callback_data.id)  # may he see it at all
-        await documents.toggle_citation(user, callback_data.id, callback_data.n)
+        await documents.cite(user, callback_data.id, callback_data.n, callback_data.v == "1")
     nc = await ncs.get(user, callback_data.id)
     cited, candidates = await documents.citations(nc.id)
     may_change = user.has(Role.MANAGER, Role.AUDITOR)
@@ -334,10 +334,13 @@ async def audience(
             role = Role(callback_data.v)
         except ValueError:
             raise Refused("stale") from None
-        card = await documents.toggle_audience(user, callback_data.id, role=role)
+        present = callback_data.n == 1
+        card = await documents.choose_audience(user, callback_data.id, role=role, present=present)
     elif callback_data.action is DocAction.DEPT:
         department = await departments.get(callback_data.n)
-        card = await documents.toggle_audience(user, callback_data.id, department=department.id)
+        card = await documents.choose_audience(
+            user, callback_data.id, department=department.id, present=callback_data.v == "1"
+        )
     else:
         card = await documents.card_of_version(user, callback_data.id)
     if card.pending is None or card.pending.id != callback_data.id:

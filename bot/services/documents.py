@@ -306,8 +306,9 @@ class DocumentService:
 
         return await self.db.run(work)
 
-    async def toggle_citation(self, actor: User, nc_id: int, document_id: int) -> bool:
-        """Cites the document on the NC or stops citing it; True when it now cites it."""
+    async def cite(self, actor: User, nc_id: int, document_id: int, present: bool) -> bool:
+        """The NC cites the document (present) or no longer does; a second tap of the same
+        button changes nothing. True when something changed."""
         if not actor.has(Role.MANAGER, Role.AUDITOR):
             raise Refused("documents.not_citer")
         now = self.clock.now()
@@ -316,20 +317,29 @@ class DocumentService:
             repo = DocumentRepo(conn)
             if repo.get(document_id) is None:
                 raise Refused("documents.not_found")
-            if repo.uncite(nc_id, document_id):
-                EventLog(conn).add(now, actor.id, ENTITY, document_id, "uncited", nc=nc_id)
-                return False
-            repo.cite(nc_id, document_id, actor.id, now)
-            EventLog(conn).add(now, actor.id, ENTITY, document_id, "cited", nc=nc_id)
-            return True
+            if present:
+                changed = repo.cite(nc_id, document_id, actor.id, now)
+            else:
+                changed = repo.uncite(nc_id, document_id)
+            if changed:
+                action = "cited" if present else "uncited"
+                EventLog(conn).add(now, actor.id, ENTITY, document_id, action, nc=nc_id)
+            return changed
 
         return await self.db.run(work)
 
     # -- approval and entry into force ---------------------------------------------------------
 
-    async def toggle_audience(
-        self, actor: User, version_id: int, role: Role | None = None, department: int = 0
+    async def choose_audience(
+        self,
+        actor: User,
+        version_id: int,
+        role: Role | None = None,
+        department: int = 0,
+        present: bool = True,
     ) -> Card:
+        """A role or a department in (present) or out of a draft's audience; the button says
+        which, so a second tap changes nothing."""
         _manager(actor)
         now = self.clock.now()
 
@@ -342,14 +352,15 @@ class DocumentService:
                 raise Refused("documents.stale")
             roles, departments = version.roles, version.department_ids
             if role is not None:
-                roles = roles ^ {role}
-            if department:
-                departments = departments ^ {department}
-            repo.set_audience(version_id, roles, departments)
-            EventLog(conn).add(
-                now, actor.id, ENTITY, version.document_id, "audience", version=version_id,
-                roles=sorted(roles), departments=sorted(departments),
-            )  # fmt: skip
+                roles = roles | {role} if present else roles - {role}
+            elif department:
+                departments = departments | {department} if present else departments - {department}
+            if (roles, departments) != (version.roles, version.department_ids):
+                repo.set_audience(version_id, roles, departments)
+                EventLog(conn).add(
+                    now, actor.id, ENTITY, version.document_id, "audience", version=version_id,
+                    roles=sorted(roles), departments=sorted(departments),
+                )  # fmt: skip
             return self._card(conn, version.document_id, None)
 
         return await self.db.run(work)

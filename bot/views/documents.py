@@ -224,7 +224,7 @@ def audience_screen(card: Card, departments: list[Department]) -> Screen:
     roles = [
         button(
             ("✅ " if role in version.roles else "▫️ ") + _(f"role.{role.value}"),
-            cb(DocAction.ROLE, version.id, v=role.value),
+            cb(DocAction.ROLE, version.id, n=int(role not in version.roles), v=role.value),
         )
         for role in ALL_ROLES
     ]
@@ -233,7 +233,12 @@ def audience_screen(card: Card, departments: list[Department]) -> Screen:
         [
             button(
                 ("✅ " if d.id in version.department_ids else "▫️ ") + d.name,
-                cb(DocAction.DEPT, version.id, n=d.id),
+                cb(
+                    DocAction.DEPT,
+                    version.id,
+                    n=d.id,
+                    v=str(int(d.id not in version.department_ids)),
+                ),
             )
         ]
         for d in departments
@@ -367,6 +372,7 @@ def citations_screen(
         for document in candidates[:UNPAGED]:
             mark = "✅ " if document.id in ids else "▫️ "
             label = f"{mark}{document.code} · {document.title}"[:60]
-            builder.row(button(label, cb(DocAction.CITE, nc_id, document.id)))
+            wanted = str(int(document.id not in ids))  # what the tap makes it
+            builder.row(button(label, cb(DocAction.CITE, nc_id, document.id, wanted)))
     builder.row(button(_("common.back"), NcCB(action=NcView.OPEN, id=nc_id)))
     return "\n".join(lines), builder.as_markup()
