@@ -9,6 +9,7 @@ from aiogram import Bot, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 
@@ -31,7 +32,7 @@ from bot.services.calendar import CalendarService
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.documents import DocumentService
-from bot.services.files import FileService
+from bot.services.files import FileService, FileUnavailable
 from bot.services.findings import FindingService
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
@@ -222,7 +223,10 @@ async def create_app(
         inflight.spawn(file_store.backfill(download), name="files-backfill")
 
     async def download(file_id: str) -> bytes:
-        buffer = await bot.download(file_id)
+        try:
+            buffer = await bot.download(file_id)
+        except TelegramBadRequest as error:  # an id this bot's Telegram does not know
+            raise FileUnavailable(error.message) from None
         assert buffer is not None
         return buffer.read()
 

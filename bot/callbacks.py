@@ -316,6 +316,10 @@ class DocAction(StrEnum):
     MATRIX = "mx"
     MINE = "mine"  # what waits for his acknowledgement
     SEARCH = "find"
+    OWNERS = "own"  # id: a document; n: the page of people to choose from
+    SET_OWNER = "so"  # id: a document; n: the new owner (a user id)
+    NC_DOCS = "ncd"  # id: an NC: the documents it cites
+    CITE = "cite"  # id: an NC; n: a document to cite or stop citing
 
 
 class DocCB(CallbackData, prefix="dc1"):

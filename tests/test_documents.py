@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
 import pytest
 
+from bot.callbacks import DocAction, DocCB, NcCB, NcView
+from bot.domain.checklist_files import parse_checklist
 from bot.domain.documents import TRANSITIONS, DocType, Version, VersionStatus, can_move
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.reports.docx import build_audit_report
+from bot.services.errors import Refused
+from bot.services.reports import criteria_documents
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, person
+from tests.flows import boss, department, open_audit, person
 from tests.harness import BotHarness
+from tests.test_reports_render import report
+from tests.test_reports_render import texts as texts_of
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -96,12 +104,21 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     reply = await manager.send_document(b"%PDF-1.4 regulation v1", "vsk.pdf", "application/pdf")
     assert "П-01, версия 1 — черновик" in reply.text
     assert "Тип: положение" in reply.text and "Владелец: Мария Иванова" in reply.text
+    await manager.press("👤 Владелец")
+    reply = await manager.press("Директор Школы")
+    assert "Владелец: Директор Школы" in reply.text
+    await manager.press("👤 Владелец")
+    reply = await manager.press("Мария Иванова")  # back to the manager
+    assert "Владелец: Мария Иванова" in reply.text
 
     # Approval needs an audience; the audience is two departments.
     refused = await manager.press("✅ Утвердить")
     assert "Сначала выберите, кому" in str(refused.alert)
     await manager.press("👥 Кому")
+    tick = manager.last.button("▫️ МО начальных классов")["callback_data"]
     await manager.press("▫️ МО начальных классов")
+    await manager.press_data(tick)  # a double tap: still ticked, not unticked
+    assert "✅ МО начальных классов" in manager.last.buttons
     reply = await manager.press("▫️ МО математики")
     assert "✅ МО начальных классов" in reply.last.buttons
     reply = await manager.press("⬅️ Назад")
@@ -134,6 +151,13 @@ async def test_a_regulation_reaches_two_departments_and_is_acknowledged(
     intruder = await anna.press_data(ack_v1, told)
     assert "вас не касается" in str(intruder.alert)
 
+    await manager.send("/docs")
+    await manager.press("🏢 По подразделениям")
+    reply = await manager.press("МО математики")
+    assert "П-01 «Положение о внутришкольном контроле» — версия 1, в силе" in reply.text
+    await manager.press("🏢 По подразделениям")
+    reply = await manager.press("Администрация")
+    assert "Документов нет" in reply.text
     reply = await manager.send("/docs")
     await manager.press("Положения")
     reply = await manager.press("П-01")
@@ -243,7 +267,7 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
         owner, "И-07", "Инструкция по охране труда", DocType.INSTRUCTION, file
     )
     version = card.latest.id
-    await documents.toggle_audience(owner, version, role=Role.TEACHER)
+    await documents.choose_audience(owner, version, role=Role.TEACHER)
     await documents.approve(owner, version)
     await documents.enforce(owner, version)  # 26.11.2026: review on 26.11.2027
 
@@ -262,6 +286,8 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
     assert "Пересмотр: 26.11.2028" in reply.text
     again = await manager.press_data(still, question)
     assert "кнопка устарела" in str(again.alert)  # the review moved once, not twice
+    forged = await manager.press_data(DocCB(action=DocAction.STILL_VALID, id=version).pack())
+    assert "кнопка устарела" in str(forged.alert)  # no date on it: nothing moves
     events = await harness.app.db.run(
         lambda conn: EventLog(conn).for_entity("document", card.document.id)
     )
@@ -277,3 +303,166 @@ async def test_the_owner_is_asked_about_the_review_a_month_before(
     assert "Пришлите файл новой версии документа И-07" in reply.text
     reply = await manager.send_document(b"new", "i-2.docx")
     assert "И-07, версия 2 — черновик" in reply.text
+
+
+async def test_a_checklist_question_checks_a_document_named_in_the_audit_report(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    owner = await boss(harness)
+    mini = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_text(encoding="utf-8")
+    citing = mini.replace('clause: "7.1.4"', 'clause: "7.1.4"\n        document: "П-01"')
+    citing = citing.replace("version: 1", "version: 2")
+    with pytest.raises(Refused) as refused:  # the register has no П-01 yet
+        await dispatcher["templates"].import_yaml(owner, citing.encode())
+    assert refused.value.key == "templates.unknown_document"
+    assert refused.value.params == {"code": "П-01", "id": "m02"}
+
+    file = {"file_id": "none", "kind": "document", "name": "ot.pdf"}
+    card = await dispatcher["documents"].create(
+        owner, "П-01", "Положение об охране труда", DocType.REGULATION, file
+    )
+    await dispatcher["documents"].choose_audience(owner, card.latest.id, role=Role.TEACHER)
+    await dispatcher["documents"].approve(owner, card.latest.id)
+    await dispatcher["documents"].enforce(owner, card.latest.id)
+    await dispatcher["templates"].import_yaml(owner, citing.encode())  # now it is accepted
+
+    # The report of an audit by this checklist names the document and its version in force.
+    checklist = parse_checklist(citing.encode())
+    words = texts_of("ru")
+    documents = await harness.app.db.run(lambda conn: criteria_documents(conn, checklist, words))
+    assert documents == ["П-01 «Положение об охране труда», версия 1"]
+    rendered = docx.Document(io.BytesIO(build_audit_report(report(documents=documents), words)))
+    paragraphs = [p.text for p in rendered.paragraphs]
+    at = paragraphs.index("Документы, по которым проверяли:")
+    assert paragraphs[at + 1] == "П-01 «Положение об охране труда», версия 1"
+
+
+async def test_a_newcomer_gets_the_document_first_and_the_reminder_days_later(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    primary = await department(harness, "МО начальных классов")
+    file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
+    card = await documents.create(owner, "П-02", "Положение о портфолио", DocType.REGULATION, file)
+    await documents.choose_audience(owner, card.latest.id, department=primary)
+    await documents.approve(owner, card.latest.id)
+    await documents.enforce(owner, card.latest.id)  # Thursday 26.11.2026
+
+    # She joins the department a week later: the document first, the reminder three days on.
+    await sweep_at(harness, datetime(2026, 12, 3, 12, tzinfo=MSK))
+    nina, _ = await person(harness, 2009, "Нина Орлова", {Role.TEACHER}, primary)
+    await sweep_at(harness, datetime(2026, 12, 3, 12, 5, tzinfo=MSK))
+    assert len(texts(nina, "Вступил в силу документ П-02")) == 1
+    assert texts(nina, "ещё не отметили") == []
+    await sweep_at(harness, datetime(2026, 12, 7, 12, tzinfo=MSK))
+    assert len(texts(nina, "ещё не отметили ознакомление с П-02")) == 1
+
+
+async def test_an_nc_from_a_question_cites_its_document_and_the_manager_cites_another(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    dispatcher = harness.app.dispatcher
+    owner = await boss(harness)
+    documents = dispatcher["documents"]
+    file = {"file_id": "none", "kind": "document", "name": "x.pdf"}
+    for code, title in (("П-01", "Положение об охране труда"), ("И-02", "Инструкция по журналам")):
+        card = await documents.create(owner, code, title, DocType.REGULATION, file)
+        await documents.choose_audience(owner, card.latest.id, role=Role.TEACHER)
+        await documents.approve(owner, card.latest.id)
+        await documents.enforce(owner, card.latest.id)
+    mini = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_text(encoding="utf-8")
+    citing = mini.replace('clause: "7.1.4"', 'clause: "7.1.4"\n        document: "П-01"')
+    dept = await department(harness, "МО начальных классов")
+    council = await department(harness, "Методический совет")
+    _, auditor = await person(harness, 3001, "Светлана", {Role.AUDITOR}, council)
+    _, olga = await person(harness, 2001, "Ольга", {Role.TEACHER}, dept)
+    audit = await open_audit(harness, citing.encode(), auditor, [olga], dept)
+    answers = dispatcher["questionnaires"]
+    await answers.answer(olga, audit.id, 0, "yes")
+    await answers.answer(olga, audit.id, 1, "no")
+    await answers.add_evidence(olga, audit.id, 1, {"file_id": "p", "kind": "photo"})
+    await answers.answer(olga, audit.id, 2, "4")
+    await answers.answer(olga, audit.id, 3, "1", tapped=True)
+    await answers.answer(olga, audit.id, 4, "2")
+    await answers.submit(olga, audit.id)
+    nc = await dispatcher["findings"].raise_nc(auditor, audit.id, 1)
+
+    await manager.send("/start")
+    await manager.press_data(NcCB(action=NcView.OPEN, id=nc.id).pack())
+    reply = await manager.press("📄 Документы")
+    assert f"Документы, на которые ссылается {nc.number}:" in reply.text
+    assert "• П-01 «Положение об охране труда»" in reply.text  # from the question
+    assert "✅ П-01 · Положение об охране труда" in reply.last.buttons
+    tick = manager.last.button("▫️ И-02")["callback_data"]
+    reply = await manager.press("▫️ И-02")
+    assert "• И-02 «Инструкция по журналам»" in reply.text
+    await manager.press_data(tick)  # a double tap cites it once, not never
+    assert "• И-02 «Инструкция по журналам»" in manager.last.text
+    reply = await manager.press("✅ П-01")  # not this one after all
+    assert "П-01 «" not in reply.text and "✅ И-02 · Инструкция по журналам" in reply.last.buttons
+
+    await manager.send("/docs")
+    await manager.press("Положения")
+    reply = await manager.press("И-02")
+    assert f"Ссылаются несоответствия: {nc.number}" in reply.text
+
+
+async def test_an_english_director_reads_the_register_and_its_sheet_in_english(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    assert harness.app is not None
+    documents = harness.app.dispatcher["documents"]
+    owner = await boss(harness)
+    primary = await department(harness, "Primary school")
+    await person(harness, 2001, "Olga Petrova", {Role.TEACHER}, primary, language="en")
+    director, _ = await person(harness, 2004, "Head Teacher", {Role.OBSERVER}, None, "en")
+    file = {"file_id": "none", "kind": "document", "name": "p.pdf"}
+    card = await documents.create(owner, "P-01", "Marking policy", DocType.POLICY, file)
+    await documents.choose_audience(owner, card.latest.id, department=primary)
+    await documents.approve(owner, card.latest.id)
+    await documents.enforce(owner, card.latest.id)
+
+    reply = await director.send("/docs")
+    assert "Documents" in reply.text
+    reply = await director.press("Policies")
+    assert "P-01 “Marking policy” — version 1, in force" in reply.text
+    reply = await director.press("P-01")
+    assert "Type: policy" in reply.text and "Acknowledged: 0 of 1" in reply.text
+    assert "Not acknowledged: Olga Petrova" in reply.text
+    mark = len(director.chat())
+    await director.press("🧾 Acknowledgement sheet")
+    await harness.app.idle()
+    sent = next(m for m in director.chat()[mark:] if m.document)
+    assert "0 of 1 acknowledged" in sent.text
+    content, _ = harness.api.files[sent.document["file_id"]]
+    table = docx.Document(io.BytesIO(content)).tables[0]
+    assert [c.text for c in table.rows[0].cells] == [
+        "No.", "Name", "Position / department", "Date acknowledged", "Signature"
+    ]  # fmt: skip
+    assert [c.text for c in table.rows[1].cells] == [
+        "1", "Olga Petrova", "teacher · Primary school", "", ""
+    ]  # fmt: skip
+    refused = await director.press_data(DocCB(action=DocAction.NEW).pack())
+    assert "can only view" in str(refused.alert)  # a forged manager's button: nothing starts
+    assert await director.send("P-02") and len(await documents.browse(owner)) == 1
+
+
+async def test_an_album_sent_as_a_document_keeps_its_first_file_and_says_so(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    await manager.send("/docs")
+    await manager.press("➕ Новый документ")
+    await manager.send("Ф-01")
+    await manager.send("Форма заявления")
+    await manager.press("форма")
+    reply = await manager.send_album(3)
+    assert "Ф-01, версия 1 — черновик" in reply.text
+    assert "Из альбома сохранён первый файл" in reply.text
+    assert "Не понял" not in reply.text  # the other pages are not answered one by one
+    reply = await manager.send_photo()  # not of the album: said plainly
+    assert "документ уже зарегистрирован" in reply.text

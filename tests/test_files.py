@@ -7,6 +7,7 @@ on a clean machine; `check` reports a missing or damaged file."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -139,14 +140,28 @@ async def test_evidence_kept_before_the_store_is_fetched_at_start(harness: BotHa
         connection.execute("DELETE FROM stored_files")
         rows = connection.execute("SELECT id, evidence FROM answers").fetchall()
         for row_id, evidence in rows:
+            items = json.loads(evidence)
+            for item in items:
+                item.pop("sha256", None)
+            if items:  # and one Telegram no longer has
+                items.append({"file_id": "gone-1", "kind": "photo", "group": None})
             connection.execute(
-                "UPDATE answers SET evidence = ? WHERE id = ?",
-                (evidence.replace(f', "sha256": "{sha256}"', ""), row_id),
+                "UPDATE answers SET evidence = ? WHERE id = ?", (json.dumps(items), row_id)
             )
     assert FileStore(store_root(harness.database)).get(sha256) is None
-    await harness.start()
-    await harness.app.idle()  # the start-up pass runs in the background
+    app = await harness.start()
+    await app.idle()  # the start-up pass runs in the background
     assert FileStore(store_root(harness.database)).get(sha256) == PHOTO
     with sqlite3.connect(harness.database) as connection:
-        evidence = [row[0] for row in connection.execute("SELECT evidence FROM answers")]
-    assert any(sha256 in text for text in evidence)
+        kept = [json.loads(row[0]) for row in connection.execute("SELECT evidence FROM answers")]
+    items = [item for evidence in kept for item in evidence]
+    assert [i.get("sha256") for i in items if i["file_id"] != "gone-1"] == [sha256]
+    assert [i.get("unavailable") for i in items if i["file_id"] == "gone-1"] == [True]
+
+    def asked(file_id: str) -> int:
+        return sum(1 for m, p in harness.api.calls if m == "getFile" and p["file_id"] == file_id)
+
+    assert asked("gone-1") == 1
+    app = await harness.restart()
+    await app.idle()
+    assert asked("gone-1") == 1  # not asked again at every start

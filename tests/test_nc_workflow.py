@@ -156,6 +156,8 @@ async def test_every_action_button_of_an_old_card_is_refused(harness: BotHarness
         await step  # type: ignore[misc]
         changed = await events(harness, nc_id)
         for label, data in drawn:
+            if not data.startswith("n1:"):  # the documents it cites: a screen, not an action
+                continue
             if NcCB.unpack(data).action in (NcView.HISTORY, NcView.EVIDENCE, NcView.LINK):
                 continue
             reply = await user.press_data(data, old)

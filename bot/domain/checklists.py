@@ -338,6 +338,9 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
+DocumentCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+
+
 class Question(BaseModel):
     """One question of a checklist."""
 
@@ -354,6 +357,11 @@ class Question(BaseModel):
     evidence_for: list[str] | None = None
     nc_trigger: str | list[str] | None = None
     required: Annotated[bool, Field(strict=True)] = True
+    # The code of the controlled document (/docs) the question checks, e.g. "П-01": the
+    # audit report lists it among the criteria. Must be in the register when imported.
+    document: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)] | None
+    ) = None
 
     @field_validator("clause", mode="before")
     @classmethod

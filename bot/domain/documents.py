@@ -105,6 +105,7 @@ class Card:
     acked_on: dict[int, date] = field(default_factory=dict)  # user id -> the local day he
     # acknowledged the one in force
     audience: list[User] = field(default_factory=list)  # whom the one in force concerns
+    cited_by: list[str] = field(default_factory=list)  # numbers of the NCs that cite it
 
     @property
     def latest(self) -> Version:

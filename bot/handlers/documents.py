@@ -30,6 +30,7 @@ from bot.services.departments import DepartmentService
 from bot.services.documents import DocumentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
+from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import documents as views
@@ -43,6 +44,7 @@ class DocWizard(StatesGroup):
     title = State()
     type = State()
     file = State()  # data "doc": a new version of that document
+    album = State()  # the rest of an album whose first file became the document
 
 
 class DocTyped(StatesGroup):
@@ -224,13 +226,25 @@ async def file_given(
             await state.clear()
             await message.answer(refusal_text(refusal))
             return
-    await state.clear()
+    if message.media_group_id:  # a document is one file: the album's first is kept
+        await set_dialog(state, DocWizard.album, group=message.media_group_id)
+    else:
+        await state.clear()
     pending = card.pending
     assert pending is not None
-    await message.answer(
-        _("documents.registered").format(code=card.document.code, number=pending.number)
-    )
+    text = _("documents.registered").format(code=card.document.code, number=pending.number)
+    if message.media_group_id:
+        text += "\n" + _("documents.album_first")
+    await message.answer(text)
     await _show_card(message, card, user, documents)
+
+
+async def album_rest(message: Message, state: FSMContext) -> None:
+    """The album's other pages: already answered for; anything else ends the wait."""
+    (group,) = need(await state.get_data(), "group")
+    if message.media_group_id != group:
+        await state.clear()
+        await message.answer(_("documents.album_over"))
 
 
 async def file_missing(message: Message) -> None:
@@ -271,6 +285,40 @@ async def stale_wizard(callback: CallbackQuery) -> None:
     await callback.answer(_("refused.documents.stale"), show_alert=True)
 
 
+async def owners(
+    callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
+) -> None:
+    card = await documents.card(user, callback_data.id)
+    people = await documents.people()
+    await show(callback, *views.owners_screen(card, people, callback_data.n))
+
+
+async def set_owner(
+    callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
+) -> None:
+    card = await documents.set_owner(user, callback_data.id, callback_data.n)
+    await _show_card(callback, card, user, documents)
+
+
+# -- documents an NC cites -----------------------------------------------------------------
+
+
+async def nc_documents(
+    callback: CallbackQuery,
+    callback_data: DocCB,
+    user: User,
+    documents: DocumentService,
+    ncs: NcService,
+) -> None:
+    if callback_data.action is DocAction.CITE:
+        await ncs.get(user, callback_data.id)  # may he see it at all
+        await documents.cite(user, callback_data.id, callback_data.n, callback_data.v == "1")
+    nc = await ncs.get(user, callback_data.id)
+    cited, candidates = await documents.citations(nc.id)
+    may_change = user.has(Role.MANAGER, Role.AUDITOR)
+    await show(callback, *views.citations_screen(nc.id, nc.number, cited, candidates, may_change))
+
+
 # -- approval, entry into force, withdrawal ----------------------------------------------------
 
 
@@ -286,10 +334,13 @@ async def audience(
             role = Role(callback_data.v)
         except ValueError:
             raise Refused("stale") from None
-        card = await documents.toggle_audience(user, callback_data.id, role=role)
+        present = callback_data.n == 1
+        card = await documents.choose_audience(user, callback_data.id, role=role, present=present)
     elif callback_data.action is DocAction.DEPT:
         department = await departments.get(callback_data.n)
-        card = await documents.toggle_audience(user, callback_data.id, department=department.id)
+        card = await documents.choose_audience(
+            user, callback_data.id, department=department.id, present=callback_data.v == "1"
+        )
     else:
         card = await documents.card_of_version(user, callback_data.id)
     if card.pending is None or card.pending.id != callback_data.id:
@@ -350,6 +401,8 @@ async def acknowledge(
 async def still_valid(
     callback: CallbackQuery, callback_data: DocCB, user: User, documents: DocumentService
 ) -> None:
+    if callback_data.n < 1:  # a forged button: no date drawn on it
+        raise Refused("documents.stale")
     card = await documents.still_valid(user, callback_data.id, date.fromordinal(callback_data.n))
     current = card.in_force
     assert current is not None and current.review_on is not None
@@ -446,6 +499,7 @@ def make_router() -> Router:
     )
     router.message.register(file_given, DocWizard.file, MANAGER, F.photo | F.document)
     router.message.register(file_missing, DocWizard.file, MANAGER, *text)
+    router.message.register(album_rest, DocWizard.album, F.photo | F.document)
     wizard_steps = (DocWizard.code, DocWizard.title, DocWizard.type, DocWizard.file)
     for step in (*wizard_steps, DocTyped.search, DocTyped.review):
         router.callback_query.register(wizard_back, step, wizard(DocWizardAction.BACK))
@@ -453,6 +507,10 @@ def make_router() -> Router:
     router.callback_query.register(stale_wizard, DocWizardCB.filter())
     for action in (DocAction.AUDIENCE, DocAction.ROLE, DocAction.DEPT):
         router.callback_query.register(audience, on(action), MANAGER)
+    router.callback_query.register(owners, on(DocAction.OWNERS), MANAGER)
+    router.callback_query.register(set_owner, on(DocAction.SET_OWNER), MANAGER)
+    router.callback_query.register(nc_documents, on(DocAction.NC_DOCS))
+    router.callback_query.register(nc_documents, on(DocAction.CITE))
     router.callback_query.register(approve, on(DocAction.APPROVE))
     router.callback_query.register(enforce, on(DocAction.ENFORCE), MANAGER)
     router.callback_query.register(withdraw, on(DocAction.WITHDRAW), MANAGER)

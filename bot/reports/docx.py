@@ -79,6 +79,9 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
         template=report.template, version=report.template_version
     )
     doc.add_paragraph(_text(checklist))
+    if report.documents:
+        doc.add_paragraph(gettext("report.docx.documents"))
+        _bullets(doc, report.documents, none)
 
     doc.add_heading(gettext("report.docx.methods"), level=1)
     _bullets(doc, report.methods, none)

@@ -137,6 +137,8 @@ class AuditReport:
     conclusion: str
     notes: list[AuditNote] = field(default_factory=list)
     """Observations, opportunities for improvement and strengths (ISO 19011)."""
+    documents: list[str] = field(default_factory=list)
+    """The controlled documents the checklist's questions check, as the reader reads them."""
     acknowledgements: list[AckRow] = field(default_factory=list)
     """Who was told of the results, and when he acknowledged them (ISO 9001 9.2.2 c)."""
     issued_on: date | None = None

@@ -275,17 +275,24 @@ def _documents(
     add: Callable[..., None],
 ) -> None:
     """A version in force goes once to each person it concerns who has not acknowledged it,
-    and once more after DOC_ACK_REMIND_DAYS; its owner is asked DOC_REVIEW_NOTICE_DAYS
-    before the review date (the slot carries the date: a new one asks again)."""
+    and once more DOC_ACK_REMIND_DAYS after that reached him; its owner is asked
+    DOC_REVIEW_NOTICE_DAYS before the review date (the slot carries the date: a new one asks
+    again)."""
     repo = DocumentRepo(conn)
     documents = {d.id: d for d in repo.list()}
+    told = LedgerRepo(conn).sent_at(Kind.DOC_ACK.value)
     for version, person in outstanding(conn):
         document = documents[version.document_id]
         assert version.effective_on is not None
         params = {"code": document.code, "title": document.title, "number": version.number,
                   "effective": format_date(version.effective_on)}  # fmt: skip
         add(Kind.DOC_ACK, version.id, person.id, "new", **params)
-        waiting = days_between(version.effective_on, today)
+        # Counted from the day it reached him: a newcomer (or a message held over the
+        # weekend) is not reminded together with the first message.
+        reached = told.get((version.id, person.id))
+        if reached is None:
+            continue
+        waiting = days_between(reached.astimezone(settings.tz).date(), today)
         if waiting >= settings.doc_ack_remind_days:
             slot = f"d{settings.doc_ack_remind_days}"
             add(Kind.DOC_ACK_REMIND, version.id, person.id, slot, days=waiting, **params)

@@ -40,22 +40,38 @@ from bot.storage.events import EventLog
 from bot.storage.users import UserRepo
 
 ENTITY = "document"
+Documents = builtins.list[Document]
 
 
-def audience_of(version: Version, people: builtins.list[User]) -> builtins.list[User]:
-    return [p for p in people if version.concerns(p)]
+def audience_of(
+    version: Version,
+    people: builtins.list[User],
+    by_department: dict[int | None, builtins.list[User]] | None = None,
+) -> builtins.list[User]:
+    """Whom the version concerns; `by_department` (the same people by department) spares
+    looking at everyone for a version of a few departments."""
+    pool = people
+    if version.department_ids and by_department is not None:
+        pool = [p for d in sorted(version.department_ids) for p in by_department.get(d, [])]
+    return [p for p in pool if version.concerns(p)]
 
 
 def outstanding(conn: Connection) -> builtins.list[tuple[Version, User]]:
-    """(version in force, person it concerns) without an acknowledgement."""
+    """(version in force, person it concerns) without an acknowledgement (one sweep reads
+    this: bench/documents.py)."""
     repo = DocumentRepo(conn)
     versions = repo.in_force()
+    if not versions:
+        return []
     people = UserRepo(conn).active()
-    acked = {(a.version_id, a.user_id) for a in repo.acks([v.id for v in versions])}
+    by_department: dict[int | None, builtins.list[User]] = {}
+    for person in people:
+        by_department.setdefault(person.department_id, []).append(person)
+    acked = repo.acknowledged_in_force()
     return [
         (version, person)
         for version in versions
-        for person in audience_of(version, people)
+        for person in audience_of(version, people, by_department)
         if (version.id, person.id) not in acked
     ]
 
@@ -111,7 +127,7 @@ class DocumentService:
             raise Refused("documents.not_found")
         if actor is not None and not visible_to(actor, document, versions):
             raise Refused("documents.not_yours")
-        card = Card(document, versions)
+        card = Card(document, versions, cited_by=repo.ncs_citing(document_id))
         current = card.in_force
         if current is None:
             return card
@@ -253,11 +269,77 @@ class DocumentService:
 
         return await self.db.run(work)
 
+    async def people(self) -> builtins.list[User]:
+        """Who may own a document: the active staff, by name."""
+        users = await self.db.run(lambda conn: UserRepo(conn).active())
+        return sorted(users, key=lambda u: u.full_name)
+
+    async def set_owner(self, actor: User, document_id: int, owner_id: int) -> Card:
+        _manager(actor)
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Card:
+            owner = UserRepo(conn).get(owner_id)
+            if owner is None or not owner.is_active:
+                raise Refused("documents.stale")
+            card = self._card(conn, document_id, None)
+            if card.document.owner_id != owner_id:
+                DocumentRepo(conn).set_owner(document_id, owner_id)
+                EventLog(conn).add(now, actor.id, ENTITY, document_id, "owner", owner=owner_id)
+            return self._card(conn, document_id, None)
+
+        return await self.db.run(work)
+
+    # -- documents an NC cites -------------------------------------------------------------
+
+    async def citations(
+        self, nc_id: int
+    ) -> tuple[builtins.list[Document], builtins.list[Document]]:
+        """The documents the NC cites, and those it may cite (in force). The caller has
+        checked that the person may see the NC."""
+
+        def work(conn: Connection) -> tuple[Documents, Documents]:
+            repo = DocumentRepo(conn)
+            in_force = {v.document_id for v in repo.in_force()}
+            cited = repo.cited_by_nc(nc_id)
+            return cited, [d for d in repo.list() if d.id in in_force]
+
+        return await self.db.run(work)
+
+    async def cite(self, actor: User, nc_id: int, document_id: int, present: bool) -> bool:
+        """The NC cites the document (present) or no longer does; a second tap of the same
+        button changes nothing. True when something changed."""
+        if not actor.has(Role.MANAGER, Role.AUDITOR):
+            raise Refused("documents.not_citer")
+        now = self.clock.now()
+
+        def work(conn: Connection) -> bool:
+            repo = DocumentRepo(conn)
+            if repo.get(document_id) is None:
+                raise Refused("documents.not_found")
+            if present:
+                changed = repo.cite(nc_id, document_id, actor.id, now)
+            else:
+                changed = repo.uncite(nc_id, document_id)
+            if changed:
+                action = "cited" if present else "uncited"
+                EventLog(conn).add(now, actor.id, ENTITY, document_id, action, nc=nc_id)
+            return changed
+
+        return await self.db.run(work)
+
     # -- approval and entry into force ---------------------------------------------------------
 
-    async def toggle_audience(
-        self, actor: User, version_id: int, role: Role | None = None, department: int = 0
+    async def choose_audience(
+        self,
+        actor: User,
+        version_id: int,
+        role: Role | None = None,
+        department: int = 0,
+        present: bool = True,
     ) -> Card:
+        """A role or a department in (present) or out of a draft's audience; the button says
+        which, so a second tap changes nothing."""
         _manager(actor)
         now = self.clock.now()
 
@@ -270,14 +352,15 @@ class DocumentService:
                 raise Refused("documents.stale")
             roles, departments = version.roles, version.department_ids
             if role is not None:
-                roles = roles ^ {role}
-            if department:
-                departments = departments ^ {department}
-            repo.set_audience(version_id, roles, departments)
-            EventLog(conn).add(
-                now, actor.id, ENTITY, version.document_id, "audience", version=version_id,
-                roles=sorted(roles), departments=sorted(departments),
-            )  # fmt: skip
+                roles = roles | {role} if present else roles - {role}
+            elif department:
+                departments = departments | {department} if present else departments - {department}
+            if (roles, departments) != (version.roles, version.department_ids):
+                repo.set_audience(version_id, roles, departments)
+                EventLog(conn).add(
+                    now, actor.id, ENTITY, version.document_id, "audience", version=version_id,
+                    roles=sorted(roles), departments=sorted(departments),
+                )  # fmt: skip
             return self._card(conn, version.document_id, None)
 
         return await self.db.run(work)

@@ -20,6 +20,12 @@ from bot.storage.files import FileStore, StoredFile, StoredFileRepo, evidence_wi
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 Download = Callable[[str], Awaitable[bytes]]
+# The start-up pass leaves most of Telegram's rate (shared with replies) to the people.
+BACKFILL_PAUSE = 0.25  # seconds between two downloads
+
+
+class FileUnavailable(Exception):
+    """Telegram will never give this file (its id is unknown to this bot)."""
 
 
 class FileService:
@@ -53,13 +59,20 @@ class FileService:
         Telegram still has them. Returns (stored, not available)."""
         pending = await self.db.run(evidence_without_hash)
         stored = missing = 0
-        hashes: dict[str, str] = {}
-        for file_id in dict.fromkeys(p.file_id for p in pending):
+        hashes: dict[str, str | None] = {}  # None: never available (not asked again)
+        for number, file_id in enumerate(dict.fromkeys(p.file_id for p in pending)):
+            if number:
+                await asyncio.sleep(BACKFILL_PAUSE)
             try:
                 content = await download(file_id)
                 self.check_size(len(content))
-            except Exception as error:  # one file Telegram no longer has stops nothing
+            except (FileUnavailable, Refused) as error:
                 log.info("file %s is not available: %s", file_id, error)
+                hashes[file_id] = None
+                missing += 1
+                continue
+            except Exception as error:  # the network: the next start tries again
+                log.info("file %s not fetched now: %s", file_id, error)
                 missing += 1
                 continue
             kept = await self.keep({"kind": "backfill"}, content)

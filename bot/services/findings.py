@@ -7,6 +7,7 @@ are not named unless the auditor chooses to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -24,6 +25,7 @@ from bot.services.templates import TemplateService
 from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
+from bot.storage.documents import DocumentRepo
 from bot.storage.events import EventLog
 from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
@@ -142,6 +144,7 @@ class FindingService:
                 audit_id, FindingKind.NONCONFORMITY, actor.id, now,
                 question_id=question.id, facts=finding, nc_id=nc.id,
             )  # fmt: skip
+            _cite_question_document(conn, nc.id, question.document, actor.id, now)
             return nc
 
         return await self.db.run(work)
@@ -198,3 +201,15 @@ def _names(conn: Connection, audit_id: int, question: Question) -> list[str]:
         ):
             names.append(person.full_name)
     return sorted(names)
+
+
+def _cite_question_document(
+    conn: Connection, nc_id: int, code: str | None, actor_id: int, now: datetime
+) -> None:
+    """An NC raised from a question that checks a document cites that document."""
+    if not code:
+        return
+    repo = DocumentRepo(conn)
+    document = repo.by_code(code)
+    if document is not None:
+        repo.cite(nc_id, document.id, actor_id, now)

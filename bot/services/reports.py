@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
 from bot.domain.checklists import Checklist
 from bot.domain.dates import local_today
+from bot.domain.documents import VersionStatus
 from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
 from bot.domain.nonconformities import NcFilter, NcStatus, Nonconformity, Viewer
@@ -40,6 +41,7 @@ from bot.storage.acknowledgements import AckRepo
 from bot.storage.answers import AnswerRepo
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
+from bot.storage.documents import DocumentRepo
 from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
 from bot.storage.programme import ProgrammeRepo
@@ -310,6 +312,7 @@ class ReportService:
                 director=directors[0] if len(directors) == 1 else "",
                 methods=methods,
                 locations=[audit.department_name or gettext("report.whole_school")],
+                documents=criteria_documents(conn, checklist, gettext),
             )
 
         report = await self.db.run(work)
@@ -400,3 +403,25 @@ def _answer_rows(
             )
         )
     return rows
+
+
+def criteria_documents(conn: Connection, checklist: Checklist, gettext: Gettext) -> list[str]:
+    """The documents the questions check (issue 14.5): code, title and the version in force,
+    in the order the questions name them."""
+    repo = DocumentRepo(conn)
+    found = []
+    for code in dict.fromkeys(q.document for q in checklist.questions if q.document):
+        document = repo.by_code(code)
+        if document is None:  # renamed or never registered: the code as the checklist has it
+            found.append(code)
+            continue
+        current = next(
+            (v for v in repo.versions(document.id) if v.status is VersionStatus.IN_FORCE), None
+        )
+        version = (
+            gettext("report.docx.document_version").format(number=current.number)
+            if current
+            else gettext("report.docx.document_not_in_force")
+        )
+        found.append(f"{document.code} «{document.title}», {version}")
+    return found

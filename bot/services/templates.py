@@ -13,6 +13,7 @@ from bot.domain.checklists import Checklist
 from bot.domain.models import User
 from bot.services.errors import Refused
 from bot.storage.db import Database
+from bot.storage.documents import DocumentRepo
 from bot.storage.events import EventLog
 from bot.storage.templates import TemplateRepo
 
@@ -113,9 +114,18 @@ class TemplateService:
                     given=checklist.version,
                     newest=newest,
                 )
+            _check_documents(conn, checklist)
             template_id = self._store(repo, EventLog(conn), checklist, actor.id)
             return repo.info(template_id)
 
         found = await self.db.run(work)
         assert found is not None
         return found
+
+
+def _check_documents(conn: Connection, checklist: Checklist) -> None:
+    """A question's `document` names a document of the register (issue 14.5)."""
+    repo = DocumentRepo(conn)
+    for question in checklist.questions:
+        if question.document and repo.by_code(question.document) is None:
+            raise Refused("templates.unknown_document", code=question.document, id=question.id)

@@ -6,12 +6,18 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from bot.domain.documents import Ack, DocType, Document, Version, VersionStatus
 from bot.domain.roles import Role, format_roles, parse_roles
 from bot.storage.db import inserted_id
-from bot.storage.schema import document_acks, document_versions, documents
+from bot.storage.schema import (
+    document_acks,
+    document_versions,
+    documents,
+    nc_documents,
+    nonconformities,
+)
 
 doc_t, ver_t, ack_t = documents, document_versions, document_acks
 
@@ -59,6 +65,9 @@ class DocumentRepo:
     def by_code(self, code: str) -> Document | None:
         rows = self.conn.execute(select(doc_t)).all()  # casefold: SQLite's lower() is ASCII
         return next((_document(r) for r in rows if r.code.casefold() == code.casefold()), None)
+
+    def set_owner(self, document_id: int, owner_id: int) -> None:
+        self.conn.execute(update(doc_t).where(doc_t.c.id == document_id).values(owner_id=owner_id))
 
     def list(self) -> builtins.list[Document]:
         return [_document(r) for r in self.conn.execute(select(doc_t).order_by(doc_t.c.code))]
@@ -137,8 +146,56 @@ class DocumentRepo:
         self.conn.execute(insert(ack_t).values(version_id=version_id, user_id=user_id, at=now))
         return True
 
+    def acknowledged_in_force(self) -> set[tuple[int, int]]:
+        """(version, user) of every acknowledgement of a version in force."""
+        query = (
+            select(ack_t.c.version_id, ack_t.c.user_id)
+            .join(ver_t, ver_t.c.id == ack_t.c.version_id)
+            .where(ver_t.c.status == VersionStatus.IN_FORCE.value)
+        )
+        return {(row[0], row[1]) for row in self.conn.execute(query).all()}  # one fetch
+
     def acks(self, version_ids: builtins.list[int] | None = None) -> builtins.list[Ack]:
         query = select(ack_t)
         if version_ids is not None:
             query = query.where(ack_t.c.version_id.in_(version_ids))
         return [Ack(r.version_id, r.user_id, r.at) for r in self.conn.execute(query)]
+
+    # -- documents an NC cites -------------------------------------------------------------
+
+    def cite(self, nc_id: int, document_id: int, by: int | None, now: datetime) -> bool:
+        """False when the NC cites it already."""
+        where = (nc_documents.c.nc_id == nc_id, nc_documents.c.document_id == document_id)
+        if self.conn.execute(select(nc_documents.c.at).where(*where)).first() is not None:
+            return False
+        self.conn.execute(
+            insert(nc_documents).values(nc_id=nc_id, document_id=document_id, cited_by=by, at=now)
+        )
+        return True
+
+    def uncite(self, nc_id: int, document_id: int) -> bool:
+        result = self.conn.execute(
+            delete(nc_documents).where(
+                nc_documents.c.nc_id == nc_id, nc_documents.c.document_id == document_id
+            )
+        )
+        return result.rowcount == 1
+
+    def cited_by_nc(self, nc_id: int) -> builtins.list[Document]:
+        query = (
+            select(doc_t)
+            .join(nc_documents, nc_documents.c.document_id == doc_t.c.id)
+            .where(nc_documents.c.nc_id == nc_id)
+            .order_by(doc_t.c.code)
+        )
+        return [_document(r) for r in self.conn.execute(query)]
+
+    def ncs_citing(self, document_id: int) -> builtins.list[str]:
+        """The numbers of the NCs that cite the document."""
+        query = (
+            select(nonconformities.c.number)
+            .join(nc_documents, nc_documents.c.nc_id == nonconformities.c.id)
+            .where(nc_documents.c.document_id == document_id)
+            .order_by(nonconformities.c.number)
+        )
+        return [row[0] for row in self.conn.execute(query)]

@@ -143,17 +143,21 @@ def evidence_without_hash(conn: Connection) -> list[Place]:
         )
         for row in conn.execute(query):
             for item in _items(row[1]):
-                if item.get("file_id") and not item.get("sha256"):
+                if item.get("file_id") and not item.get("sha256") and "unavailable" not in item:
                     found.append(Place(table.name, column, row[0], str(item["file_id"])))
     return found
 
 
-def set_hash(conn: Connection, place: Place, sha256: str) -> None:
+def set_hash(conn: Connection, place: Place, sha256: str | None) -> None:
+    """Records the stored file's hash in the item, or (None) that Telegram has it no more."""
     table = next(t for t, c in _evidence_columns() if t.name == place.table and c == place.column)
     value = conn.execute(select(table.c[place.column]).where(table.c.id == place.row_id)).scalar()
     if isinstance(value, str):
         value = json.loads(value)
     for item in _items(value):
         if item.get("file_id") == place.file_id:
-            item["sha256"] = sha256
+            if sha256 is None:
+                item["unavailable"] = True
+            else:
+                item["sha256"] = sha256
     conn.execute(update(table).where(table.c.id == place.row_id).values({place.column: value}))

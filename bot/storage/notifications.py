@@ -189,3 +189,12 @@ class LedgerRepo:
             )
         )
         return {(row.kind, row.object_id, row.user_id) for row in rows}
+
+    def sent_at(self, kind: str) -> dict[tuple[int, int], datetime]:
+        """(object, recipient) -> when a message of this kind reached him."""
+        rows = self.conn.execute(
+            select(n.c.object_id, n.c.recipient_id, n.c.sent_at).where(
+                n.c.kind == kind, n.c.status == "sent", n.c.sent_at.is_not(None)
+            )
+        )
+        return {(row.object_id, row.recipient_id): row.sent_at for row in rows}

@@ -677,3 +677,13 @@ anonymous_answers = Table(
     Column("evidence", JSON, nullable=False),
     Index("ix_anonymous_answers_audit_id", "audit_id"),
 )
+
+# Documents an NC cites (a procedure not followed; ISO 9001 7.5).
+nc_documents = Table(
+    "nc_documents",
+    metadata,
+    Column("nc_id", Integer, ForeignKey("nonconformities.id"), primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("cited_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)

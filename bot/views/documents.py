@@ -10,7 +10,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import DocAction, DocCB, DocListCB, DocWizardAction, DocWizardCB
+from bot.callbacks import (
+    DocAction,
+    DocCB,
+    DocListCB,
+    DocWizardAction,
+    DocWizardCB,
+    NcCB,
+    NcView,
+)
 from bot.domain.dates import format_date
 from bot.domain.documents import APPROVERS, Card, DocType, Document, Version, VersionStatus
 from bot.domain.models import Department, User
@@ -21,6 +29,7 @@ from bot.views.common import plural
 
 Screen = tuple[str, InlineKeyboardMarkup]
 PAGE = 10
+UNPAGED = 30
 NAMES_SHOWN = 20  # not-acknowledged names on a card; the sheet has them all
 
 
@@ -75,7 +84,9 @@ def list_screen(
 ) -> Screen:
     lines = [heading, ""]
     builder = InlineKeyboardBuilder()
-    shown = found[page * PAGE : (page + 1) * PAGE]
+    # A browsable list pages; what is waiting for him and a search's results come whole (up
+    # to UNPAGED: Telegram takes 100 buttons, a phone shows 30 comfortably).
+    shown = found[page * PAGE : (page + 1) * PAGE] if make is not None else found[:UNPAGED]
     for document, version in shown:
         lines.append("• " + doc_line(document, version))
         builder.row(
@@ -83,6 +94,8 @@ def list_screen(
         )
     if not found:
         lines.append(_("documents.none_found"))
+    elif make is None and len(found) > UNPAGED:
+        lines.append(_("documents.and_more").format(count=len(found) - UNPAGED))
     if make is not None:
         page_buttons(
             builder, page, len(found), PAGE,
@@ -169,6 +182,8 @@ def card_screen(
             rows.append([button(_("documents.sheet"), cb(DocAction.SHEET, current.id))])
     elif not pending:
         lines += ["", _("documents.not_in_force")]
+    if card.cited_by:
+        lines += ["", _("documents.cited_by").format(numbers=", ".join(card.cited_by))]
     if pending is not None and user.has(Role.MANAGER, Role.OBSERVER):
         lines += ["", *_version_lines(pending, names, departments)]
         rows.append([button(_("documents.show_draft"), cb(DocAction.FILE, pending.id))])
@@ -182,6 +197,7 @@ def card_screen(
         elif user.has(Role.MANAGER):
             rows.append([button(_("documents.enforce"), cb(DocAction.ENFORCE, pending.id))])
     if user.has(Role.MANAGER):
+        rows.append([button(_("documents.owner"), cb(DocAction.OWNERS, document.id))])
         manage = []
         if pending is None:
             manage.append(
@@ -208,7 +224,7 @@ def audience_screen(card: Card, departments: list[Department]) -> Screen:
     roles = [
         button(
             ("✅ " if role in version.roles else "▫️ ") + _(f"role.{role.value}"),
-            cb(DocAction.ROLE, version.id, v=role.value),
+            cb(DocAction.ROLE, version.id, n=int(role not in version.roles), v=role.value),
         )
         for role in ALL_ROLES
     ]
@@ -217,7 +233,12 @@ def audience_screen(card: Card, departments: list[Department]) -> Screen:
         [
             button(
                 ("✅ " if d.id in version.department_ids else "▫️ ") + d.name,
-                cb(DocAction.DEPT, version.id, n=d.id),
+                cb(
+                    DocAction.DEPT,
+                    version.id,
+                    n=d.id,
+                    v=str(int(d.id not in version.department_ids)),
+                ),
             )
         ]
         for d in departments
@@ -316,3 +337,42 @@ def sheet_caption(sheet: Sheet) -> str:
         code=html.quote(sheet.document.code), number=sheet.version.number,
         acked=acked, total=len(sheet.rows),
     )  # fmt: skip
+
+
+def owners_screen(card: Card, people: list[User], page: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for person in people[page * PAGE : (page + 1) * PAGE]:
+        mark = "✅ " if person.id == card.document.owner_id else ""
+        builder.row(
+            button(mark + person.full_name, cb(DocAction.SET_OWNER, card.document.id, person.id))
+        )
+    page_buttons(
+        builder, page, len(people), PAGE, lambda p: cb(DocAction.OWNERS, card.document.id, p)
+    )
+    builder.row(button(_("common.back"), cb(DocAction.OPEN, card.document.id)))
+    text = _("documents.ask_owner").format(code=html.quote(card.document.code))
+    return text, builder.as_markup()
+
+
+def citations_screen(
+    nc_id: int,
+    number: str,
+    cited: list[Document],
+    candidates: list[Document],
+    may_change: bool,
+) -> Screen:
+    lines = [_("documents.nc_title").format(number=html.quote(number))]
+    lines += [f"• {html.quote(d.code)} «{html.quote(d.title)}»" for d in cited] or [
+        _("documents.nc_none")
+    ]
+    builder = InlineKeyboardBuilder()
+    if may_change:
+        lines += ["", _("documents.nc_hint")]
+        ids = {d.id for d in cited}
+        for document in candidates[:UNPAGED]:
+            mark = "✅ " if document.id in ids else "▫️ "
+            label = f"{mark}{document.code} · {document.title}"[:60]
+            wanted = str(int(document.id not in ids))  # what the tap makes it
+            builder.row(button(label, cb(DocAction.CITE, nc_id, document.id, wanted)))
+    builder.row(button(_("common.back"), NcCB(action=NcView.OPEN, id=nc_id)))
+    return "\n".join(lines), builder.as_markup()

@@ -15,7 +15,7 @@ from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import NcCB, NcView, PlanNcAction, PlanNcCB
+from bot.callbacks import DocAction, DocCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.domain import findings
 from bot.domain.dates import format_date
 from bot.domain.models import Department, User
@@ -230,6 +230,7 @@ def card_keyboard(
         ]
         rows += [links[i : i + 2] for i in range(0, len(links), 2)]
     extra = [button(_("nc.do.history"), NcCB(action=NcView.HISTORY, id=nc.id))]
+    extra.append(button(_("documents.nc_button"), DocCB(action=DocAction.NC_DOCS, id=nc.id)))
     if nc.evidence or nc.done_evidence or nc.verdict_evidence:
         extra.insert(0, button(_("nc.do.evidence"), NcCB(action=NcView.EVIDENCE, id=nc.id)))
     rows.append(extra)

@@ -73,9 +73,25 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", name="pk_stored_files"),
     )
+    op.create_table(
+        "nc_documents",
+        sa.Column("nc_id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("cited_by", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("nc_id", "document_id", name="pk_nc_documents"),
+        sa.ForeignKeyConstraint(
+            ["nc_id"], ["nonconformities.id"], name="fk_nc_documents_nc_id_nonconformities"
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name="fk_nc_documents_document_id_documents"
+        ),
+        sa.ForeignKeyConstraint(["cited_by"], ["users.id"], name="fk_nc_documents_cited_by_users"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("nc_documents")
     op.drop_table("stored_files")
     op.drop_table("document_acks")
     op.drop_table("document_versions")
