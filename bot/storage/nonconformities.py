@@ -285,7 +285,7 @@ def reminder_rows(
     )
     found: dict[int, ReminderRow] = {}
     for query in parts:
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # one fetch, not a call per row
             if row[0] not in found:
                 found[row[0]] = ReminderRow(row)
     return [found[key] for key in sorted(found)]

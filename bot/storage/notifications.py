@@ -65,7 +65,7 @@ class LedgerRepo:
                 select(n.c.kind, n.c.object_id, n.c.recipient_id, n.c.slot).where(
                     n.c.kind.in_(kinds), n.c.object_id.in_(objects), n.c.slot.in_(slots)
                 )
-            )
+            ).all()
         }
         fresh = [(key, due) for key, due in wanted.items() if key not in existing]
         if not fresh:
