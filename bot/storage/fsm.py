@@ -20,10 +20,8 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.storage.db import Database
+from bot.storage.db import Database, upsert
 from bot.storage.schema import fsm_states
 
 Dialog = tuple[str | None, dict[str, Any]]
@@ -52,9 +50,8 @@ def write_dialog(conn: Connection, name: str, state: str | None, data: dict[str,
     if state is None and not data:
         conn.execute(delete(fsm_states).where(fsm_states.c.key == name))
         return
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     encoded = json.dumps(data, ensure_ascii=False)
-    statement = insert(fsm_states).values(key=name, state=state, data=encoded)
+    statement = upsert(conn, fsm_states).values(key=name, state=state, data=encoded)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=[fsm_states.c.key], set_={"state": state, "data": encoded}
