@@ -14,7 +14,7 @@ the SQLite app keeps the cache on; a deployment with several processes turns it 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -78,6 +78,19 @@ class SQLStorage(BaseStorage):
         if len(self._cache) >= CACHE_MAX and name not in self._cache:
             self._cache.pop(next(iter(self._cache)))
         self._cache[name] = dialog
+
+    def write_in(
+        self, conn: Connection, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> Callable[[], None]:
+        """Writes the dialog inside the caller's unit of work, one transaction with what the
+        unit changes (nothing when memory says it is so already). Returns what tells the
+        memory, to call once that unit has committed: a rolled-back unit leaves it as it
+        was, and the next `set_dialog` of the same dialog writes nothing."""
+        name = _key(key)
+        dialog: Dialog = (_state_name(state), dict(data))
+        if self._cache is None or self._cache.get(name) != dialog:
+            write_dialog(conn, name, *dialog)
+        return lambda: self._remember(name, dialog)
 
     async def set_dialog(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
         """The dialog's new state and data, written together."""
