@@ -354,3 +354,5 @@ Index(
 )
 Index("ix_snoozes_until", snoozes.c.until)
 Index("ix_user_roles_role", user_roles.c.role)
+# The XLSX export reads the answers a page at a time, in this order.
+Index("ix_answers_export", answers.c.audit_id, answers.c.user_id, answers.c.id)

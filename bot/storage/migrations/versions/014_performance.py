@@ -1,4 +1,5 @@
-"""Indexes for the incremental reminder sweep (issue 17): each rule reads only its window.
+"""Indexes for the incremental reminder sweep (issue 17): each rule reads only its window;
+and for the XLSX export, which reads the answers a page at a time.
 
 Revision ID: 014
 Revises: 013
@@ -21,6 +22,7 @@ INDEXES = (
     ("ix_nonconformities_severity_created", "nonconformities", ["severity", "created_at"]),
     ("ix_snoozes_until", "snoozes", ["until"]),
     ("ix_user_roles_role", "user_roles", ["role"]),
+    ("ix_answers_export", "answers", ["audit_id", "user_id", "id"]),
 )
 
 
