@@ -9,6 +9,7 @@ from typing import Any
 from bot.callbacks import QCB, NcCB, NcView, QAction
 from bot.domain.audits import AuditStatus
 from bot.domain.roles import Role
+from bot.services.redelivery import handling
 from tests.fakeapi import TgUser
 from tests.flows import add_department, assigned_nc, department, join, make_invite, person
 from tests.harness import BotHarness
@@ -390,7 +391,8 @@ async def test_a_tapped_answer_is_one_transaction_and_survives_a_restart(
     original, units = db.run, []
 
     async def counted(work: Any) -> Any:
-        units.append(work)
+        if handling.get() is not None:  # the tap's own, not a sweep's that coincides
+            units.append(work)
         return await original(work)
 
     db.run = counted  # type: ignore[method-assign]
