@@ -14,6 +14,9 @@ RUN pip install --no-cache-dir -e .
 COPY bot ./bot
 COPY locales ./locales
 COPY templates ./templates
+# Bytecode made once here: with PYTHONDONTWRITEBYTECODE every start would compile the bot's
+# ~130 modules from source again (0.3 s of a start, bench/startup.py).
+RUN python -m compileall -q bot
 
 RUN useradd --create-home --uid 10001 qms && mkdir -p /data && chown qms:qms /data
 USER qms

@@ -9,10 +9,12 @@ in one sentence and brings him back to the menu instead of apologising for a cra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
+from sqlalchemy import Connection
 
 from bot.storage.fsm import SQLStorage
 
@@ -29,6 +31,28 @@ async def set_dialog(state: FSMContext, target: State | None, **data: Any) -> No
     else:  # another aiogram storage (a test's MemoryStorage): two writes
         await state.set_state(target)
         await state.set_data(data)
+
+
+class DialogInUnit:
+    """A dialog step written inside another unit of work, one transaction with what that
+    unit changes (a tap's answer and its next step); the storage's memory learns it once
+    the unit has committed, so a later `set_dialog` of the same step writes nothing."""
+
+    def __init__(self, state: FSMContext) -> None:
+        self.state = state
+        self._tell: Callable[[], None] | None = None
+
+    def write(self, conn: Connection, target: State | None, data: dict[str, Any]) -> None:
+        """On the database's thread, in the unit; another storage (a test's) is left to
+        `set_dialog`."""
+        storage = self.state.storage
+        if isinstance(storage, SQLStorage):
+            self._tell = storage.write_in(conn, self.state.key, target, data)
+
+    def committed(self) -> None:
+        if self._tell is not None:
+            self._tell()
+            self._tell = None
 
 
 async def advance(state: FSMContext, target: State | None, **changes: Any) -> dict[str, Any]:

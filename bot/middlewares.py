@@ -16,7 +16,7 @@ from bot import logs
 from bot.domain.language import pick_language
 from bot.domain.models import User
 from bot.services.accounts import AccountService, Profile
-from bot.services.redelivery import HandledLog
+from bot.services.redelivery import HandledLog, Handling, handling
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,13 @@ class RedeliveryMiddleware(BaseMiddleware):
         if await self.handled.already_handled(event.update_id):
             log.info("update %s was handled before: skipped", event.update_id)
             return None
+        current = Handling(event.update_id, self.handled.clock.now())
+        token = handling.set(current)
         try:
             return await handler(event, data)
         finally:
-            if not _cancelled():
+            handling.reset(token)
+            if not _cancelled() and not current.recorded:  # else in the handler's unit
                 await self.handled.record(event.update_id)
 
 

@@ -3,6 +3,7 @@ ask a question below the current message."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -26,14 +27,22 @@ async def show(
     """A button press edits its own message (and may say `alert` in a pop-up); a typed
     message gets a new one."""
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
-        try:
-            await event.message.edit_text(text, reply_markup=markup)
-        except TelegramBadRequest as error:
-            if "message is not modified" not in error.message:
-                # Too old or deleted: show the screen as a new message instead.
-                log.info("edit failed (%s), sending a new message", error.message)
-                await event.message.answer(text, reply_markup=markup)
-        await event.answer(alert, show_alert=alert is not None)
+        message = event.message
+
+        async def edit() -> None:
+            try:
+                await message.edit_text(text, reply_markup=markup)
+            except TelegramBadRequest as error:
+                if "message is not modified" not in error.message:
+                    # Too old or deleted: show the screen as a new message instead.
+                    log.info("edit failed (%s), sending a new message", error.message)
+                    await message.answer(text, reply_markup=markup)
+
+        async def answer() -> None:  # aiogram's method objects are awaitable, not tasks
+            await event.answer(alert, show_alert=alert is not None)
+
+        # The button's answer goes alongside the edit, not after it: one round trip a tap.
+        await asyncio.gather(edit(), answer())
         return
     if isinstance(event, CallbackQuery):
         await event.answer(alert, show_alert=alert is not None)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.callbacks import QCB, NcCB, NcView, QAction
 from bot.domain.audits import AuditStatus
 from bot.domain.roles import Role
+from bot.services.redelivery import handling
 from tests.fakeapi import TgUser
 from tests.flows import add_department, assigned_nc, department, join, make_invite, person
 from tests.harness import BotHarness
@@ -379,3 +381,41 @@ async def test_done_without_evidence_shows_no_paperclip(harness: BotHarness) -> 
     reply = await head_phone.press_data(NcCB(action=NcView.OPEN, id=nc.id).pack())
     assert "Выполнено: Лампа заменена" in reply.text
     assert "📎 0" not in reply.text and "(📎" not in reply.text
+
+
+async def test_a_tapped_answer_is_one_transaction_and_survives_a_restart(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Olga's tap costs one unit of work: her answer, the next step of her dialog and the
+    update's record commit together; after a restart the step is there (her typed answer
+    reaches the question on screen)."""
+    olga, _, _ = await school(harness, manager)
+    await manager.send_document(MINI, "mini.yaml")
+    await plan_audit(manager, "26.11.2026", "04.12.2026", "Мини-проверка уроков")
+    await olga.press("Начать анкету")
+    assert harness.app is not None
+    db = harness.app.db
+    original, units = db.run, []
+
+    async def counted(work: Any) -> Any:
+        if handling.get() is not None:  # the tap's own, not a sweep's that coincides
+            units.append(work)
+        return await original(work)
+
+    db.run = counted  # type: ignore[method-assign]
+    try:
+        reply = await olga.press("Да")
+    finally:
+        db.run = original  # type: ignore[method-assign]
+    assert "вопрос 2/6" in reply.text
+    assert len(units) == 1
+    handled = await db.run(
+        lambda conn: conn.exec_driver_sql("SELECT count(*) FROM handled_updates").scalar()
+    )
+    await olga.press("Не применимо")
+    await olga.press("5")
+    await olga.press("По плану")
+    await harness.restart()
+    reply = await olga.send("3")  # question 5 asks for a number: the step came back
+    assert "вопрос 6/6" in reply.text
+    assert handled and handled > 0

@@ -22,6 +22,7 @@ from bot.domain.checklist_files import (
     dump_yaml,
     load_shipped,
     parse_checklist,
+    shipped_versions,
 )
 from bot.domain.checklists import AnswerType, Checklist, EvidenceRule, Problem, Question
 from bot.domain.scoring import (
@@ -112,6 +113,18 @@ def fake_gettext(locale: str) -> Callable[[str], str]:
 @pytest.fixture(scope="module")
 def shipped() -> list[Checklist]:
     return load_shipped()
+
+
+def test_a_start_reads_the_shipped_versions_from_the_first_lines(
+    shipped: list[Checklist], tmp_path: Path
+) -> None:
+    versions = shipped_versions()
+    assert versions is not None
+    assert sorted(versions) == sorted((c.code, c.language, c.version) for c in shipped)
+    # A file not opening with the three keys: the full parse decides.
+    (tmp_path / "ru").mkdir()
+    (tmp_path / "ru" / "odd.yaml").write_text("title: x\ncode: odd\n", encoding="utf-8")
+    assert shipped_versions(tmp_path) is None
 
 
 def test_all_shipped_templates_parse(shipped: list[Checklist]) -> None:

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
-from bot.storage.db import Database, alembic_config
+from bot.storage.db import Database, alembic_config, current_revision, head_revision
 from bot.storage.schema import metadata
 
 
@@ -44,4 +44,29 @@ async def test_downgrade_to_empty_and_up_again(tmp_path: Path) -> None:
 
     tables = await db.run(down_and_up)
     assert {"users", "departments", "invites", "events", "fsm_states"} <= set(tables)
+    await db.close()
+
+
+async def test_a_start_at_head_reads_the_revision_without_alembic(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    # The files' own chain, read without Alembic, names Alembic's head.
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    db = Database.sqlite(tmp_path / "qms.sqlite3")
+    assert await db.run(current_revision) is None  # a new database: Alembic makes it
+    await db.migrate()
+    assert await db.run(current_revision) == head_revision()
+
+    # A database left behind (a backup of an older bot) is upgraded, not skipped.
+    def back_to_013(sync_conn: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = sync_conn
+        command.downgrade(config, "013")
+
+    await db.run(back_to_013)
+    assert await db.run(current_revision) == "013"
+    await db.migrate()
+    assert await db.run(current_revision) == head_revision()
+    names = await db.run(lambda conn: [i["name"] for i in inspect(conn).get_indexes("snoozes")])
+    assert "ix_snoozes_until" in names
     await db.close()

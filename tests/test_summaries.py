@@ -9,10 +9,12 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 
 from bot.domain.audits import AuditDraft
 from bot.domain.roles import Role
 from bot.domain.summaries import AuditFact, NcFact, Period, period_bounds, summarize
+from bot.services import reports as reports_service
 from bot.services.nonconformities import ReportDraft
 from bot.storage.users import UserRepo
 from tests.harness import BotHarness
@@ -224,3 +226,27 @@ async def test_audit_results_and_docx_report(harness: BotHarness) -> None:
     assert "выборки" in body and "Документация в целом ведётся." in body
     findings = report.tables[0] if report.tables else None
     assert findings is not None
+
+
+async def test_export_reads_the_answers_a_page_at_a_time(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of three answers (the export's own are thousands) give the same sheet as one
+    read: every answer once, in order, the filter and the size naming the last row."""
+    await seed(harness)
+    manager = harness.user(1001, "Мария")
+
+    async def answers_sheet() -> list[tuple[object, ...]]:
+        mark = len(manager.chat())
+        await manager.send("/export")
+        document = next(m for m in manager.chat()[mark:] if m.document)
+        content, _ = harness.api.files[document.document["file_id"]]
+        sheet = openpyxl.load_workbook(io.BytesIO(content))["Ответы"]
+        assert sheet.auto_filter.ref == f"A1:N{sheet.max_row}"
+        return [tuple(c.value for c in row) for row in sheet.iter_rows()]
+
+    whole = await answers_sheet()
+    monkeypatch.setattr(reports_service, "EXPORT_PAGE", 3)
+    paged = await answers_sheet()
+    assert len(paged) == 1 + 10 and paged == whole
+    assert [row[1] for row in paged[1:]] == ["Ольга"] * 5 + ["Игорь"] * 5

@@ -382,6 +382,35 @@ def load_shipped(root: Path | None = None) -> list[Checklist]:
     return [checklist.model_copy(deep=True) for checklist in _parsed(base.resolve(), tuple(files))]
 
 
+_HEADER_KEYS = ("code", "language", "version")
+
+
+def shipped_versions(root: Path | None = None) -> list[tuple[str, str, int]] | None:
+    """(code, language, version) of each shipped file, from its first lines only: all a
+    start needs when the database has them already (the full, checked parse of the set is
+    most of a start without it). None when a file does not open with those three keys as
+    plain lines: then the full parse decides (and reports what is wrong)."""
+    base = TEMPLATES_DIR if root is None else root
+    found = []
+    for path in sorted(base.glob("*/*.yaml")):
+        head = []
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                if not line.startswith(_HEADER_KEYS):
+                    break
+                head.append(line)
+        data = yaml.safe_load("".join(head)) if head else None
+        if not isinstance(data, dict):
+            return None
+        code, language, version = (data.get(key) for key in _HEADER_KEYS)
+        if not (isinstance(code, str) and language == path.parent.name):
+            return None
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None
+        found.append((code, language, version))
+    return found
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed(base: Path, files: tuple[tuple[Path, int, int], ...]) -> tuple[Checklist, ...]:
     """The checklists in `files` (path, mtime, size: the cache key). A refused file raises,

@@ -7,6 +7,8 @@ editable until submission) and a screen of a submitted questionnaire changes not
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -15,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import QCB, MenuCB, QAction
-from bot.dialogs import dialog_data, need, set_dialog
+from bot.dialogs import DialogInUnit, dialog_data, need, set_dialog
 from bot.domain.checklists import AnswerType
 from bot.domain.models import User
 from bot.evidence import EvidenceCollector, received_item
@@ -26,8 +28,12 @@ from bot.services.errors import Refused
 from bot.services.files import FileService
 from bot.services.notices import Notices
 from bot.services.questionnaire import Questionnaire, QuestionnaireService
+from bot.services.redelivery import HandledInUnit
 from bot.ui import ask, refusal_text, show
 from bot.views import questionnaire as views
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 class Answering(StatesGroup):
@@ -57,6 +63,15 @@ async def show_next(
         await show(event, *views.review_screen(q))
 
 
+def dialog_after(q: Questionnaire, index: int) -> tuple[State | None, dict[str, Any]]:
+    """The dialog step show_question / show_next set after an answer to question `index`."""
+    shown = index if q.needs_evidence(q.question(index)) else index + 1
+    if q.submitted or shown >= q.total:
+        return None, {}
+    typed = q.question(shown).type in (AnswerType.NUMBER, AnswerType.TEXT)
+    return Answering.question, {"audit": q.audit.id, "q": shown, "typed": typed}
+
+
 # The busiest handler goes first: aiogram tries handlers in order, unpacking the
 # callback data for each.
 async def answer_button(
@@ -66,9 +81,19 @@ async def answer_button(
     user: User,
     questionnaires: QuestionnaireService,
 ) -> None:
+    # One transaction per tap: the answer, the next screen's dialog step (the show_* below
+    # then find it written and write nothing) and the update's being handled.
+    index, step, handled = callback_data.q, DialogInUnit(state), HandledInUnit()
+
+    def after(conn: Connection, answered: Questionnaire) -> None:
+        step.write(conn, *dialog_after(answered, index))
+        handled.write(conn)
+
     q = await questionnaires.answer(
-        user, callback_data.audit, callback_data.q, callback_data.v, tapped=True
+        user, callback_data.audit, index, callback_data.v, tapped=True, after=after
     )
+    step.committed()
+    handled.committed()
     question = q.question(callback_data.q)
     if q.needs_evidence(question):
         await show_question(callback, state, q, callback_data.q)

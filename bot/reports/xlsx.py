@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
+from itertools import chain, islice
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
@@ -69,18 +71,20 @@ class _Column:
 
 def build_workbook(
     audits: list[AuditRow],
-    answers: list[AnswerRow],
+    answers: Iterable[AnswerRow],
     ncs: list[NcRow],
     actions: list[ActionRow],
     gettext: Gettext,
 ) -> bytes:
-    """Returns the XLSX file with four sheets, in the order of the arguments."""
+    """Returns the XLSX file with four sheets, in the order of the arguments. `answers` may
+    be a stream (the export reads them a page at a time): it is consumed once, and memory
+    stays the same however many there are."""
     yes, no = gettext("report.yes"), gettext("report.no")
 
     def flag(value: bool | None) -> str | None:
         return None if value is None else (yes if value else no)
 
-    sheets: list[tuple[str, list[_Column], Sequence[Any]]] = [
+    sheets: list[tuple[str, list[_Column], Iterable[Any]]] = [
         (
             gettext("report.sheet.audits"),
             [
@@ -188,7 +192,7 @@ def build_competence_workbook(
     return _write([(gettext("report.sheet.competence"), columns, flat)])
 
 
-def _write(sheets: list[tuple[str, list[_Column], Sequence[Any]]]) -> bytes:
+def _write(sheets: list[tuple[str, list[_Column], Iterable[Any]]]) -> bytes:
     output = BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
         book = _Book(zf, len(sheets))
@@ -237,16 +241,56 @@ class _Book:
         return index
 
     def write_sheet(
-        self, zf: zipfile.ZipFile, title: str, columns: list[_Column], rows: Sequence[Any]
+        self, zf: zipfile.ZipFile, title: str, columns: list[_Column], rows: Iterable[Any]
     ) -> None:
+        if not isinstance(rows, Sequence):
+            self._stream_sheet(zf, title, columns, rows)
+            return
         if len(rows) >= _EXCEL_MAX_ROWS:
             raise ValueError(f"{len(rows)} rows do not fit on one Excel sheet")
+        self._sheet(
+            zf, title, columns, len(rows), _widths(columns, rows), self._rows(columns, rows)
+        )
+
+    def _stream_sheet(
+        self, zf: zipfile.ZipFile, title: str, columns: list[_Column], rows: Iterable[Any]
+    ) -> None:
+        """A sheet of rows that come as a stream: the widths from its first rows, the rows'
+        XML spooled to a temporary file while counted (the dimension and the filter, which
+        come first in the sheet, name the last row), then copied into the package."""
+        stream = iter(rows)
+        first = list(islice(stream, SAMPLE_ROWS))
+        widths = _widths(columns, first)
+        counted = [0]
+
+        def counting() -> Iterator[Any]:
+            for row in chain(first, stream):
+                counted[0] += 1
+                if counted[0] >= _EXCEL_MAX_ROWS:
+                    raise ValueError(f"{counted[0]} rows do not fit on one Excel sheet")
+                yield row
+
+        with tempfile.TemporaryFile() as spool:
+            for chunk in self._rows(columns, counting()):
+                spool.write(chunk.encode())
+            spool.seek(0)
+            body = iter(lambda: spool.read(1 << 20), b"")
+            self._sheet(zf, title, columns, counted[0], widths, body)
+
+    def _sheet(
+        self,
+        zf: zipfile.ZipFile,
+        title: str,
+        columns: list[_Column],
+        count: int,
+        widths: list[float],
+        body: Iterable[str | bytes],
+    ) -> None:
         name = _sheet_name(title, {n.casefold() for n in self.sheet_names})
         selected = "" if self.sheet_names else ' tabSelected="1"'
         self.sheet_names.append(name)
-        last = f"{_letter(len(columns))}{len(rows) + 1}"
-        self.filters.append(f"$A$1:${_letter(len(columns))}${len(rows) + 1}")
-        widths = _widths(columns, rows)
+        last = f"{_letter(len(columns))}{count + 1}"
+        self.filters.append(f"$A$1:${_letter(len(columns))}${count + 1}")
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
             for i, w in enumerate(widths, 1)
@@ -272,8 +316,8 @@ class _Book:
                     f'<sheetData><row r="1">{header}</row>'
                 ).encode()
             )
-            for chunk in self._rows(columns, rows):
-                stream.write(chunk.encode())
+            for chunk in body:
+                stream.write(chunk.encode() if isinstance(chunk, str) else chunk)
             stream.write(
                 (
                     f'</sheetData><autoFilter ref="A1:{last}"/>'
@@ -282,15 +326,16 @@ class _Book:
                 ).encode()
             )
 
-    def _rows(self, columns: list[_Column], rows: Sequence[Any]) -> Iterator[str]:
+    def _rows(self, columns: list[_Column], rows: Iterable[Any]) -> Iterator[str]:
         encoders = [self._encoder(_letter(i), column) for i, column in enumerate(columns, 1)]
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
+        stream, start = iter(rows), 0
+        while chunk := list(islice(stream, CHUNK_ROWS)):
             cells = zip(*(encode(chunk) for encode in encoders), strict=True)
             yield "".join(
                 f'<row r="{n}">{"".join(row).replace(_ROW, str(n))}</row>'
                 for n, row in enumerate(cells, start + 2)
             )
+            start += len(chunk)
 
     def _encoder(self, letter: str, column: _Column) -> Callable[[Sequence[Any]], list[str]]:
         """A function turning a chunk of rows into this column's cell XML, one per row."""

@@ -1,10 +1,14 @@
-"""What is due now, computed from the database (one read, no state kept between sweeps)."""
+"""What is due now, computed from the database (one read, no state kept between sweeps).
+
+Each rule asks only for what may fall due (indexed windows: an action due within the
+reminder offsets, a verification waiting long enough, …), and only the people those
+reminders go to are loaded, so a sweep costs what is due, not what is open."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
@@ -13,7 +17,6 @@ from bot.domain.acknowledgements import reminder_slot
 from bot.domain.audits import AuditStatus
 from bot.domain.competence import RecordStatus, latest_confirmed
 from bot.domain.dates import format_date
-from bot.domain.models import User
 from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.objectives import REMIND_EVERY_DAYS, Standing, standing
 from bot.domain.objectives import Status as ObjectiveStatus
@@ -44,12 +47,13 @@ def compute_due(
 ) -> dict[Key, Due]:
     zone = settings.tz
     today = now.astimezone(zone).date()
-    people = {u.id: u for u in UserRepo(conn).active() if not u.bot_blocked}
     snoozed = LedgerRepo(conn).snoozed(now)
     due: list[Due] = []
+    # Candidates first; only the people they go to are read (active, not blocked) at the end.
+    responsible_of: dict[int, int | None] = {}  # an escalated NC: its responsible's name
 
     def add(kind: Kind, object_id: int, user_id: int | None, slot: str, **params: object) -> None:
-        if user_id in people and (kind.value, object_id, user_id) not in snoozed:
+        if user_id is not None and (kind.value, object_id, user_id) not in snoozed:
             due.append(Due(kind, object_id, user_id, slot, params))
 
     audits = AuditRepo(conn)
@@ -93,30 +97,45 @@ def compute_due(
                     **params,
                 )
 
-    managers = [u.id for u in people.values() if u.has(Role.MANAGER)]
+    users = UserRepo(conn)
+    managers = [u.id for u in users.reachable_with(Role.MANAGER)]
     overdue_by_department: Counter[str] = Counter()
-    for row in reminder_rows(conn):
+
+    def day_start(day: date) -> datetime:  # the first moment of a local day
+        return datetime.combine(day, time(), zone)
+
+    rows = reminder_rows(
+        conn,
+        today=today,
+        capa_until=today + timedelta(days=max(settings.capa_reminder_days, default=-1)),
+        aged_before=day_start(today - timedelta(days=settings.unassigned_days - 1)),
+        waited_before=day_start(today - timedelta(days=settings.verification_wait_days - 1)),
+    )
+    dates: dict[date, str] = {}  # thousands of actions share a few due dates
+    for row in rows:
         base = {"number": row.number, "nc_id": row.id}
-        created = row.created_at.astimezone(zone).date()
         # Hygiene: an NC nobody owns or nobody classified does not wait in silence.
-        if days_between(created, today) >= settings.unassigned_days:
+        if row.status is NcStatus.NEW or (
+            row.severity is None and row.status is not NcStatus.CLOSED
+        ):
+            created = row.created_at.astimezone(zone).date()
             age = days_between(created, today)
-            for user_id in managers:
-                if row.status is NcStatus.NEW:
-                    add(Kind.UNASSIGNED, row.id, user_id, created.isoformat(), days=age, **base)
-                elif row.severity is None and row.status is not NcStatus.CLOSED:
-                    add(Kind.UNCLASSIFIED, row.id, user_id, created.isoformat(), days=age, **base)
+            if age >= settings.unassigned_days:
+                kind = Kind.UNASSIGNED if row.status is NcStatus.NEW else Kind.UNCLASSIFIED
+                for user_id in managers:
+                    add(kind, row.id, user_id, created.isoformat(), days=age, **base)
         if row.status is NcStatus.CLOSED:
             if row.recheck_due is not None and row.recheck_due <= today:
                 slot = row.recheck_due.isoformat()
                 add(Kind.RECHECK, row.id, row.verifier_id, slot, **base)
             continue
         if row.status is NcStatus.VERIFIED:
-            verified = row.updated_at.astimezone(zone).date()
-            waiting = days_between(verified, today)
-            if waiting >= settings.verification_wait_days:
-                slot = verified.isoformat()
-                add(Kind.NO_VERDICT, row.id, row.verifier_id, slot, days=waiting, **base)
+            if row.updated_at is not None:  # read for a verified NC waiting long enough
+                verified = row.updated_at.astimezone(zone).date()
+                waiting = days_between(verified, today)
+                if waiting >= settings.verification_wait_days:
+                    slot = verified.isoformat()
+                    add(Kind.NO_VERDICT, row.id, row.verifier_id, slot, days=waiting, **base)
             continue
         if row.status is NcStatus.DONE and row.done_at is not None:
             waiting = days_between(row.done_at.astimezone(zone).date(), today)
@@ -128,7 +147,9 @@ def compute_due(
         if row.due_date is None or row.status not in (NcStatus.ASSIGNED, NcStatus.PLANNED):
             continue
         days = days_between(today, row.due_date)
-        due_text = format_date(row.due_date)
+        due_text = dates.get(row.due_date) or dates.setdefault(
+            row.due_date, format_date(row.due_date)
+        )
         if days >= 0:
             offset = applicable_offset(days, settings.capa_reminder_days)
             if offset is not None:
@@ -152,52 +173,61 @@ def compute_due(
             row.severity, settings.severity_escalation_days, settings.escalation_days
         )
         if threshold is not None and late >= threshold:
-            responsible = people.get(row.responsible_id or 0)
+            responsible_of[row.id] = row.responsible_id
             for user_id in managers:
                 add(
                     Kind.ESCALATION, row.id, user_id, f"{row.due_date.isoformat()}:esc",
-                    days=late, due=due_text,
-                    responsible=responsible.full_name if responsible else "—",
+                    days=late, due=due_text, responsible="—",
                     department=row.department or "—", **base,
                 )  # fmt: skip
 
-    _competence(conn, today, settings, people, managers, add)
-    _documents(conn, today, settings, people, add)
+    _competence(conn, today, settings, managers, add)
+    _documents(conn, today, settings, add)
     _results_unread(conn, today, settings, add)
     _objectives(conn, today, settings, add)
     _risk_actions(conn, today, settings, add)
-    _risks_proposed(conn, people, managers, add)
+    _risks_proposed(conn, users, managers, add)
     _risk_reviews(conn, today, managers, add)
     _supplier_evaluations(conn, today, managers, add)
 
     weekday, hour, minute = settings.digest_at
     digest = digest_slot(now, zone, weekday, hour, minute)
     if digest is not None:
-        readers = [u.id for u in people.values() if u.has(Role.MANAGER, Role.OBSERVER)]
+        readers = [u.id for u in users.reachable_with(Role.MANAGER, Role.OBSERVER)]
         if readers:
             params = _digest(conn, now, settings, overdue_by_department)
             params["objectives_at_risk"] = objectives_at_risk(conn, today, settings)
             for user_id in readers:
                 add(Kind.DIGEST, 0, user_id, digest, **params)
-    return {d.key: d for d in due}
+    people = users.reachable(
+        [d.recipient_id for d in due] + [i for i in responsible_of.values() if i is not None]
+    )
+    for d in due:
+        if d.kind is Kind.ESCALATION:
+            responsible = people.get(responsible_of[d.object_id] or 0)
+            d.params["responsible"] = responsible.full_name if responsible else "—"
+    return {d.key: d for d in due if d.recipient_id in people}
 
 
 def _competence(
     conn: Connection,
     today: date,
     settings: Settings,
-    people: dict[int, User],
     managers: list[int],
     add: Callable[..., None],
 ) -> None:
     """A confirmed qualification or training N days before it expires (the person and the
     head of his department), and once when it has expired (the managers). The slots carry
-    the expiry day, so a renewal (a newer record) starts afresh."""
+    the expiry day, so a renewal (a newer record) starts afresh. Only people with a
+    confirmed record are read: nobody else can have one expiring."""
     offsets = settings.competence_remind_days
+    latest = latest_confirmed(CompetenceRepo(conn).records((RecordStatus.CONFIRMED,)))
+    if not latest:
+        return
+    people = UserRepo(conn).reachable(user_id for user_id, _ in latest)
     matrix = load_matrix(conn, people.values(), today, max(offsets, default=0))
     heads = {d.id: d.head_user_id for d in DepartmentRepo(conn).list()}
     requirements = {r.id: r for r in matrix.requirements}
-    latest = latest_confirmed(CompetenceRepo(conn).records((RecordStatus.CONFIRMED,)))
     for row in matrix.rows:
         person = people[row.user_id]
         for requirement_id, cell in row.cells.items():
@@ -267,13 +297,7 @@ def _digest(
     }
 
 
-def _documents(
-    conn: Connection,
-    today: date,
-    settings: Settings,
-    people: dict[int, User],
-    add: Callable[..., None],
-) -> None:
+def _documents(conn: Connection, today: date, settings: Settings, add: Callable[..., None]) -> None:
     """A version in force goes once to each person it concerns who has not acknowledged it,
     and once more DOC_ACK_REMIND_DAYS after that reached him; its owner is asked
     DOC_REVIEW_NOTICE_DAYS before the review date (the slot carries the date: a new one asks
@@ -394,12 +418,14 @@ def _supplier_evaluations(
 
 
 def _risks_proposed(
-    conn: Connection, people: dict[int, User], managers: list[int], add: Callable[..., None]
+    conn: Connection, users: UserRepo, managers: list[int], add: Callable[..., None]
 ) -> None:
     """A risk proposed in chat, once to each manager while it waits (accepted or rejected:
     the reminder is obsolete)."""
-    for risk in RiskRepo(conn).list((RiskStatus.PROPOSED,)):
-        author = people.get(risk.proposed_by)
+    proposed = RiskRepo(conn).list((RiskStatus.PROPOSED,))
+    authors = users.reachable(r.proposed_by for r in proposed) if proposed else {}
+    for risk in proposed:
+        author = authors.get(risk.proposed_by)
         params = {"number": risk.number, "title": risk.title[:200],
                   "name": author.full_name if author else "—", "of": risk.kind.value}  # fmt: skip
         for user_id in managers:

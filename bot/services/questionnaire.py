@@ -92,6 +92,10 @@ class Questionnaire:
         ]
 
 
+# What a caller does in an answer's own transaction, with the questionnaire as answered.
+After = Callable[[Connection, "Questionnaire"], None]
+
+
 class QuestionnaireService:
     def __init__(self, db: Database, clock: Clock, templates: TemplateService) -> None:
         self.db = db
@@ -174,11 +178,18 @@ class QuestionnaireService:
         index: int,
         action: str,
         compute: Callable[[Question, AnswerRecord | None], dict[str, Any]],
+        after: After | None = None,
     ) -> Questionnaire:
         """Reads the current answer and writes the new fields in one transaction, so two
         updates at once (an album of photos, a double tap) never lose one another."""
 
         def work(conn: Connection) -> Questionnaire:
+            questionnaire = write(conn)
+            if after is not None:
+                after(conn, questionnaire)
+            return questionnaire
+
+        def write(conn: Connection) -> Questionnaire:
             questionnaire = self._load(conn, user, audit_id)
             if questionnaire.submitted:
                 raise Refused("questionnaire.submitted")
@@ -230,9 +241,18 @@ class QuestionnaireService:
             raise
 
     async def answer(
-        self, user: User, audit_id: int, index: int, raw: str, *, tapped: bool = False
+        self,
+        user: User,
+        audit_id: int,
+        index: int,
+        raw: str,
+        *,
+        tapped: bool = False,
+        after: After | None = None,
     ) -> Questionnaire:
-        """Stores an answer as typed, or as tapped (a choice travels as its option's number)."""
+        """Stores an answer as typed, or as tapped (a choice travels as its option's number).
+        `after` runs in the same transaction with the questionnaire as answered (the tap's
+        next dialog step: one transaction per tap)."""
 
         def value_of(question: Question, _: AnswerRecord | None) -> dict[str, Any]:
             given = raw
@@ -246,7 +266,7 @@ class QuestionnaireService:
                 raise Refused(BAD_VALUE.get(question.type, "questionnaire.bad_value"))
             return {"value": value}
 
-        return await self._write(user, audit_id, index, "answered", value_of)
+        return await self._write(user, audit_id, index, "answered", value_of, after)
 
     async def comment(self, user: User, audit_id: int, index: int, raw: str) -> Questionnaire:
         text = raw.strip()

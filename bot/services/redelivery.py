@@ -5,13 +5,17 @@ for a day, and one that comes back is skipped.
 
 Reads are rare: update ids only grow, so an id above the newest one recorded when this
 process started cannot have been handled before; only the backlog of a restart is looked
-up. Each handled update costs one small insert.
+up. Each handled update costs one small insert, in a transaction of its own after the
+handler, or in the handler's one unit of work that changes something (`HandledInUnit`, a
+questionnaire tap): the change and its update's record then commit together.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import contextvars
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -20,6 +24,37 @@ from bot.storage.db import Database
 from bot.storage.updates import HandledUpdates
 
 KEEP = timedelta(hours=26)  # Telegram keeps an unconfirmed update for 24 hours
+
+
+@dataclass
+class Handling:
+    """The update being handled (set by RedeliveryMiddleware for its handler)."""
+
+    update_id: int
+    at: datetime
+    recorded: bool = False
+
+
+handling: contextvars.ContextVar[Handling | None] = contextvars.ContextVar("handling", default=None)
+
+
+class HandledInUnit:
+    """Records the update being handled inside the handler's unit of work that changes
+    something, once that unit has committed; the middleware then writes nothing."""
+
+    def __init__(self) -> None:
+        self._current = handling.get()
+        self._written = False
+
+    def write(self, conn: Connection) -> None:
+        current = self._current
+        if current is not None and not current.recorded:
+            HandledUpdates(conn).add(current.update_id, current.at)
+            self._written = True
+
+    def committed(self) -> None:
+        if self._written and self._current is not None:
+            self._current.recorded = True
 
 
 class HandledLog:

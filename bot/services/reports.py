@@ -7,7 +7,7 @@ runs in a worker thread so the bot keeps answering meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +49,7 @@ from bot.storage.summaries import (
     answered_at,
     audit_facts,
     evidence_items,
+    export_anonymous_answers,
     export_answers,
     monthly_nc_status,
     nc_facts,
@@ -58,6 +59,7 @@ from bot.storage.users import UserRepo
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
 EXPORT_LIMIT = 1_000_000
+EXPORT_PAGE = 1000  # answers read in one unit of work: what a tap may wait behind
 
 
 NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
@@ -133,9 +135,7 @@ class ReportService:
                 checklists[template_id] = self.templates.checklist_in(conn, template_id)
             return checklists[template_id]
 
-        def work(
-            conn: Connection,
-        ) -> tuple[list[AuditRow], list[AnswerRow], list[NcRow], list[ActionRow]]:
+        def work(conn: Connection) -> tuple[list[AuditRow], list[NcRow], list[ActionRow]]:
             repo = AuditRepo(conn)
             audit_rows = []
             for audit in repo.in_years():
@@ -157,8 +157,6 @@ class ReportService:
                         closed_at=audit.closed_at.astimezone(self.tz) if audit.closed_at else None,
                     )
                 )
-            anonymous, photo = gettext("audit.anonymous_name"), gettext("report.photo")
-            answer_rows = _answer_rows(conn, checklist, translate, self.tz, anonymous, photo)
             ncs, _ = NcRepo(conn).page(ALL, NcFilter(), today, 0, EXPORT_LIMIT)
             nc_rows = [self._nc_row(nc, today, gettext, translate) for nc in reversed(ncs)]
             action_rows = [
@@ -178,10 +176,31 @@ class ReportService:
                 for nc in reversed(ncs)
                 if nc.corrective_action
             ]
-            return audit_rows, answer_rows, nc_rows, action_rows
+            return audit_rows, nc_rows, action_rows
 
-        audits, answers, ncs, actions = await self.db.run(work)
-        return await asyncio.to_thread(build_workbook, audits, answers, ncs, actions, gettext)
+        audits, ncs, actions = await self.db.run(work)
+        loop = asyncio.get_running_loop()
+        facts: dict[tuple[int, str, str], Fact | None] = {}
+        anonymous, photo = gettext("audit.anonymous_name"), gettext("report.photo")
+
+        def answers() -> Iterator[AnswerRow]:
+            """The answers a page (one short unit of work) at a time, asked for from the
+            writer's thread as it needs them: the memory stays that of one page, and a tap
+            waits at most for one page, not for the whole export."""
+            after: tuple[int, int, int] | None = None
+            while True:
+
+                def page(conn: Connection, key: tuple[int, int, int] | None = after) -> Page:
+                    return _answer_rows(
+                        conn, checklist, translate, self.tz, facts, key, anonymous, photo
+                    )
+
+                rows, after = asyncio.run_coroutine_threadsafe(self.db.run(page), loop).result()
+                yield from rows
+                if after is None:
+                    return
+
+        return await asyncio.to_thread(build_workbook, audits, answers(), ncs, actions, gettext)
 
     def _nc_row(
         self, nc: Nonconformity, today: date, gettext: Gettext, translate: Callable[[str, str], str]
@@ -333,6 +352,8 @@ def nc_status_series(
 
 # section, question number, clause, question, answer, score, NC
 Fact = tuple[str, int, str, str, str, float | None, bool]
+# A page of export rows and the key of the next (None: the last page).
+Page = tuple[list[AnswerRow], tuple[int, int, int] | None]
 
 
 def file_names(items: list[dict[str, Any]], photo: str) -> str:
@@ -353,12 +374,15 @@ def _answer_rows(
     checklist: Callable[[Connection, int], Checklist],
     translate: Callable[[str, str], str],
     zone: ZoneInfo,
+    facts: dict[tuple[int, str, str], Fact | None],
+    after: tuple[int, int, int] | None,
     anonymous: str = "",
     photo: str = "photo",
-) -> list[AnswerRow]:
-    """Every answer as an export row. 240,000 answers repeat a few hundred (question,
-    value) pairs, so each pair's display text, score and nonconformity is worked out once."""
-    facts: dict[tuple[int, str, str], Fact | None] = {}
+) -> Page:
+    """One page of answers as export rows, and the key to ask for the next (None after the
+    last; the last page also holds the anonymous audits' answers, in no one's name). 240,000
+    answers repeat a few hundred (question, value) pairs, so each pair's display text, score
+    and nonconformity is worked out once (`facts`, kept across pages)."""
 
     def fact(template_id: int, question_id: str, value: str) -> Fact | None:
         key = (template_id, question_id, value)
@@ -378,8 +402,12 @@ def _answer_rows(
         return facts[key]
 
     rows = []
-    for record in export_answers(conn):
-        number, template_id, name, department, question_id, value, comment, evidence, at = record
+    records = export_answers(conn, after, EXPORT_PAGE)
+    last = len(records) < EXPORT_PAGE
+    for record in records + (export_anonymous_answers(conn) if last else []):
+        number, template_id, name, department, question_id, value, comment, evidence, at = record[
+            :9
+        ]
         known = fact(template_id, question_id, value) if value is not None else None
         if known is None:
             continue
@@ -402,7 +430,9 @@ def _answer_rows(
                 evidence_files=file_names(items, photo) if items else "",
             )
         )
-    return rows
+    if last:
+        return rows, None
+    return rows, (records[-1][9], records[-1][10], records[-1][11])
 
 
 def criteria_documents(conn: Connection, checklist: Checklist, gettext: Gettext) -> list[str]:

@@ -8,7 +8,12 @@ from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.domain.audits import TemplateInfo
-from bot.domain.checklist_files import dump_yaml, load_shipped, parse_checklist
+from bot.domain.checklist_files import (
+    dump_yaml,
+    load_shipped,
+    parse_checklist,
+    shipped_versions,
+)
 from bot.domain.checklists import Checklist
 from bot.domain.models import User
 from bot.services.errors import Refused
@@ -27,7 +32,17 @@ class TemplateService:
         self._cache: dict[int, Checklist] = {}  # a stored version never changes
 
     async def sync_shipped(self) -> int:
-        """Adds shipped templates whose version the database does not have yet."""
+        """Adds shipped templates whose version the database does not have yet (files
+        parsed in full only then: the usual start reads their first lines)."""
+        versions = shipped_versions()
+        if versions is not None:
+
+            def have_all(conn: Connection) -> bool:
+                repo = TemplateRepo(conn)
+                return all(repo.newest_version(c, lang) >= v for c, lang, v in versions)
+
+            if await self.db.run(have_all):
+                return 0
         shipped = load_shipped()
 
         def work(conn: Connection) -> int:

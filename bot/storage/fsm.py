@@ -14,16 +14,14 @@ the SQLite app keeps the cache on; a deployment with several processes turns it 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.storage.db import Database
+from bot.storage.db import Database, upsert
 from bot.storage.schema import fsm_states
 
 Dialog = tuple[str | None, dict[str, Any]]
@@ -52,9 +50,8 @@ def write_dialog(conn: Connection, name: str, state: str | None, data: dict[str,
     if state is None and not data:
         conn.execute(delete(fsm_states).where(fsm_states.c.key == name))
         return
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     encoded = json.dumps(data, ensure_ascii=False)
-    statement = insert(fsm_states).values(key=name, state=state, data=encoded)
+    statement = upsert(conn, fsm_states).values(key=name, state=state, data=encoded)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=[fsm_states.c.key], set_={"state": state, "data": encoded}
@@ -81,6 +78,19 @@ class SQLStorage(BaseStorage):
         if len(self._cache) >= CACHE_MAX and name not in self._cache:
             self._cache.pop(next(iter(self._cache)))
         self._cache[name] = dialog
+
+    def write_in(
+        self, conn: Connection, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> Callable[[], None]:
+        """Writes the dialog inside the caller's unit of work, one transaction with what the
+        unit changes (nothing when memory says it is so already). Returns what tells the
+        memory, to call once that unit has committed: a rolled-back unit leaves it as it
+        was, and the next `set_dialog` of the same dialog writes nothing."""
+        name = _key(key)
+        dialog: Dialog = (_state_name(state), dict(data))
+        if self._cache is None or self._cache.get(name) != dialog:
+            write_dialog(conn, name, *dialog)
+        return lambda: self._remember(name, dialog)
 
     async def set_dialog(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
         """The dialog's new state and data, written together."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    null,
     or_,
     select,
     true,
@@ -212,7 +213,8 @@ class NcRepo:
 
 
 class ReminderRow:
-    """The few fields reminders need, for thousands of open actions at once."""
+    """The few fields reminders need, for thousands of open actions at once. `done_at` and
+    `updated_at` are read only where a rule needs them (a done or a verified NC)."""
 
     __slots__ = (
         "created_at", "department", "done_at", "due_date", "id", "number", "recheck_due",
@@ -220,46 +222,73 @@ class ReminderRow:
     )  # fmt: skip
 
     def __init__(self, row: Any) -> None:
-        self.id: int = row.id
-        self.number: str = row.number
-        self.status = NcStatus(row.status)
-        self.severity = Severity(row.severity) if row.severity else None
-        self.due_date: date | None = row.due_date
-        self.responsible_id: int | None = row.responsible_id
-        self.verifier_id: int | None = row.verifier_id
-        self.done_at: datetime | None = row.done_at
-        self.created_at: datetime = row.created_at
-        self.updated_at: datetime = row.updated_at
-        self.recheck_due: date | None = row.recheck_due
-        self.department: str | None = row.department
+        # By position: a sweep builds thousands, and a named look-up costs more.
+        (self.id, self.number, status, severity, self.due_date, self.responsible_id,
+         self.verifier_id, self.done_at, self.created_at, self.updated_at, self.recheck_due,
+         self.department) = row  # fmt: skip
+        self.status = NcStatus(status)
+        self.severity = Severity(severity) if severity else None
+
+    id: int
+    number: str
+    due_date: date | None
+    responsible_id: int | None
+    verifier_id: int | None
+    done_at: datetime | None
+    created_at: datetime
+    updated_at: datetime | None
+    recheck_due: date | None
+    department: str | None
 
 
-def reminder_rows(conn: Connection) -> list[ReminderRow]:
-    """Open NCs, and closed ones whose effectiveness re-check is pending."""
-    query = (
-        select(
-            nc.c.id,
-            nc.c.number,
-            nc.c.status,
-            nc.c.severity,
-            nc.c.due_date,
-            nc.c.responsible_id,
-            nc.c.verifier_id,
-            nc.c.done_at,
-            nc.c.created_at,
-            nc.c.updated_at,
-            nc.c.recheck_due,
-            departments.c.name.label("department"),
-        )
-        .outerjoin(departments, departments.c.id == nc.c.department_id)
-        .where(
-            or_(
-                nc.c.status.in_([s.value for s in OPEN_STATUSES]),
-                and_(nc.c.status == NcStatus.CLOSED.value, nc.c.recheck_due.is_not(None)),
-            )
-        )
+def reminder_rows(
+    conn: Connection,
+    *,
+    today: date,
+    capa_until: date,
+    aged_before: datetime,
+    waited_before: datetime,
+) -> list[ReminderRow]:
+    """The NCs a reminder may be due for now, and only those (a superset the rules narrow):
+    an action due by `capa_until` or overdue, a re-check due by today, a verification or a
+    verdict waiting since before `waited_before`, an NC unassigned or unclassified since
+    before `aged_before`. Each part reads its own index, so a sweep costs what is due, not
+    what is open."""
+
+    def columns(moments: bool) -> Select[Any]:
+        # Parsing a stored moment is most of a row's cost: the parts for planned actions and
+        # re-checks (thousands) skip the two their rules never read.
+        done_at = nc.c.done_at if moments else null().label("done_at")
+        updated_at = nc.c.updated_at if moments else null().label("updated_at")
+        return select(
+            nc.c.id, nc.c.number, nc.c.status, nc.c.severity, nc.c.due_date,
+            nc.c.responsible_id, nc.c.verifier_id, done_at, nc.c.created_at, updated_at,
+            nc.c.recheck_due, departments.c.name.label("department"),
+        ).outerjoin(departments, departments.c.id == nc.c.department_id)  # fmt: skip
+
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    planned = [NcStatus.ASSIGNED.value, NcStatus.PLANNED.value]
+    # A status's own part comes before the hygiene parts: the first read of a row is kept.
+    parts = (
+        columns(False).where(nc.c.status.in_(planned), nc.c.due_date <= capa_until),
+        columns(False).where(nc.c.status == NcStatus.CLOSED.value, nc.c.recheck_due <= today),
+        columns(True).where(
+            nc.c.status == NcStatus.VERIFIED.value, nc.c.updated_at < waited_before
+        ),
+        columns(True).where(nc.c.status == NcStatus.DONE.value, nc.c.done_at < waited_before),
+        columns(True).where(nc.c.status == NcStatus.NEW.value, nc.c.created_at < aged_before),
+        columns(True).where(
+            nc.c.severity.is_(None),
+            nc.c.status.in_(open_statuses),
+            nc.c.created_at < aged_before,
+        ),
     )
-    return [ReminderRow(row) for row in conn.execute(query)]
+    found: dict[int, ReminderRow] = {}
+    for query in parts:
+        for row in conn.execute(query).all():  # one fetch, not a call per row
+            if row[0] not in found:
+                found[row[0]] = ReminderRow(row)
+    return [found[key] for key in sorted(found)]
 
 
 def counts_since(conn: Connection, since: datetime) -> tuple[int, int]:

@@ -687,3 +687,18 @@ nc_documents = Table(
     Column("cited_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("at", UTCDateTime(), nullable=False),
 )
+
+# Issue 17: the reminder rules read only what may fall due, each window by its own index
+# (bot/storage/nonconformities.py reminder_rows), active snoozes by their end, managers by role.
+Index("ix_nonconformities_status_due", nonconformities.c.status, nonconformities.c.due_date)
+Index("ix_nonconformities_status_recheck", nonconformities.c.status, nonconformities.c.recheck_due)
+Index("ix_nonconformities_status_done", nonconformities.c.status, nonconformities.c.done_at)
+Index("ix_nonconformities_status_updated", nonconformities.c.status, nonconformities.c.updated_at)
+Index("ix_nonconformities_status_created", nonconformities.c.status, nonconformities.c.created_at)
+Index(
+    "ix_nonconformities_severity_created", nonconformities.c.severity, nonconformities.c.created_at
+)
+Index("ix_snoozes_until", snoozes.c.until)
+Index("ix_user_roles_role", user_roles.c.role)
+# The XLSX export reads the answers a page at a time, in this order.
+Index("ix_answers_export", answers.c.audit_id, answers.c.user_id, answers.c.id)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Text, and_, null, select, type_coerce
+from sqlalchemy import Connection, Text, and_, null, select, tuple_, type_coerce
 
 from bot.domain.summaries import AuditFact, NcFact
 from bot.storage.schema import (
@@ -91,8 +91,12 @@ def monthly_nc_status(
     return counts
 
 
-def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
-    """Every answer with its audit, respondent and the respondent's department.
+def export_answers(
+    conn: Connection, after: tuple[int, int, int] | None = None, limit: int | None = None
+) -> list[tuple[Any, ...]]:
+    """Answers with their audit, respondent and the respondent's department, in the order
+    (audit, respondent, answer): the `limit` after the key `after` (a page; each row ends
+    with its own key), or every one.
 
     240,000 rows: the time and the evidence come as the driver gives them (SQLite: ISO
     text and JSON text) instead of through SQLAlchemy's per-row converters, which took
@@ -108,6 +112,9 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
             answers.c.comment,
             type_coerce(answers.c.evidence, Text),
             type_coerce(answers.c.answered_at, Text),
+            answers.c.audit_id,
+            answers.c.user_id,
+            answers.c.id,
         )
         .join(audits, audits.c.id == answers.c.audit_id)
         .join(users, users.c.id == answers.c.user_id)
@@ -117,9 +124,17 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
         .where(answers.c.audit_id.not_in(_ANONYMOUS))
         .order_by(answers.c.audit_id, answers.c.user_id, answers.c.id)
     )
-    found = [tuple(row) for row in conn.execute(query)]
-    # The submitted answers of anonymous audits: no respondent (None), the audit's own
-    # department, the audit's opening for a time (issue 12).
+    if after is not None:
+        query = query.where(tuple_(answers.c.audit_id, answers.c.user_id, answers.c.id) > after)
+    if limit is not None:
+        query = query.limit(limit)
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def export_anonymous_answers(conn: Connection) -> list[tuple[Any, ...]]:
+    """The submitted answers of anonymous audits, shaped as `export_answers`' rows: no
+    respondent (None), the audit's own department, the audit's opening for a time (issue
+    12). Few (anonymous audits only), so read in one go after the last page."""
     anonymous = (
         select(
             audits.c.number,
@@ -136,7 +151,7 @@ def export_answers(conn: Connection) -> list[tuple[Any, ...]]:
         .outerjoin(departments, departments.c.id == audits.c.department_id)
         .order_by(anonymous_answers.c.audit_id, anonymous_answers.c.id)
     )
-    return found + [tuple(row) for row in conn.execute(anonymous)]
+    return [tuple(row) for row in conn.execute(anonymous)]
 
 
 def answered_at(raw: Any) -> datetime:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.storage.db import upsert
 from bot.storage.schema import handled_updates as h
 
 
@@ -23,8 +22,7 @@ class HandledUpdates:
         return found.first() is not None
 
     def add(self, update_id: int, at: datetime) -> None:
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(h).values(update_id=update_id, handled_at=at)
+        statement = upsert(self.conn, h).values(update_id=update_id, handled_at=at)
         self.conn.execute(statement.on_conflict_do_nothing(index_elements=[h.c.update_id]))
 
     def forget_before(self, at: datetime) -> int:

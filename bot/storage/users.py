@@ -74,6 +74,21 @@ class UserRepo:
             where = where & (users.c.department_id == department_id)
         return self._load(where, order=True)
 
+    def reachable(self, ids: Iterable[int]) -> dict[int, User]:
+        """The active people among `ids` the bot can write to, by id."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        where = users.c.id.in_(wanted) & users.c.is_active.is_(True)
+        return {u.id: u for u in self._load(where & users.c.bot_blocked.is_(False))}
+
+    def reachable_with(self, *roles: Role) -> list[User]:
+        """The active people with any of the roles the bot can write to (the index on
+        roles: no scan of all users)."""
+        having = select(user_roles.c.user_id).where(user_roles.c.role.in_([r.value for r in roles]))
+        where = users.c.id.in_(having) & users.c.is_active.is_(True)
+        return self._load(where & users.c.bot_blocked.is_(False), order=True)
+
     def add(
         self,
         tg_id: int,
