@@ -244,7 +244,7 @@ async def create_app(
         dispatcher["now"], db, settings.tz, dispatcher["objectives"], dispatcher["documents"],
         dispatcher["surveys"], dispatcher["risks"], dispatcher["suppliers"],
     )  # fmt: skip
-    wire_review_and_kpis(settings.survey_min_group)
+    wire_review_and_kpis(settings.survey_min_group, settings.tz)
     return App(
         settings=settings,
         db=db,

@@ -6,7 +6,8 @@ input whose source the bot does not hold yet says so plainly ("no data yet").
 Inputs from features not built here come through SECTION_PROVIDERS (name -> lines of text
 for the period, None: no data yet): "surveys" (customer satisfaction), "suppliers"
 (external providers), "risks" (risks and opportunities), "documents" (documents and their
-acknowledgements). Another feature registers its provider with `register_section(...)`.
+acknowledgements). Another feature registers its provider with `register_section(...)`;
+bot/services/integration.py registers all four in app assembly.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from bot.domain.dates import format_date
+from bot.domain.documents import Version
 from bot.domain.objectives import Status
 from bot.domain.risks import Level, RiskKind, RiskStatus
 from bot.domain.surveys import QuestionType, load_templates, results, shown, template_for
@@ -181,34 +182,44 @@ def risks_section(
     ]
 
 
-def documents_section(
-    conn: Connection, start: date, end: date, gettext: Gettext
-) -> builtins.list[str] | None:
-    """Documents in force, their acknowledgements outstanding and reviews overdue."""
-    repo = DocumentRepo(conn)
-    versions = repo.in_force()
-    if not versions:
-        return None
-    day = end  # the pack passes the period's end or today, whichever is first
-    missing = outstanding(conn)
-    share = acknowledgements(Span(conn, start, end, day, ZoneInfo("UTC")))
+def documents_section(tz: ZoneInfo) -> SectionProvider:
+    """Documents in force, the share of their acknowledgements done, those outstanding and
+    the reviews overdue."""
+
+    def section(
+        conn: Connection, start: date, end: date, gettext: Gettext
+    ) -> builtins.list[str] | None:
+        versions = DocumentRepo(conn).in_force()
+        if not versions:
+            return None
+        # `end`: the period's last day or today, whichever is first (as the pack passes it)
+        share = acknowledgements(Span(conn, start, end, end, tz))
+        return _documents_lines(versions, len(outstanding(conn)), share, end, gettext)
+
+    return section
+
+
+def _documents_lines(
+    versions: builtins.list[Version], missing: int, share: float | None, day: date,
+    gettext: Gettext,
+) -> builtins.list[str]:  # fmt: skip
     return [
         gettext("integration.review.documents").format(
             count=len(versions), share=format_percent(share, gettext)
         ),
-        gettext("integration.review.acks_missing").format(count=len(missing)),
+        gettext("integration.review.acks_missing").format(count=missing),
         gettext("integration.review.reviews_overdue").format(
             count=sum(v.review_on is not None and v.review_on < day for v in versions)
         ),
     ]
 
 
-def wire_review_and_kpis(survey_min_group: int) -> None:
+def wire_review_and_kpis(survey_min_group: int, tz: ZoneInfo) -> None:
     """Fill the review pack's sections and the two KPI seams (idempotent)."""
     register_section("surveys", surveys_section(survey_min_group))
     register_section("suppliers", suppliers_section)
     register_section("risks", risks_section)
-    register_section("documents", documents_section)
+    register_section("documents", documents_section(tz))
     kpi_sources.register("acknowledgements", acknowledgements)
     kpi_sources.register("parent_satisfaction", parent_satisfaction)
 
