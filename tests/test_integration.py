@@ -100,6 +100,39 @@ async def test_now_shows_each_feature_and_each_figure_opens_its_list(
     assert "питание" in reply.text
 
 
+async def test_late_things_of_each_feature_open_their_lists(harness: BotHarness) -> None:
+    """An open survey, a risk action and a document review past their dates: each figure
+    lists them and opens its card."""
+    assert harness.app is not None
+    d = harness.app.dispatcher
+    found = await world(harness)
+    manager_user = found["manager"]
+    await d["surveys"].create(manager_user, "parents", date(2026, 12, 10), "5А")
+    risk = found["risk"]
+    await d["risks"].add_action(manager_user, risk.id, "Пробные экзамены", found["ivan"].id,
+                                date(2026, 11, 27))  # fmt: skip
+    await d["documents"].set_review(manager_user, found["version"], date(2026, 11, 28))
+    harness.clock.advance(timedelta(days=4))  # Monday 30.11
+
+    manager = harness.user(1001, "Мария")
+    reply = await manager.send("/summary")
+    for figure in ("1 открытый опрос", "1 просроченное действие по рискам",
+                   "1 документ с просроченным пересмотром"):  # fmt: skip
+        assert f"• {figure}" in reply.text, figure
+    reply = await manager.press("1 открытый опрос")
+    assert "Удовлетворённость родителей — ответов: 0, до 10.12.2026" in reply.text
+    reply = await manager.press("Удовлетворённость родителей")
+    assert "Удовлетворённость родителей" in reply.text and "5А" in reply.text
+    await manager.send("/summary")
+    reply = await manager.press("1 просроченное действие по рискам")
+    assert "R-001: Пробные экзамены — дней просрочки: 3" in reply.text
+    await manager.send("/summary")
+    reply = await manager.press("1 документ с просроченным пересмотром")
+    assert "П-01 «Положение о ВШК» — пересмотр был нужен до 28.11.2026" in reply.text
+    reply = await manager.press("П-01")
+    assert "Положение о ВШК" in reply.text
+
+
 async def test_the_weekly_digest_counts_untreated_risks_and_evaluations_due(
     harness: BotHarness,
 ) -> None:
