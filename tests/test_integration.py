@@ -19,6 +19,7 @@ from bot.domain.risks import RiskKind
 from bot.domain.roles import Role
 from bot.domain.suppliers import CRITERIA
 from bot.services.kpi_sources import Span, measure
+from bot.storage.documents import DocumentRepo
 from tests.flows import boss, department, person
 from tests.harness import BotHarness
 
@@ -40,7 +41,9 @@ async def world(harness: BotHarness) -> dict[str, Any]:
     docs = d["documents"]
     card = await docs.create(manager, "П-01", "Положение о ВШК", DocType.REGULATION, FILE)
     version = card.latest.id
-    await docs.toggle_audience(manager, version, role=Role.TEACHER)
+    # The audience as the approval screen sets it (its service method was renamed on main).
+    teachers = frozenset({Role.TEACHER})
+    await docs.db.run(lambda conn: DocumentRepo(conn).set_audience(version, teachers, frozenset()))
     await docs.approve(manager, version)
     await docs.enforce(manager, version)
     risks = d["risks"]
