@@ -34,6 +34,7 @@ from bot.services.departments import DepartmentService
 from bot.services.documents import DocumentService
 from bot.services.files import FileService, FileUnavailable
 from bot.services.findings import FindingService
+from bot.services.integration import add_to_board, wire_review_and_kpis
 from bot.services.invites import InviteService
 from bot.services.nonconformities import NcService
 from bot.services.notices import Notices
@@ -205,8 +206,9 @@ async def create_app(
     )
     # Issue 12: the school year's audit programme (its calendar is the dispatcher's).
     dispatcher["programme"] = ProgrammeService(
-        db, clock, audits, templates, dispatcher["calendar"], settings.programme_low_compliance
-    )
+        db, clock, audits, templates, dispatcher["calendar"], settings.programme_low_compliance,
+        dispatcher["risks"].top_levels,
+    )  # fmt: skip
     # The bot works in private chats only; group messages are ignored.
     dispatcher.message.filter(F.chat.type == "private")
     # Outermost of ours: a redelivered update is skipped before anything reads or writes.
@@ -241,6 +243,12 @@ async def create_app(
     )
     # /summary's "now" block: other features add their providers here.
     dispatcher["now"] = standard_board(db, settings.tz, max(settings.competence_remind_days))
+    # Issues 14-16 fill the seams left for them: now, the review pack's sections, KPIs.
+    add_to_board(
+        dispatcher["now"], db, settings.tz, dispatcher["objectives"], dispatcher["documents"],
+        dispatcher["surveys"], dispatcher["risks"], dispatcher["suppliers"],
+    )  # fmt: skip
+    wire_review_and_kpis(settings.survey_min_group, settings.tz)
     return App(
         settings=settings,
         db=db,

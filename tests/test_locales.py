@@ -125,6 +125,11 @@ def keys_built_at_run_time() -> set[str]:
     used |= {f"now.line.waiting.{step}" for step in ("new", "done", "verified", "due")}
     used |= {"now.line.audit", "now.line.overdue", "now.line.expired"}
     used |= {f"now.open.{target}" for target in TARGETS}
+    used |= {f"now.line.objective.{s}" for s in ("at_risk", "missed")}  # bot/services/integration
+    used |= {f"now.line.risk.{level}" for level in ("high", "critical")}
+    lines = ("awaited", "unread", "review_overdue", "survey", "risk_action", "evaluation")
+    used |= {f"now.line.{line}" for line in lines}
+    used |= {"objectives.now.at_risk", "objectives.now.awaited"}  # ObjectiveService.now_counts
     used |= objective_keys()
     used |= {f"risks.level.{v.value}" for v in RiskLevel}
     used |= {f"risks.kind.{v.value}" for v in RiskKind}

@@ -152,8 +152,10 @@ class Suggestion:
 
 
 REASON_KEYS = tuple(
-    f"programme.reason.{key}" for key in ("low", "major", "clean", "first", "steady")
+    f"programme.reason.{key}"
+    for key in ("low", "major", "clean", "first", "steady", "risk_high", "risk_critical")
 )
+RAISING_LEVELS = ("high", "critical")  # a risk level (bot.domain.risks.Level) that raises
 
 
 def suggest_frequency(
@@ -161,10 +163,15 @@ def suggest_frequency(
     open_major: int,
     threshold: float,
     usual: Frequency = Frequency.TWICE,
+    risk: str | None = None,
 ) -> Suggestion:
-    """Sooner when the last compliance is below `threshold` or major NCs are open in the
-    department; less often after two clean audits in a row (at or above the threshold,
-    nothing raised); else the usual pace. `past` newest first."""
+    """Each term when the department has a high or critical open risk (`risk`: the highest
+    level in the register, ISO 19011 5.4.2); sooner when the last compliance is below
+    `threshold` or major NCs are open in the department; less often after two clean audits
+    in a row (at or above the threshold, nothing raised); else the usual pace. `past`
+    newest first."""
+    if risk in RAISING_LEVELS:
+        return Suggestion(Frequency.TERM, f"programme.reason.risk_{risk}", {})
     latest = past[0] if past else None
     if latest is not None and latest.overall is not None and latest.overall < threshold:
         return Suggestion(

@@ -6,7 +6,8 @@ input whose source the bot does not hold yet says so plainly ("no data yet").
 Inputs from features not built here come through SECTION_PROVIDERS (name -> lines of text
 for the period, None: no data yet): "surveys" (customer satisfaction), "suppliers"
 (external providers), "risks" (risks and opportunities), "documents" (documents and their
-acknowledgements). Another feature registers its provider with `register_section(...)`.
+acknowledgements). Another feature registers its provider with `register_section(...)`;
+bot/services/integration.py registers all four in app assembly.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from bot.reports.docx import _bullets, _line, _page_setup, _text
 from bot.reports.docx import _table as _cells
 from bot.reports.model import Gettext, format_percent
 
-SectionProvider = Callable[[Connection, date, date], list[str] | None]
+# (conn, the period's first day, its last day or today if sooner, gettext) -> lines or None
+SectionProvider = Callable[[Connection, date, date, Gettext], list[str] | None]
 SECTION_PROVIDERS: dict[str, SectionProvider] = {}
 SEAMS = ("surveys", "suppliers", "risks", "documents")
 
@@ -93,9 +95,15 @@ def _table(
                     run.font.size = Pt(9.5)
 
 
-def gather_sections(conn: Connection, start: date, end: date) -> dict[str, list[str] | None]:
+def gather_sections(
+    conn: Connection, start: date, end: date, gettext: Gettext
+) -> dict[str, list[str] | None]:
     return {
-        name: (SECTION_PROVIDERS[name](conn, start, end) if name in SECTION_PROVIDERS else None)
+        name: (
+            SECTION_PROVIDERS[name](conn, start, end, gettext)
+            if name in SECTION_PROVIDERS
+            else None
+        )
         for name in SEAMS
     }
 

@@ -291,6 +291,10 @@ def _digest(p: dict[str, Any], t: Callable[[str], str]) -> str:
     lines += overdue or [t("reminder.digest_none")]
     if p.get("objectives_at_risk"):
         lines += ["", t("reminder.digest_objectives").format(count=p["objectives_at_risk"])]
+    if p.get("risks_untreated"):
+        lines += ["", t("reminder.digest_risks").format(count=p["risks_untreated"])]
+    if p.get("evaluations_due"):
+        lines += ["", t("reminder.digest_evaluations").format(count=p["evaluations_due"])]
     return "\n".join(lines)
 
 

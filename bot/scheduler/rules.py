@@ -197,6 +197,7 @@ def compute_due(
         if readers:
             params = _digest(conn, now, settings, overdue_by_department)
             params["objectives_at_risk"] = objectives_at_risk(conn, today, settings)
+            params["risks_untreated"], params["evaluations_due"] = risks_and_providers(conn, today)
             for user_id in readers:
                 add(Kind.DIGEST, 0, user_id, digest, **params)
     people = users.reachable(
@@ -370,6 +371,17 @@ def objectives_at_risk(conn: Connection, today: date, settings: Settings) -> int
     """The weekly digest's line: objectives at risk or missed."""
     cards = load_cards(conn, today, load_calendar_for(settings).terms, settings.tz)
     return sum(c.status in (ObjectiveStatus.AT_RISK, ObjectiveStatus.MISSED) for c in cards)
+
+
+def risks_and_providers(conn: Connection, today: date) -> tuple[int, int]:
+    """The weekly digest's lines (issue 16): high or critical risks without a treatment that
+    acts on them, and providers whose yearly evaluation is due."""
+    untreated = sum(r.needs_treatment() for r in RiskRepo(conn).list((RiskStatus.ACTIVE,)))
+    due = sum(
+        s.evaluation_due is not None and s.evaluation_due <= today
+        for s in SupplierRepo(conn).list()
+    )
+    return untreated, due
 
 
 def load_calendar_for(settings: Settings) -> SchoolCalendar:

@@ -5,8 +5,9 @@ yet" (nothing to count in the period, or the feature behind it is not there). An
 feature plugs its own in with `register(...)` at import time; the names are stored in each
 KPI's `source`, and the locale has `objectives.source.<name>` for each.
 
-Registered but empty for now (seams for features built in parallel): `acknowledgements`
-(issue 14, controlled documents) and `parent_satisfaction` (issue 16, surveys).
+Registered empty here and filled in app assembly by bot/services/integration.py (the
+features were built in parallel): `acknowledgements` (issue 14, controlled documents) and
+`parent_satisfaction` (issue 16, surveys: the mean score on the 1–5 scale).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ an audit's team."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -101,8 +102,11 @@ class ProgrammeService:
         templates: TemplateService,
         calendar: CalendarService,
         threshold: float,
+        risk_levels: Callable[[], Awaitable[Mapping[int | None, str]]] | None = None,
     ) -> None:
         self.db = db
+        # Issue 16: the highest risk level per department (RiskService.top_levels).
+        self.risk_levels = risk_levels
         self.clock = clock
         self.audits = audits
         self.templates = templates
@@ -136,7 +140,9 @@ class ProgrammeService:
 
         past, majors = await self.db.run(work)
         past.sort(key=lambda p: p.closed_on, reverse=True)
-        return suggest_frequency(past, majors, self.threshold)
+        levels = await self.risk_levels() if self.risk_levels is not None else {}
+        risk = levels.get(department_id)
+        return suggest_frequency(past, majors, self.threshold, risk=str(risk) if risk else None)
 
     async def add_line(
         self,

@@ -206,7 +206,7 @@ class ReviewService:
             for nc in raised_between(conn, since, until)
             if nc.severity is Severity.IMPROVEMENT
         ]
-        pack.sections = gather_sections(conn, start, last)
+        pack.sections = gather_sections(conn, start, today, gettext)
         return pack, charts
 
     # -- decisions (9.3.3) -----------------------------------------------------------------

@@ -10,7 +10,26 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import AuditAction, AuditCB, CompAction, CompCB, MenuCB, NcCB, NcView, NowCB
+from bot.callbacks import (
+    AuditAction,
+    AuditCB,
+    CompAction,
+    CompCB,
+    DocAction,
+    DocCB,
+    MenuCB,
+    NcCB,
+    NcView,
+    NowCB,
+    ObAction,
+    ObCB,
+    RiskCB,
+    RiskStep,
+    SupplierCB,
+    SupplierStep,
+    SurveyAction,
+    SurveyCB,
+)
 from bot.domain.dates import format_date
 from bot.keyboards.pages import button
 from bot.services.now import Figure, NowLine
@@ -23,6 +42,12 @@ TARGETS: dict[str, Callable[[int], CallbackData]] = {
     "audit": lambda i: AuditCB(action=AuditAction.CARD, audit=i),
     "nc": lambda i: NcCB(action=NcView.OPEN, id=i),
     "competence": lambda _: CompCB(action=CompAction.HOME),
+    # issues 14–16 (bot/services/integration.py): each line opens its feature's card
+    "objective": lambda i: ObCB(action=ObAction.OPEN, id=i),
+    "document": lambda i: DocCB(action=DocAction.OPEN, id=i),
+    "survey": lambda i: SurveyCB(action=SurveyAction.CARD, id=i),
+    "risk": lambda i: RiskCB(action=RiskStep.CARD, id=i),
+    "supplier": lambda i: SupplierCB(action=SupplierStep.CARD, id=i),
 }
 
 
