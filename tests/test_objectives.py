@@ -526,3 +526,33 @@ async def test_the_manager_edits_an_objective_and_its_kpi_from_the_card(
         ("kpi_edited", "frequency", "month"),
     ]
     assert all(e.actor_id is not None for e in events)
+
+
+async def test_a_reported_kpi_with_values_keeps_its_frequency(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Its values are kept by period: a new frequency would orphan them, so it is refused
+    (with its reason), and nothing is changed or logged."""
+    from bot.services.errors import Refused
+    from bot.services.objectives import revision_mark
+
+    assert harness.app is not None
+    objectives = harness.app.dispatcher["objectives"]
+    await manager.send("/start")
+    _, ivan = await person(harness, 3001, "Иван Сидоров", {Role.HEAD}, None)
+    boss_user = await boss(harness)
+    objective = await objectives.add_objective(boss_user, "Меньше опозданий", "Уроки", ivan.id)
+    kpi = await objectives.add_kpi(boss_user, objective.id, {
+        "name": "Опоздания", "unit": "%", "direction": "lower", "target": 2, "threshold": 5,
+        "frequency": "month", "source": "reported",
+    })  # fmt: skip
+    await objectives.enter_value(ivan, kpi.id, "2026-10", 3.0, None, [])
+    mark = revision_mark(objective, [kpi])
+    try:
+        await objectives.edit_kpi(boss_user, kpi.id, mark, "frequency", "term")
+    except Refused as refusal:
+        assert refusal.key == "objectives.frequency_has_values"
+    else:
+        raise AssertionError("the frequency was changed")
+    changed = await objectives.edit_kpi(boss_user, kpi.id, mark, "threshold", 6)
+    assert changed.frequency.value == "month" and changed.threshold == 6

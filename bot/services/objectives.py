@@ -387,6 +387,10 @@ class ObjectiveService:
             if kpi is None:
                 raise Refused("objectives.not_found")
             _current(repo, kpi.objective_id, seen)
+            # Reported values are kept by their period: a new frequency would lose them.
+            moved = field == "frequency" and checked != kpi.frequency
+            if moved and kpi.reported and repo.values(kpi_id):
+                raise Refused("objectives.frequency_has_values")
             target = checked if field == "target" else kpi.target
             threshold = checked if field == "threshold" else kpi.threshold
             problem = limits_problem(kpi.direction, target, threshold)
