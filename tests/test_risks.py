@@ -247,6 +247,10 @@ async def test_a_risk_gets_its_process_and_is_closed_with_a_reason(
     assert "R-001" not in reply.text and "R-002 Сбой электронного журнала" in reply.text
     assert "🗄 Закрытые: 1" in reply.last.buttons
     assert await risks.heat() == {(2, 3): 1}
+    mark = len(manager.chat())
+    await manager.press("🗺 Тепловая карта")
+    photo = next(m for m in manager.chat()[mark:] if m.photo)
+    assert "Рисков в реестре с оценкой: 1" in photo.text  # R-002 only
     assert await risks.top_levels() == {None: Level.MEDIUM}
     reply = await olga.send("/risks")  # anyone reads the closed ones too
     reply = await olga.press("🗄 Закрытые: 1")
