@@ -372,6 +372,14 @@ class ObAction(StrEnum):
     FREQUENCY = "frq"  # v: month / term
     SOURCE = "src"  # v: a KPI source's name
     ARCHIVE = "arc"  # id: an objective no longer pursued (it leaves the list and reminders)
+    # Editing (issue 15's gap): v carries the card's mark (a digest of the objective and its
+    # KPIs as drawn), so a button from an older card is refused.
+    EDIT = "ed"  # id: an objective, v: its mark
+    FIELD = "fd"  # id: an objective, v: "<field>.<mark>"
+    EDIT_OWNER = "eo"  # id: the user chosen as the objective's new owner
+    KPI_EDIT = "ke"  # id: a KPI, v: the mark
+    KPI_FIELD = "kf"  # id: a KPI, v: "<field>.<mark>"
+    KPI_FREQUENCY = "kq"  # id: a KPI, v: "<frequency>.<mark>"
 
 
 class ObCB(CallbackData, prefix="ob1"):
@@ -474,6 +482,9 @@ class RiskStep(StrEnum):
     OWNER = "own"  # v: a user id; empty to choose
     ACTION_OWNER = "aown"  # v: a user id, for the action being added
     PEOPLE = "ppl"  # v: the picker's step (own or aown), p: its page
+    CLOSE = "cl"  # a risk no longer faced: its reason typed next (r: the revision)
+    CLOSED = "cld"  # the closed risks' list
+    PROCESS = "prc"  # the process it belongs to: typed next
 
 
 class RiskCB(CallbackData, prefix="rk1"):

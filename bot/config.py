@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     survey_rate: int = Field(default=10, ge=1, le=1000)
     # Issue 12: a programme line's last compliance below this (percent) suggests auditing sooner.
     programme_low_compliance: float = Field(default=75.0, ge=0, le=100)
+    # Issue 13: photo thumbnails per finding in the audit report's DOCX (0: none).
+    report_photos_max: int = Field(default=3, ge=0, le=20)
 
     @field_validator("bot_token")
     @classmethod

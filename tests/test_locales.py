@@ -180,7 +180,13 @@ def objective_keys() -> set[str]:
     used |= {f"reviews.status.{s.value}" for s in ob.ReviewStatus}
     used |= {f"reviews.docx.seam.{name}" for name in SEAMS}
     used |= {"reviews.told.approve", "reviews.told.approved", "refused.objectives.threshold_above"}
-    return used | {"refused.objectives.threshold_below"}
+    used |= {"refused.objectives.threshold_below"}
+    # Issue 15's editing: each field's button and the target's own refusals.
+    from bot.services.objectives import KPI_FIELDS, OBJECTIVE_FIELDS, TARGET_PROBLEMS
+
+    used |= {f"objectives.field.{f}" for f in OBJECTIVE_FIELDS}
+    used |= {f"objectives.kpi_field.{f}" for f in KPI_FIELDS}
+    return used | {f"refused.{key}" for key in TARGET_PROBLEMS.values()}
 
 
 def test_every_key_the_code_uses_exists() -> None:

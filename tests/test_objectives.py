@@ -415,3 +415,144 @@ async def test_an_english_owner_is_asked_and_answers_in_english(
     assert "Saved: «Late lessons» for 11.2026: ❌ 6.5 %" in reply.text  # lower is better
     assert "past the threshold (5 %)" in reply.text
     assert reply.last.buttons == ["⚠️ Nonconformity", "💡 Improvement opportunity"]
+
+
+async def test_the_manager_edits_an_objective_and_its_kpi_from_the_card(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Issue 15's gap: a typo in the wording, a new owner, a shorter period, a target
+    raised — each from the card, each an event; a word for a number and a target past its
+    threshold are refused and asked again; a button of an older card changes nothing."""
+    from bot.storage.events import EventLog
+
+    assert harness.app is not None
+    objectives = harness.app.dispatcher["objectives"]
+    await manager.send("/start")
+    dept = await department(harness, "МО учителей математики")
+    _, ivan = await person(harness, 3001, "Иван Сидоров", {Role.HEAD}, dept)
+    await person(harness, 3002, "Ольга Петрова", {Role.HEAD}, dept)
+    objective = await objectives.add_objective(
+        await boss(harness), "Повысить качество подготовки к ОГЗ", "Образование", ivan.id
+    )
+    await objectives.add_kpi(await boss(harness), objective.id, {
+        "name": "Средний бал ОГЭ", "unit": "балл", "direction": "higher", "target": 4,
+        "threshold": 3.5, "frequency": "term", "source": "reported",
+    })  # fmt: skip
+
+    await manager.send("/objectives")
+    card = (await manager.press("Повысить качество подготовки к ОГЗ")).last
+    old_edit = card.button("✏️ Изменить")["callback_data"]
+    reply = await manager.press("✏️ Изменить", card)
+    assert "Что изменить в цели «Повысить качество подготовки к ОГЗ»?" in reply.text
+    assert reply.last.buttons[:4] == ["Формулировка", "Процесс", "Ответственный", "Период"]
+    reply = await manager.press("Формулировка")
+    assert "Сейчас: Повысить качество подготовки к ОГЗ" in reply.text
+    reply = await manager.send("Повысить качество подготовки к ОГЭ")
+    assert "Повысить качество подготовки к ОГЭ" in reply.text and "ОГЗ" not in reply.text
+    # The card drawn before the change: its edit button is refused, the card shown anew.
+    stale = await manager.press_data(old_edit, card)
+    assert stale.alert is not None and "уже изменилась" in stale.alert
+    assert "Повысить качество подготовки к ОГЭ" in stale.text
+
+    await manager.press("✏️ Изменить")
+    reply = await manager.press("Ответственный")
+    assert "Ольга Петрова" in reply.last.buttons
+    reply = await manager.press("Ольга Петрова")
+    assert "Ответственный: Ольга Петрова" in reply.text and reply.alert == "Изменено."
+
+    await manager.press("✏️ Изменить")
+    await manager.press("Период")
+    reply = await manager.send("до конца мая")
+    assert "Нужны две даты" in reply.text  # asked again, nothing lost
+    reply = await manager.send("31.05.2027–01.09.2026")
+    assert "начало не позже конца" in reply.text
+    reply = await manager.send("01.09.2026 – 31.05.2027")
+    assert "Период: 01.09.2026–31.05.2027" in reply.text
+
+    # The KPI: a misspelt name, a target typed as a word, then below its threshold.
+    await manager.press("✏️ Изменить")
+    reply = await manager.press("📏 Средний бал ОГЭ")
+    assert "Что изменить в показателе «Средний бал ОГЭ»?" in reply.text
+    assert reply.last.buttons[:5] == [
+        "Название", "Единица измерения", "Цель", "Порог", "Периодичность"
+    ]  # fmt: skip
+    await manager.press("Название")
+    reply = await manager.send("Средний балл ОГЭ по математике")
+    assert "Средний балл ОГЭ по математике" in reply.text
+    await manager.press("✏️ Изменить")
+    await manager.press("📏 Средний балл ОГЭ")
+    reply = await manager.press("Цель")
+    assert "Сейчас: 4 балл" in reply.text
+    assert "Нужно число" in (await manager.send("четыре с половиной")).text
+    reply = await manager.send("3")
+    assert "Цель должна быть не ниже порога" in reply.text
+    reply = await manager.send("4,5")
+    assert "цель ≥ 4,5 балл, порог 3,5 балл" in reply.text
+
+    await manager.press("✏️ Изменить")
+    await manager.press("📏 Средний балл ОГЭ")
+    await manager.press("Порог")
+    reply = await manager.send("5")
+    assert "Порог должен быть не выше цели" in reply.text
+    reply = await manager.send("3,8")
+    assert "порог 3,8 балл" in reply.text
+
+    await manager.press("✏️ Изменить")
+    await manager.press("📏 Средний балл ОГЭ")
+    screen = (await manager.press("Периодичность")).last
+    monthly = screen.button("ежемесячно")["callback_data"]
+    reply = await manager.press("ежемесячно", screen)
+    assert "ежемесячно" in reply.text and reply.alert == "Изменено."
+    again = await manager.press_data(monthly, screen)  # a second tap changes nothing twice
+    assert again.alert is not None and "уже изменилась" in again.alert
+
+    # The head reads the card and is not offered the edit.
+    head = harness.user(3001, "Иван Сидоров")
+    reply = await head.send("/objectives")
+    reply = await head.press("Повысить качество подготовки к ОГЭ")
+    assert "✏️ Изменить" not in reply.last.buttons
+
+    events = await harness.app.db.run(
+        lambda conn: EventLog(conn).for_entity("objective", objective.id)
+    )
+    changes = [(e.action, e.data["field"], e.data["after"]) for e in events if "edited" in e.action]
+    assert changes == [
+        ("edited", "title", {"title": "Повысить качество подготовки к ОГЭ"}),
+        ("edited", "owner", {"owner_id": 3}),
+        ("edited", "period", {"period_start": "2026-09-01", "period_end": "2027-05-31"}),
+        ("kpi_edited", "name", "Средний балл ОГЭ по математике"),
+        ("kpi_edited", "target", 4.5),
+        ("kpi_edited", "threshold", 3.8),
+        ("kpi_edited", "frequency", "month"),
+    ]
+    assert all(e.actor_id is not None for e in events)
+
+
+async def test_a_reported_kpi_with_values_keeps_its_frequency(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Its values are kept by period: a new frequency would orphan them, so it is refused
+    (with its reason), and nothing is changed or logged."""
+    from bot.services.errors import Refused
+    from bot.services.objectives import revision_mark
+
+    assert harness.app is not None
+    objectives = harness.app.dispatcher["objectives"]
+    await manager.send("/start")
+    _, ivan = await person(harness, 3001, "Иван Сидоров", {Role.HEAD}, None)
+    boss_user = await boss(harness)
+    objective = await objectives.add_objective(boss_user, "Меньше опозданий", "Уроки", ivan.id)
+    kpi = await objectives.add_kpi(boss_user, objective.id, {
+        "name": "Опоздания", "unit": "%", "direction": "lower", "target": 2, "threshold": 5,
+        "frequency": "month", "source": "reported",
+    })  # fmt: skip
+    await objectives.enter_value(ivan, kpi.id, "2026-10", 3.0, None, [])
+    mark = revision_mark(objective, [kpi])
+    try:
+        await objectives.edit_kpi(boss_user, kpi.id, mark, "frequency", "term")
+    except Refused as refusal:
+        assert refusal.key == "objectives.frequency_has_values"
+    else:
+        raise AssertionError("the frequency was changed")
+    changed = await objectives.edit_kpi(boss_user, kpi.id, mark, "threshold", 6)
+    assert changed.frequency.value == "month" and changed.threshold == 6

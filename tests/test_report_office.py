@@ -162,3 +162,28 @@ def test_libreoffice_lays_the_report_out_as_set(tmp_path: Path) -> None:
                      "НС-2025-001", "А-2025-007", "01.04.2025", "подразделения"):  # fmt: skip
             assert re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text), word
         assert "Лист рассылки" in text and "Лист ознакомления" in text
+
+
+def test_libreoffice_draws_the_photo_thumbnails_under_their_findings(tmp_path: Path) -> None:
+    """Issue 13 item 4: six findings with three phone photos each; the grid stays as set,
+    the thumbnails are drawn, the pages and the file stay few."""
+    import dataclasses
+
+    from tests.test_report_photos import phone_photo
+
+    photos = [phone_photo(n) for n in range(3)]
+    base = director_report()
+    findings = [
+        dataclasses.replace(f, photos=photos if i % 3 == 1 else [])
+        for i, f in enumerate(base.findings)
+    ]
+    content = build_audit_report(dataclasses.replace(base, findings=findings), texts("ru"))
+    assert len(content) < 150_000, len(content)  # 3 photos of over 1 MB each, as thumbnails
+    source = tmp_path / "photos.docx"
+    source.write_bytes(content)
+    pdf = convert(source, "pdf", tmp_path).read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert 3 <= pages <= 7, pages
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= 3
+    grid, *_ = column_widths(convert(source, "odt", tmp_path))
+    assert [round(w, 1) for w in grid] == FINDINGS_CM

@@ -195,3 +195,71 @@ async def test_the_owner_is_picked_from_pages_of_people(
     last = reply.last.buttons[-4]
     reply = await manager.press(last)
     assert f"Владелец: {last}" in reply.text and risk.number in reply.text
+
+
+async def test_a_risk_gets_its_process_and_is_closed_with_a_reason(
+    harness: BotHarness, manager: TgUser
+) -> None:
+    """Issue 16's gap: a risk names its process; the manager closes it from its card with a
+    reason; it leaves the list by level and the heat map and is read under «Закрытые»; an
+    older card's close button and a second close change nothing."""
+    from bot.storage.events import EventLog
+
+    assert harness.app is not None
+    risks = harness.app.dispatcher["risks"]
+    olga, olga_user = await person(harness, 2001, "Ольга Петрова", {Role.TEACHER}, None)
+    await manager.send("/start")
+    for title in ("Протечка кровли в спортзале", "Сбой электронного журнала"):
+        await risks.propose(olga_user, RiskKind.RISK, title, None)
+    await manager.send("/risks")
+    await manager.press("R-001")
+    await manager.press("Принять в реестр")
+    await manager.press("В4")
+    await manager.press("П4")
+    await manager.press("⚙️ Процесс")
+    reply = await manager.send("Управление инфраструктурой")
+    assert "Процесс: Управление инфраструктурой" in reply.text
+    await manager.send("/risks")
+    await manager.press("R-002")
+    await manager.press("Принять в реестр")
+    await manager.press("В2")
+    await manager.press("П3")
+    reply = await manager.send("/risks")
+    assert "R-001 Протечка кровли" in reply.text and "🗄 Закрытые" not in " ".join(
+        reply.last.buttons
+    )
+    assert await risks.heat() == {(4, 4): 1, (2, 3): 1}
+
+    card = (await manager.press("R-001")).last
+    assert "Процесс: Управление инфраструктурой" in card.text
+    close = card.button("🗄 Закрыть")["callback_data"]
+    reply = await manager.press("🗄 Закрыть", card)
+    assert "Почему R-001 закрывается?" in reply.text
+    assert "хотя бы несколько слов" in (await manager.send("-")).text  # asked again
+    reply = await manager.send("Кровля отремонтирована, акт приёмки подписан")
+    assert "R-001 закрыт" in reply.text
+    assert "закрыт" in reply.last.text and "Закрыт: Кровля отремонтирована" in reply.last.text
+    assert "🗄 Закрыть" not in reply.last.buttons and "В4" not in reply.last.buttons
+    again = await manager.press_data(close, card)  # the card's old button: nothing twice
+    assert "Карточка уже изменилась" in str(again.alert)
+
+    reply = await manager.send("/risks")
+    assert "R-001" not in reply.text and "R-002 Сбой электронного журнала" in reply.text
+    assert "🗄 Закрытые: 1" in reply.last.buttons
+    assert await risks.heat() == {(2, 3): 1}
+    mark = len(manager.chat())
+    await manager.press("🗺 Тепловая карта")
+    photo = next(m for m in manager.chat()[mark:] if m.photo)
+    assert "Рисков в реестре с оценкой: 1" in photo.text  # R-002 only
+    assert await risks.top_levels() == {None: Level.MEDIUM}
+    reply = await olga.send("/risks")  # anyone reads the closed ones too
+    reply = await olga.press("🗄 Закрытые: 1")
+    assert "R-001 Протечка кровли в спортзале — Кровля отремонтирована" in reply.text
+    reply = await olga.press("R-001")
+    assert "Закрыт: Кровля отремонтирована, акт приёмки подписан" in reply.text
+
+    events = await harness.app.db.run(lambda conn: EventLog(conn).for_entity("risk", 1))
+    assert [e.data for e in events if e.action == "closed"] == [
+        {"reason": "Кровля отремонтирована, акт приёмки подписан"}
+    ]
+    assert any(e.data.get("process") == "Управление инфраструктурой" for e in events)

@@ -105,6 +105,8 @@ class Risk:
     residual_impact: int | None = None
     revision: int = 0
     actions: list[RiskAction] = field(default_factory=list)
+    process: str | None = None  # the QMS process it belongs to (beside its department)
+    closed_reason: str | None = None  # why it was closed, when it is
 
     @property
     def number(self) -> str:

@@ -6,6 +6,8 @@ or an improvement opportunity in one tap."""
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import date
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -17,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import KpiAction, KpiCB, KpiValueAction, KpiValueCB, MenuCB, ObAction, ObCB
 from bot.dialogs import advance, need, set_dialog
+from bot.domain.dates import format_date, parse_date
 from bot.domain.models import User
 from bot.domain.objectives import (
     NAME_MAX,
@@ -31,8 +34,13 @@ from bot.evidence import EvidenceCollector, evidence_item
 from bot.filters import HasRole
 from bot.services.errors import Refused
 from bot.services.notices import Notices
-from bot.services.objectives import ObjectiveService
-from bot.ui import ask, show
+from bot.services.objectives import (
+    KPI_FIELDS,
+    OBJECTIVE_FIELDS,
+    ObjectiveService,
+    StaleObjective,
+)
+from bot.ui import ask, refusal_text, show
 from bot.views import objectives as views
 from bot.views.reports import gettext
 
@@ -51,6 +59,11 @@ class ObjectiveEdit(StatesGroup):
     kpi_threshold = State()
     kpi_frequency = State()
     kpi_source = State()
+
+
+class ObjectiveChange(StatesGroup):
+    text = State()  # the objective's title, process or period; a KPI's name, unit or numbers
+    owner = State()
 
 
 class KpiEntry(StatesGroup):
@@ -246,6 +259,187 @@ async def source_picked(
     await show(callback, *views.card_screen(await objectives.card(objective_id), True))
 
 
+# -- editing (manager) -------------------------------------------------------------------------
+
+DAY = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+
+
+def _field_and_mark(value: str, fields: tuple[str, ...]) -> tuple[str, str]:
+    field, _sep, mark = value.partition(".")
+    if field not in fields or not mark:
+        raise Refused("stale")
+    return field, mark
+
+
+def typed_period(text: str) -> tuple[date, date] | None:
+    """«01.09.2026–31.08.2027» (any dash or words between the two dates), or None."""
+    days = [parse_date(found) for found in DAY.findall(text)]
+    if len(days) != 2 or days[0] is None or days[1] is None:
+        return None
+    return days[0], days[1]
+
+
+async def _stale_card(
+    event: Message | CallbackQuery,
+    error: StaleObjective,
+    state: FSMContext,
+    objectives: ObjectiveService,
+) -> None:
+    """Nothing changed; the card as it is now, with one sentence saying why."""
+    await state.clear()
+    screen = views.card_screen(await objectives.card(error.objective_id), True)
+    if isinstance(event, CallbackQuery):
+        await show(event, *screen, alert=refusal_text(error))
+        return
+    await event.answer(refusal_text(error))
+    await show(event, *screen)
+
+
+async def _changed(
+    event: Message | CallbackQuery, state: FSMContext, objectives: ObjectiveService, oid: int
+) -> None:
+    await state.clear()
+    alert = _("objectives.changed") if isinstance(event, CallbackQuery) else None
+    await show(event, *views.card_screen(await objectives.card(oid), True), alert=alert)
+
+
+async def objective_edit(
+    callback: CallbackQuery, callback_data: ObCB, state: FSMContext, objectives: ObjectiveService
+) -> None:
+    await state.clear()
+    try:
+        card = await objectives.check_mark(callback_data.id, callback_data.v)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    await show(callback, *views.edit_screen(card, OBJECTIVE_FIELDS))
+
+
+async def field_chosen(
+    callback: CallbackQuery, callback_data: ObCB, state: FSMContext, objectives: ObjectiveService
+) -> None:
+    field, mark = _field_and_mark(callback_data.v, OBJECTIVE_FIELDS)
+    try:
+        card = await objectives.check_mark(callback_data.id, mark)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    objective = card.objective
+    if field == "owner":
+        await set_dialog(state, ObjectiveChange.owner, objective=objective.id, mark=mark)
+        await show(callback, *views.owner_screen(await objectives.people(), ObAction.EDIT_OWNER))
+        return
+    current = {
+        "title": objective.title, "process": objective.process,
+        "period": f"{format_date(objective.period_start)}–{format_date(objective.period_end)}",
+    }[field]  # fmt: skip
+    await set_dialog(
+        state, ObjectiveChange.text, objective=objective.id, kpi=0, field=field, mark=mark
+    )
+    await ask(callback, views.ask_field(field, current))
+
+
+async def owner_changed(
+    callback: CallbackQuery,
+    callback_data: ObCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    objective_id, mark = need(await state.get_data(), "objective", "mark")
+    try:
+        await objectives.edit_objective(user, objective_id, mark, "owner", callback_data.id)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    await _changed(callback, state, objectives, objective_id)
+
+
+async def kpi_edit(
+    callback: CallbackQuery, callback_data: ObCB, state: FSMContext, objectives: ObjectiveService
+) -> None:
+    await state.clear()
+    try:
+        kpi, card = await objectives.kpi_for_edit(callback_data.id, callback_data.v)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    await show(callback, *views.kpi_edit_screen(kpi, card, KPI_FIELDS))
+
+
+async def kpi_field_chosen(
+    callback: CallbackQuery, callback_data: ObCB, state: FSMContext, objectives: ObjectiveService
+) -> None:
+    field, mark = _field_and_mark(callback_data.v, KPI_FIELDS)
+    try:
+        kpi, card = await objectives.kpi_for_edit(callback_data.id, mark)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    if field == "frequency":
+        await show(callback, *views.kpi_frequency_screen(kpi, mark))
+        return
+    current = {
+        "name": kpi.name, "unit": kpi.unit, "target": views.with_unit(kpi.target, kpi),
+        "threshold": views.with_unit(kpi.threshold, kpi),
+    }[field]  # fmt: skip
+    await set_dialog(
+        state, ObjectiveChange.text, objective=card.objective.id, kpi=kpi.id, field=field,
+        mark=mark,
+    )  # fmt: skip
+    await ask(callback, views.ask_field(field, current))
+
+
+async def kpi_frequency_changed(
+    callback: CallbackQuery,
+    callback_data: ObCB,
+    state: FSMContext,
+    user: User,
+    objectives: ObjectiveService,
+) -> None:
+    frequency, _sep, mark = callback_data.v.partition(".")
+    try:
+        kpi = await objectives.edit_kpi(user, callback_data.id, mark, "frequency", frequency)
+    except StaleObjective as error:
+        await _stale_card(callback, error, state, objectives)
+        return
+    await _changed(callback, state, objectives, kpi.objective_id)
+
+
+async def change_typed(
+    message: Message, state: FSMContext, user: User, objectives: ObjectiveService
+) -> None:
+    """A new value typed: a bad number or period is refused and asked again (nothing lost);
+    an edit the card meanwhile outdated is refused and the card shown as it is now."""
+    objective_id, kpi_id, field, mark = need(
+        await state.get_data(), "objective", "kpi", "field", "mark"
+    )
+    text = message.text or ""
+    value: object = text
+    if field in ("target", "threshold"):
+        value = parse_number(text)
+        if value is None:
+            await message.answer(_("objectives.bad_number"))
+            return
+    elif field == "period":
+        value = typed_period(text)
+        if value is None:
+            await message.answer(_("refused.objectives.bad_period"))
+            return
+    try:
+        if kpi_id:
+            await objectives.edit_kpi(user, kpi_id, mark, field, value)
+        else:
+            await objectives.edit_objective(user, objective_id, mark, field, value)
+    except StaleObjective as error:
+        await _stale_card(message, error, state, objectives)
+        return
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))  # the question stays
+        return
+    await _changed(message, state, objectives, objective_id)
+
+
 # -- a reported value --------------------------------------------------------------------------
 
 
@@ -389,6 +583,15 @@ def make_router() -> Router:
     router.callback_query.register(
         source_picked, ObjectiveEdit.kpi_source, on(ObAction.SOURCE), MANAGER
     )
+    router.callback_query.register(objective_edit, on(ObAction.EDIT), MANAGER)
+    router.callback_query.register(field_chosen, on(ObAction.FIELD), MANAGER)
+    router.callback_query.register(
+        owner_changed, ObjectiveChange.owner, on(ObAction.EDIT_OWNER), MANAGER
+    )
+    router.callback_query.register(kpi_edit, on(ObAction.KPI_EDIT), MANAGER)
+    router.callback_query.register(kpi_field_chosen, on(ObAction.KPI_FIELD), MANAGER)
+    router.callback_query.register(kpi_frequency_changed, on(ObAction.KPI_FREQUENCY), MANAGER)
+    router.message.register(change_typed, ObjectiveChange.text, MANAGER, *text)
     router.callback_query.register(value_start, KpiValueCB.filter(F.action == KpiValueAction.ENTER))
     router.message.register(value_given, KpiEntry.value, *text)
     router.message.register(value_not_text, KpiEntry.value)

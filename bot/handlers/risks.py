@@ -45,13 +45,15 @@ class RiskEdit(StatesGroup):
     action_text = State()
     action_owner = State()
     action_due = State()
+    close_reason = State()
 
 
 async def _home(
     event: Message | CallbackQuery, state: FSMContext, user: User, risks: RiskService
 ) -> None:
     await state.clear()
-    await show(event, *views.home_screen(await risks.register(), user.has(Role.MANAGER)))
+    closed = len(await risks.closed())
+    await show(event, *views.home_screen(await risks.register(), user.has(Role.MANAGER), closed))
 
 
 async def risks_command(
@@ -208,7 +210,7 @@ async def owner(
 
 
 ASKED = {"cause": RiskEdit.text, "consequence": RiskEdit.text, "review": RiskEdit.review,
-         "action": RiskEdit.action_text}  # fmt: skip
+         "action": RiskEdit.action_text, "process": RiskEdit.text}  # fmt: skip
 
 
 async def people_page(callback: CallbackQuery, callback_data: RiskCB, risks: RiskService) -> None:
@@ -290,6 +292,46 @@ async def action_done(
     await _card(callback, risk, user, risks, _("risks.action_done"))
 
 
+# -- closing ---------------------------------------------------------------------------------
+
+
+async def close_start(
+    callback: CallbackQuery, callback_data: RiskCB, state: FSMContext, user: User,
+    risks: RiskService,
+) -> None:  # fmt: skip
+    """The reason is asked first; the button must come from the card as it is now."""
+    risk = await risks.get(callback_data.id)
+    if risk.status is not RiskStatus.ACTIVE or risk.revision != callback_data.r:
+        await _stale(callback, StaleRisk(risk.id), user, risks)
+        return
+    await set_dialog(state, RiskEdit.close_reason, risk=risk.id, seen=risk.revision)
+    await ask(callback, _("risks.ask.close_reason").format(number=risk.number))
+
+
+async def close_reason_given(
+    message: Message, state: FSMContext, user: User, risks: RiskService
+) -> None:
+    risk_id, seen = need(await state.get_data(), "risk", "seen")
+    try:
+        risk = await risks.close(user, risk_id, seen, message.text or "")
+    except StaleRisk as error:
+        await state.clear()
+        await message.answer(refusal_text(error))
+        await _card(message, await risks.get(error.risk_id), user, risks)
+        return
+    except Refused as refusal:
+        await message.answer(refusal_text(refusal))  # the question stays
+        return
+    await state.clear()
+    await message.answer(_("risks.closed_done").format(number=risk.number))
+    await _card(message, risk, user, risks)
+
+
+async def closed_list(callback: CallbackQuery, state: FSMContext, risks: RiskService) -> None:
+    await state.clear()
+    await show(callback, *views.closed_screen(await risks.closed()))
+
+
 async def heat(callback: CallbackQuery, user: User, risks: RiskService, bot: Bot) -> None:
     from bot.reports.charts import risk_heat_map
 
@@ -334,4 +376,7 @@ def make_router() -> Router:
         action_owner_chosen, RiskEdit.action_owner, on(RiskStep.ACTION_OWNER), MANAGER
     )
     router.message.register(action_due_given, RiskEdit.action_due, MANAGER, *text)
+    router.callback_query.register(close_start, on(RiskStep.CLOSE), MANAGER)
+    router.message.register(close_reason_given, RiskEdit.close_reason, MANAGER, *text)
+    router.callback_query.register(closed_list, on(RiskStep.CLOSED))
     return router

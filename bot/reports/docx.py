@@ -19,6 +19,11 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.exceptions import (
+    InvalidImageStreamError,
+    UnexpectedEndOfFileError,
+    UnrecognizedImageError,
+)
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
@@ -88,7 +93,7 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
 
     doc.add_heading(gettext("report.docx.findings"), level=1)
     if report.findings:
-        _table(
+        findings = _table(
             doc,
             [
                 (gettext("report.docx.col.number"), 0.9),
@@ -101,6 +106,7 @@ def build_audit_report(report: AuditReport, gettext: Gettext) -> bytes:
                 for f in report.findings
             ],
         )
+        _photo_rows(findings, report.findings)
     else:
         doc.add_paragraph(none)
 
@@ -253,6 +259,51 @@ def _observation(finding: Finding, gettext: Gettext) -> str:
     if finding.nonconforming:
         parts.append(gettext("report.docx.nc_found"))
     return "\n".join(parts)
+
+
+THUMB_CM = 4.0
+THUMB_PX = 320  # the longer side: about 200 dpi at 4 cm, a few dozen KB as JPEG
+
+
+def thumbnail(content: bytes) -> bytes | None:
+    """A small JPEG of the photo, turned as the phone held it, so that a report with many
+    photos stays a file one can send; None when it is not an image. Without Pillow (it
+    comes with matplotlib) the photo goes in as it is, drawn at the same width."""
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:  # pragma: no cover - matplotlib brings it
+        return content
+    try:
+        with Image.open(BytesIO(content)) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+            image.thumbnail((THUMB_PX, THUMB_PX))
+            output = BytesIO()
+            image.save(output, "JPEG", quality=80, optimize=True)
+            return output.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _photo_rows(table: Table, findings: Sequence[Finding]) -> None:
+    """Under each finding with photos, a row across the whole table with their thumbnails
+    side by side (a row of its own: the observation column is too narrow for them)."""
+    rows = list(table.rows)[1:]
+    for row, finding in zip(rows, findings, strict=True):
+        pictures = [t for t in map(thumbnail, finding.photos) if t is not None]
+        if not pictures:
+            continue
+        added = table.add_row()
+        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        row._tr.addnext(added._tr)  # right under its finding
+        cell = added.cells[0].merge(added.cells[-1])
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_after = Pt(0)
+        for picture in pictures:
+            try:
+                paragraph.add_run().add_picture(BytesIO(picture), width=Cm(THUMB_CM))
+            except (InvalidImageStreamError, UnexpectedEndOfFileError, UnrecognizedImageError):
+                continue  # a picture python-docx cannot read (no Pillow to check it) is left out
+            paragraph.add_run(" ")
 
 
 def _page_setup(doc: DocumentObject, language: str) -> None:

@@ -111,6 +111,9 @@ class Finding:
     """The respondents' comments, without their names (the report names no respondent)."""
     files: list[str] = field(default_factory=list)
     """The evidence by name: a document's file name, "photo" for a photo."""
+    photos: list[bytes] = field(default_factory=list)
+    """The answers' photos as the school's file store keeps them (at most REPORT_PHOTOS_MAX),
+    drawn as thumbnails under the finding."""
 
 
 @dataclass(frozen=True, slots=True)

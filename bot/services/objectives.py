@@ -5,6 +5,7 @@ threshold becomes an NC or an improvement opportunity in one tap."""
 from __future__ import annotations
 
 import builtins
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,33 @@ from bot.storage.users import UserRepo
 
 ENTITY = "objective"
 NC = "nc"
+OBJECTIVE_FIELDS = ("title", "process", "owner", "period")
+KPI_FIELDS = ("name", "unit", "target", "threshold", "frequency")
+# A target typed that the threshold would then pass: said of the target, not the threshold.
+TARGET_PROBLEMS = {
+    "objectives.threshold_above": "objectives.target_below_threshold",
+    "objectives.threshold_below": "objectives.target_above_threshold",
+}
+
+
+def revision_mark(objective: Objective, kpis: Iterable[Kpi]) -> str:
+    """A short digest of what the card shows of the objective and its KPIs: an edit button
+    carries it, and a button drawn before a change no longer matches (no revision column
+    needed; a change undone makes the old card current again, which it then is)."""
+    shown = (
+        objective.title, objective.process, objective.owner_id, objective.period_start,
+        objective.period_end, objective.active,
+        [(k.id, k.name, k.unit, k.target, k.threshold, k.frequency.value) for k in kpis],
+    )  # fmt: skip
+    return f"{zlib.crc32(repr(shown).encode()):08x}"
+
+
+class StaleObjective(Refused):
+    """An edit button from an older card: nothing changed; the card as it is now is shown."""
+
+    def __init__(self, objective_id: int) -> None:
+        super().__init__("objectives.stale")
+        self.objective_id = objective_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +99,10 @@ class ObjectiveCard:
     owner: str
     status: Status
     series: list[KpiSeries]
+
+    @property
+    def mark(self) -> str:
+        return revision_mark(self.objective, [s.kpi for s in self.series])
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +308,108 @@ class ObjectiveService:
 
         return await self.db.run(work)
 
+    async def check_mark(self, objective_id: int, seen: str) -> ObjectiveCard:
+        """The card, if it is still as the button was drawn; StaleObjective otherwise."""
+        card = await self.card(objective_id)
+        if card.mark != seen:
+            raise StaleObjective(objective_id)
+        return card
+
+    async def edit_objective(
+        self, actor: User, objective_id: int, seen: str, field: str, value: Any
+    ) -> Objective:
+        """One field of the objective changed, logged with its value before and after.
+        `value`: a text for title and process, a user id for owner, (start, end) for period."""
+        _manager(actor)
+        if field in ("title", "process"):
+            values: dict[str, Any] = {field: _clean(str(value), TITLE_MAX)}
+        elif field == "owner":
+            values = {"owner_id": int(value)}
+        elif field == "period":
+            start, end = value
+            if not isinstance(start, date) or not isinstance(end, date) or start > end:
+                raise Refused("objectives.bad_period")
+            values = {"period_start": start, "period_end": end}
+        else:
+            raise Refused("stale")
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Objective:
+            repo = ObjectiveRepo(conn)
+            objective = _current(repo, objective_id, seen)
+            if "owner_id" in values:
+                owner = UserRepo(conn).get(values["owner_id"])
+                if owner is None or not owner.is_active:
+                    raise Refused("objectives.no_owner")
+            before = {k: getattr(objective, k) for k in values}
+            if before != values:
+                repo.update_objective(objective_id, **values)
+                EventLog(conn).add(
+                    now, actor.id, ENTITY, objective_id, "edited", field=field,
+                    before=_plain(before), after=_plain(values),
+                )  # fmt: skip
+            found = repo.objective(objective_id)
+            assert found is not None
+            return found
+
+        return await self.db.run(work)
+
+    async def kpi_for_edit(self, kpi_id: int, seen: str) -> tuple[Kpi, ObjectiveCard]:
+        """The KPI and its objective's card, if the card is still as the button was drawn."""
+        kpi = await self.db.run(lambda conn: ObjectiveRepo(conn).kpi(kpi_id))
+        if kpi is None:
+            raise Refused("objectives.not_found")
+        return kpi, await self.check_mark(kpi.objective_id, seen)
+
+    async def edit_kpi(self, actor: User, kpi_id: int, seen: str, field: str, value: Any) -> Kpi:
+        """One field of a KPI changed (name, unit, target, threshold, frequency), logged with
+        its value before and after; a target or threshold that would cross the other is
+        refused with the reason."""
+        _manager(actor)
+        if field == "name":
+            checked: Any = _clean(str(value), NAME_MAX)
+        elif field == "unit":
+            checked = _clean(str(value), UNIT_MAX)
+        elif field in ("target", "threshold"):
+            checked = float(value)
+        elif field == "frequency":
+            try:
+                checked = Frequency(value)
+            except ValueError:
+                raise Refused("stale") from None
+        else:
+            raise Refused("stale")
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Kpi:
+            repo = ObjectiveRepo(conn)
+            kpi = repo.kpi(kpi_id)
+            if kpi is None:
+                raise Refused("objectives.not_found")
+            _current(repo, kpi.objective_id, seen)
+            # Reported values are kept by their period: a new frequency would lose them.
+            moved = field == "frequency" and checked != kpi.frequency
+            if moved and kpi.reported and repo.values(kpi_id):
+                raise Refused("objectives.frequency_has_values")
+            target = checked if field == "target" else kpi.target
+            threshold = checked if field == "threshold" else kpi.threshold
+            problem = limits_problem(kpi.direction, target, threshold)
+            if problem:
+                raise Refused(TARGET_PROBLEMS[problem] if field == "target" else problem)
+            before = getattr(kpi, field)
+            if before != checked:
+                stored = checked.value if isinstance(checked, Frequency) else checked
+                repo.update_kpi(kpi_id, **{field: stored})
+                EventLog(conn).add(
+                    now, actor.id, ENTITY, kpi.objective_id, "kpi_edited", kpi=kpi_id,
+                    field=field, before=_plain({field: before})[field], after=stored,
+                )  # fmt: skip
+            found = repo.kpi(kpi_id)
+            assert found is not None
+            return found
+
+        return await self.db.run(work)
+
     async def archive(self, actor: User, objective_id: int) -> None:
         """No longer pursued: off the list, the reviews' packs and the reminders; its
         values and actions stay in the database. A second tap: not found."""
@@ -392,6 +526,24 @@ def assign_new(
     found = NcRepo(conn).get(nc.id)
     assert found is not None
     return found
+
+
+def _current(repo: ObjectiveRepo, objective_id: int, seen: str) -> Objective:
+    """The objective in the register, as the button was drawn for (else StaleObjective)."""
+    objective = repo.objective(objective_id)
+    if objective is None or not objective.active:
+        raise Refused("objectives.not_found")
+    if revision_mark(objective, repo.kpis(objective_id)) != seen:
+        raise StaleObjective(objective_id)
+    return objective
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as the event log's JSON keeps them (dates as ISO text, enums as their value)."""
+    return {
+        k: v.isoformat() if isinstance(v, date) else v.value if isinstance(v, Frequency) else v
+        for k, v in values.items()
+    }
 
 
 def _manager(actor: User) -> None:

@@ -7,6 +7,7 @@ runs in a worker thread so the bot keeps answering meanwhile.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from bot.reports.model import (
     NcRow,
 )
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.templates import TemplateService
 from bot.storage.acknowledgements import AckRepo
 from bot.storage.answers import AnswerRepo
@@ -73,12 +75,18 @@ class ReportService:
         tz: ZoneInfo,
         templates: TemplateService,
         year_start: tuple[int, int] = (9, 1),
+        files: FileService | None = None,
+        photos_max: int = 3,
     ):
         self.db = db
         self.clock = clock
         self.tz = tz
         self.templates = templates
         self.year_start = year_start  # SCHOOL_YEAR_START: the school year of /summary
+        # The school's file store, for the answers' photos in the DOCX report (none
+        # without it); REPORT_PHOTOS_MAX of them per finding.
+        self.files = files
+        self.photos_max = photos_max
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
@@ -233,7 +241,10 @@ class ReportService:
             raise Refused("audits.not_closed")
         today = self.today()
 
+        shots: list[list[dict[str, Any]]] = []  # each finding's photos, as recorded
+
         def work(conn: Connection) -> AuditReport:
+            shots.clear()
             checklist = self.templates.checklist_in(conn, audit.template_id)
             people = AuditRepo(conn).respondents(audit.id)
             submitted = {p.user_id for p in people if p.submitted_at}
@@ -255,6 +266,7 @@ class ReportService:
                 names = [str(i.get("name") or gettext("report.docx.file")) for i in items
                          if i.get("kind") != "photo"]  # fmt: skip
                 shot = sum(1 for i in items if i.get("kind") == "photo")
+                shots.append([i for i in items if i.get("kind") == "photo"])
                 photos, documents = photos + shot, documents + len(names)
                 if shot:
                     names.append(gettext("report.docx.photos").format(count=shot))
@@ -335,7 +347,26 @@ class ReportService:
             )
 
         report = await self.db.run(work)
+        if self.files is not None and self.photos_max > 0:
+            findings = [
+                dataclasses.replace(f, photos=await self._photos(items))
+                for f, items in zip(report.findings, shots, strict=True)
+            ]
+            report = dataclasses.replace(report, findings=findings)
         return await asyncio.to_thread(build_audit_report, report, gettext)
+
+    async def _photos(self, items: list[dict[str, Any]]) -> list[bytes]:
+        """Up to photos_max of the photos, each once, read from the school's file store; one
+        not there (kept before the store, or lost) is left out without a word."""
+        assert self.files is not None
+        found: list[bytes] = []
+        for item in {str(i.get("sha256") or i.get("file_id")): i for i in items}.values():
+            if len(found) >= self.photos_max:
+                break
+            content = await self.files.content(item)
+            if content:
+                found.append(content)
+        return found
 
 
 def nc_status_series(

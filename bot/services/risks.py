@@ -39,6 +39,7 @@ TITLE_MAX = 200
 TEXT_MAX = 2000
 MARK_FIELDS = ("likelihood", "impact", "residual_likelihood", "residual_impact")
 TEXT_FIELDS = ("cause", "consequence")
+PROCESS_MAX = 200
 REGISTER = (RiskStatus.PROPOSED, RiskStatus.ACTIVE)
 
 
@@ -119,7 +120,9 @@ class RiskService:
             current = repo.get(risk_id)
             if current is None:
                 raise Refused("risks.not_found")
-            if current.status is not allowed or not repo.update(risk_id, seen, now, **values):
+            # The process is kept in the event itself (see bot/storage/risks.py).
+            columns = {k: v for k, v in values.items() if k != "process"}
+            if current.status is not allowed or not repo.update(risk_id, seen, now, **columns):
                 raise StaleRisk(risk_id)
             logged = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
             EventLog(conn).add(now, actor.id, ENTITY, risk_id, event, **logged)
@@ -138,8 +141,8 @@ class RiskService:
         return await self.db.run(work)
 
     async def change(self, actor: User, risk_id: int, seen: int, **values: Any) -> Risk:
-        """Sets marks (1–5), the treatment, the owner, the review date, cause or consequence
-        of a risk in the register."""
+        """Sets marks (1–5), the treatment, the owner, the review date, cause, consequence
+        or process of a risk in the register."""
         checked: dict[str, Any] = {}
         risk = await self.get(risk_id)
         for name, value in values.items():
@@ -152,6 +155,8 @@ class RiskService:
                 value = Treatment(value).value
             elif name in TEXT_FIELDS:
                 value = clean(str(value), TEXT_MAX)
+            elif name == "process":
+                value = clean(str(value), PROCESS_MAX)
             elif name == "review_on":
                 if not isinstance(value, date) or value < self.today():
                     raise Refused("nc.due_in_past")
@@ -164,6 +169,35 @@ class RiskService:
             checked[name] = value
         work = self._change(actor, risk_id, seen, "changed", RiskStatus.ACTIVE, **checked)
         return await self.db.run(work)
+
+    async def close(self, actor: User, risk_id: int, seen: int, reason: str) -> Risk:
+        """A risk of the register no longer faced (or an opportunity taken or gone): off
+        the list by level, the heat map and the reminders; its card stays under "closed"
+        with the reason. Once: a second tap, or an older card's button, is stale."""
+        if not actor.has(Role.MANAGER):
+            raise Refused("risks.not_allowed")
+        text = clean(reason, TEXT_MAX)
+        now = self.clock.now()
+
+        def work(conn: Connection) -> Risk:
+            repo = RiskRepo(conn)
+            current = repo.get(risk_id)
+            if current is None:
+                raise Refused("risks.not_found")
+            closed = RiskStatus.CLOSED.value
+            if current.status is not RiskStatus.ACTIVE or not repo.update(
+                risk_id, seen, now, status=closed
+            ):
+                raise StaleRisk(risk_id)
+            EventLog(conn).add(now, actor.id, ENTITY, risk_id, "closed", reason=text)
+            found = repo.get(risk_id)
+            assert found is not None
+            return found
+
+        return await self.db.run(work)
+
+    async def closed(self) -> builtins.list[Risk]:
+        return await self.db.run(lambda conn: RiskRepo(conn).list((RiskStatus.CLOSED,)))
 
     async def add_action(
         self, actor: User, risk_id: int, text: str, owner_id: int, due: date
@@ -206,6 +240,9 @@ class RiskService:
                 raise Refused("risks.not_found")
             if actor.id != action.owner_id and not actor.has(Role.MANAGER):
                 raise Refused("risks.not_your_action")
+            risk = repo.get(action.risk_id)
+            if risk is None or risk.status is not RiskStatus.ACTIVE:
+                raise Refused("risks.closed")  # a closed risk's actions are off
             if not repo.complete(action_id, now):
                 raise Refused("risks.action_done_already")
             EventLog(conn).add(now, actor.id, ENTITY, action.risk_id, "action_done",

@@ -115,6 +115,15 @@ class ObjectiveRepo:
         )
         return self.conn.execute(query).rowcount == 1
 
+    def update_objective(self, objective_id: int, **values: Any) -> None:
+        """title, process, owner_id, period_start, period_end (checked by the service)."""
+        query = update(objectives).where(objectives.c.id == objective_id).values(**values)
+        self.conn.execute(query)
+
+    def update_kpi(self, kpi_id: int, **values: Any) -> None:
+        """name, unit, target, threshold, frequency (checked by the service)."""
+        self.conn.execute(update(kpis).where(kpis.c.id == kpi_id).values(**values))
+
     def kpis(self, objective_id: int | None = None) -> list[Kpi]:
         query = select(kpis).order_by(kpis.c.id)
         if objective_id is not None:

@@ -6,13 +6,17 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from bot.domain.risks import Risk, RiskAction, RiskKind, RiskStatus, Treatment
 from bot.storage.db import inserted_id
-from bot.storage.schema import departments, risk_actions, risks, users
+from bot.storage.schema import departments, events, risk_actions, risks, users
 
 r_t, a_t = risks, risk_actions
+# A risk's process and the reason it was closed live in its events (no column of the
+# register fits them and none was added): the latest "changed" naming a process, the
+# "closed" event's reason. The service writes them so; this reads them back.
+ENTITY = "risk"
 
 
 def _risk(row: Row[Any]) -> Risk:
@@ -97,6 +101,24 @@ class RiskRepo:
         query = _actions().where(a_t.c.risk_id.in_(list(by_id))).order_by(a_t.c.id)
         for row in self.conn.execute(query):
             by_id[row.risk_id].actions.append(_action(row))
+        noted = (
+            select(events.c.entity_id, events.c.action, events.c.data)
+            .where(
+                events.c.entity == ENTITY,
+                events.c.entity_id.in_(list(by_id)),
+                or_(
+                    events.c.action == "closed",
+                    func.json_extract(events.c.data, "$.process").is_not(None),
+                ),
+            )
+            .order_by(events.c.id)
+        )
+        for row in self.conn.execute(noted):  # oldest first: the latest stays
+            risk, data = by_id[row.entity_id], row.data or {}
+            if "process" in data:
+                risk.process = data["process"]
+            if row.action == "closed":
+                risk.closed_reason = data.get("reason")
         return found
 
     def get(self, risk_id: int) -> Risk | None:

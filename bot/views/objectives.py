@@ -117,16 +117,82 @@ def card_screen(card: ObjectiveCard, manager: bool) -> Screen:
             [button(_("objectives.add_kpi"), ObCB(action=ObAction.KPI_NEW, id=objective.id))]
         )
         archive = button(_("objectives.archive"), ObCB(action=ObAction.ARCHIVE, id=objective.id))
-        rows.append([archive])
+        edit = button(_("objectives.edit"), ObCB(action=ObAction.EDIT, id=objective.id,
+                                                 v=card.mark))  # fmt: skip
+        rows.append([edit, archive])
     rows.append([button(_("common.back"), ObCB(action=ObAction.LIST))])
     return "\n".join(lines), markup(rows)
 
 
-def owner_screen(people: list[User]) -> Screen:
-    rows = [
-        [button(p.full_name, ObCB(action=ObAction.OWNER, id=p.id))] for p in people[:PEOPLE_SHOWN]
-    ]
+def owner_screen(people: list[User], action: ObAction = ObAction.OWNER) -> Screen:
+    rows = [[button(p.full_name, ObCB(action=action, id=p.id))] for p in people[:PEOPLE_SHOWN]]
     return _("objectives.ask_owner"), markup(rows)
+
+
+# -- editing (manager) -------------------------------------------------------------------------
+
+# The question for each field, the wizard's own where it has one.
+ASK_FIELD = {
+    "title": "objectives.ask_title", "process": "objectives.ask_process",
+    "period": "objectives.ask_period", "name": "objectives.ask_kpi_name",
+    "unit": "objectives.ask_unit", "target": "objectives.ask_target",
+    "threshold": "objectives.ask_threshold",
+}  # fmt: skip
+
+
+def edit_screen(card: ObjectiveCard, fields: tuple[str, ...]) -> Screen:
+    objective, mark = card.objective, card.mark
+    rows = [
+        [
+            button(
+                _(f"objectives.field.{field}"),
+                ObCB(action=ObAction.FIELD, id=objective.id, v=f"{field}.{mark}"),
+            )
+        ]
+        for field in fields
+    ]
+    rows += [
+        [button(f"📏 {s.kpi.name[:50]}", ObCB(action=ObAction.KPI_EDIT, id=s.kpi.id, v=mark))]
+        for s in card.series
+    ]
+    rows.append([button(_("common.back"), ObCB(action=ObAction.OPEN, id=objective.id))])
+    return _("objectives.edit_what").format(title=html.quote(objective.title)), markup(rows)
+
+
+def kpi_edit_screen(kpi: Kpi, card: ObjectiveCard, fields: tuple[str, ...]) -> Screen:
+    mark = card.mark
+    rows = [
+        [
+            button(
+                _(f"objectives.kpi_field.{field}"),
+                ObCB(action=ObAction.KPI_FIELD, id=kpi.id, v=f"{field}.{mark}"),
+            )
+        ]
+        for field in fields
+    ]
+    back = ObCB(action=ObAction.EDIT, id=card.objective.id, v=mark)
+    rows.append([button(_("common.back"), back)])
+    text = _("objectives.edit_kpi_what").format(name=html.quote(kpi.name))
+    return text + "\n" + kpi_line(next(s for s in card.series if s.kpi.id == kpi.id)), markup(rows)
+
+
+def ask_field(field: str, current: str) -> str:
+    """The field's question, with its value now (so a small fix can be copied and typed)."""
+    now = _("objectives.now_value").format(value=html.quote(current))
+    return f"{_(ASK_FIELD[field])}\n{now}"
+
+
+def kpi_frequency_screen(kpi: Kpi, mark: str) -> Screen:
+    rows = [
+        [
+            button(
+                ("✅ " if kpi.frequency is f else "") + _(f"objectives.frequency.{f.value}"),
+                ObCB(action=ObAction.KPI_FREQUENCY, id=kpi.id, v=f"{f.value}.{mark}"),
+            )
+        ]
+        for f in Frequency
+    ]
+    return _("objectives.ask_frequency"), markup(rows)
 
 
 def direction_screen() -> Screen:

@@ -52,7 +52,8 @@ def _score_line(likelihood: int | None, impact: int | None, risk: Risk, residual
     )
 
 
-def home_screen(risks: list[Risk], manager: bool) -> Screen:
+def home_screen(risks: list[Risk], manager: bool, closed: int = 0) -> Screen:
+    """The register by level; `closed`: how many risks are closed (a button to their list)."""
     lines = [_("risks.title"), ""]
     active = [r for r in risks if r.status is RiskStatus.ACTIVE]
     active.sort(key=lambda r: (-(r.score or 0), r.id))
@@ -81,6 +82,25 @@ def home_screen(risks: list[Risk], manager: bool) -> Screen:
             button(_("risks.heat"), cb(RiskStep.HEAT)),
         ]
     )
+    if closed:
+        rows.append([button(_("risks.closed_list").format(count=closed), cb(RiskStep.CLOSED))])
+    return "\n".join(lines), markup(rows)
+
+
+def closed_screen(risks: list[Risk]) -> Screen:
+    """The closed risks and opportunities, the latest first, each with its reason."""
+    lines = [_("risks.closed_title"), ""]
+    ordered = sorted(risks, key=lambda r: r.id, reverse=True)
+    rows: list[list[InlineKeyboardButton]] = []
+    for index, risk in enumerate(ordered):
+        line = f"• {risk.number} {html.quote(risk.title)} — {html.quote(risk.closed_reason or '—')}"
+        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_LIMIT:
+            lines.append(_("risks.more").format(count=len(ordered) - index))
+            break
+        lines.append(line)
+        if len(rows) < SHOWN:
+            rows.append([button(f"{risk.number} {risk.title}"[:60], cb(RiskStep.CARD, risk.id))])
+    rows.append([button(_("common.back"), cb(RiskStep.HOME))])
     return "\n".join(lines), markup(rows)
 
 
@@ -119,6 +139,7 @@ def card_text(risk: Risk, today: date) -> str:
         _("risks.department").format(
             department=html.quote(risk.department_name or _("risks.no_department"))
         ),
+        _("risks.process").format(process=html.quote(risk.process or "—")),
         _("risks.cause").format(text=html.quote(risk.cause or "—")),
         _("risks.consequence").format(text=html.quote(risk.consequence or "—")),
         _score_line(risk.likelihood, risk.impact, risk, False),
@@ -131,6 +152,8 @@ def card_text(risk: Risk, today: date) -> str:
             line=_score_line(risk.residual_likelihood, risk.residual_impact, risk, True)
         ),
     ]  # fmt: skip
+    if risk.status is RiskStatus.CLOSED:
+        lines.append(_("risks.closed_because").format(reason=html.quote(risk.closed_reason or "—")))
     lines += ["", _("risks.actions")]
     for number, action in enumerate(risk.actions, 1):
         mark = "✅" if action.done_at else ("⏰" if action.is_overdue(today) else "⏳")
@@ -197,7 +220,15 @@ def card_screen(risk: Risk, viewer: User, today: date) -> Screen:
                 button(_("risks.residual"), cb(RiskStep.RESIDUAL, risk.id)),
             ]
         )
+        rows.append(
+            [
+                button(_("risks.set_process"), cb(RiskStep.ASK, risk.id, "process")),
+                button(_("risks.close"), cb(RiskStep.CLOSE, risk.id, r=risk.revision)),
+            ]
+        )
     for number, action in enumerate(risk.actions, 1):
+        if risk.status is not RiskStatus.ACTIVE:
+            break  # a closed risk's actions are off
         if action.done_at is None and (manager or action.owner_id == viewer.id):
             rows.append([button(_("risks.done").format(n=number), RiskDoneCB(id=action.id))])
     rows.append([button(_("common.back"), cb(RiskStep.HOME))])
