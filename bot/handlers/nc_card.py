@@ -33,9 +33,10 @@ from bot.domain.nonconformities import (
 )
 from bot.domain.roles import Role
 from bot.domain.texts import meaningful
-from bot.evidence import EvidenceCollector, received_item
+from bot.evidence import EvidenceCollector
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
@@ -419,29 +420,27 @@ async def effective_evidence(
     settings: Settings,
     file_store: FileService,
 ) -> None:
-    data = await state.get_data()
-    (nc_id,) = need(data, "nc")
-    item = await received_item(message, file_store)
-    assert item is not None
-    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
-    if message.caption and not data.get("note") and meaningful(message.caption):
-        update["note"] = message.caption.strip()[:2000]
-    await state.update_data(**update)
-
-    async def confirm() -> None:
-        current = await state.get_data()
-        if await state.get_state() != NcInput.effective.state or current.get("nc") != nc_id:
-            return
+    async def confirm(current: dict[str, Any]) -> None:
         count = len(current.get("evidence", []))
         if not current.get("note"):
             await message.answer(views.effective_evidence_saved(count))
             return
-        nc = await ncs.get(user, int(nc_id))
+        nc = await ncs.get(user, int(current["nc"]))
         await show(
             message, *views.recheck_screen(nc, current["note"], count, settings.recheck_days)
         )
 
-    await evidence.confirm(message, state.key, confirm)
+    await dialog_data(state, "nc")
+    await collect_file(
+        message,
+        state,
+        evidence,
+        file_store,
+        NcInput.effective,
+        confirm,
+        same=("nc",),
+        caption_as="note",
+    )
 
 
 # -- due dates -------------------------------------------------------------------------------
@@ -540,23 +539,21 @@ async def done_note(message: Message, state: FSMContext) -> None:
 async def done_evidence(
     message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
-    data = await state.get_data()
-    (nc_id,) = need(data, "nc")
-    item = await received_item(message, file_store)
-    assert item is not None
-    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
-    if message.caption and not data.get("note") and meaningful(message.caption):
-        update["note"] = message.caption.strip()[:2000]
-    await state.update_data(**update)
-
-    async def confirm() -> None:
-        current = await state.get_data()
-        if await state.get_state() != NcInput.done.state or current.get("nc") != nc_id:
-            return  # he went on meanwhile; the files are kept with the action
+    async def confirm(current: dict[str, Any]) -> None:
         count = len(current.get("evidence", []))
-        await show(message, *views.done_evidence_saved(nc_id, count))
+        await show(message, *views.done_evidence_saved(current["nc"], count))
 
-    await evidence.confirm(message, state.key, confirm)
+    await dialog_data(state, "nc")
+    await collect_file(
+        message,
+        state,
+        evidence,
+        file_store,
+        NcInput.done,
+        confirm,
+        same=("nc",),
+        caption_as="note",
+    )
 
 
 # -- plan: correction, five whys, action, due date; the summary edits any of them -----------

@@ -27,6 +27,7 @@ from bot.domain.roles import Role
 from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
 from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
@@ -171,18 +172,10 @@ async def description_given(
 async def evidence_given(
     message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
-    data = await state.get_data()
-    item = await received_item(message, file_store)
-    assert item is not None
-    await state.update_data(evidence=[*data.get("evidence", []), item])
+    async def confirm(current: dict[str, Any]) -> None:
+        await show(message, *views.files_saved(len(current.get("evidence", []))))
 
-    async def confirm() -> None:
-        if await state.get_state() != Reporting.evidence.state:
-            return  # he went on meanwhile; the files are kept
-        count = len((await state.get_data()).get("evidence", []))
-        await show(message, *views.files_saved(count))
-
-    await evidence.confirm(message, state.key, confirm)
+    await collect_file(message, state, evidence, file_store, Reporting.evidence, confirm)
 
 
 async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:
