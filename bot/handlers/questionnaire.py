@@ -41,9 +41,15 @@ async def show_question(
     if q.submitted:
         await show(event, *views.review_screen(q))
         return
+    await _at_question(state, q, index)
+    await show(event, *views.question_screen(q, index))
+
+
+async def _at_question(state: FSMContext, q: Questionnaire, index: int) -> None:
+    """The dialog at question `index`: typed text answers it when it takes a number or
+    text (else the person is told to use its buttons), photos attach to it."""
     typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
     await set_dialog(state, Answering.question, audit=q.audit.id, q=index, typed=typed)
-    await show(event, *views.question_screen(q, index))
 
 
 async def show_next(
@@ -69,11 +75,18 @@ async def answer_button(
     q = await questionnaires.answer(
         user, callback_data.audit, callback_data.q, callback_data.v, tapped=True
     )
-    question = q.question(callback_data.q)
-    if q.needs_evidence(question):
-        await show_question(callback, state, q, callback_data.q)
-        return
-    await show_next(callback, state, q, callback_data.q)
+    await _answered(callback, state, q, callback_data.q)
+
+
+async def _answered(
+    event: Message | CallbackQuery, state: FSMContext, q: Questionnaire, index: int
+) -> None:
+    """After an answer, tapped or typed: its question again while it wants evidence, else
+    the next one."""
+    if q.needs_evidence(q.question(index)):
+        await show_question(event, state, q, index)
+    else:
+        await show_next(event, state, q, index)
 
 
 # -- the list --------------------------------------------------------------------------
@@ -193,11 +206,7 @@ async def typed_answer(
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
-    question = q.question(index)
-    if q.needs_evidence(question):
-        await show_question(message, state, q, index)
-    else:
-        await show_next(message, state, q, index)
+    await _answered(message, state, q, index)
 
 
 async def _editable(user: User, data: QCB, questionnaires: QuestionnaireService) -> Questionnaire:
@@ -242,8 +251,7 @@ async def ask_evidence(
     questionnaires: QuestionnaireService,
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
-    typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await set_dialog(state, Answering.question, audit=q.audit.id, q=callback_data.q, typed=typed)
+    await _at_question(state, q, callback_data.q)
     await ask(callback, *views.evidence_question(q.audit.id, callback_data.q))
 
 
