@@ -6,7 +6,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, UserAction, UserCB
 from bot.commands import CommandMenus
@@ -78,8 +77,7 @@ async def user_toggle_role(
     try:
         role = Role(callback_data.role)
     except ValueError:
-        await callback.answer(_("stale.button"), show_alert=True)
-        return
+        raise Refused("stale") from None
     person = await accounts.toggle_role(user, callback_data.user, role)
     await _after_change(callback, person, callback_data.page, menus)
 
