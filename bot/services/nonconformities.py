@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.clauses import is_clause
 from bot.domain.dates import local_today
 from bot.domain.models import Event, User
@@ -94,7 +94,7 @@ class SimilarNc:
 SIMILAR_SHOWN = 5
 
 
-class NcService:
+class NcService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -108,9 +108,6 @@ class NcService:
         self.tz = tz
         self.templates = templates
         self.due_days = due_days if due_days is not None else {"major": 14, "minor": 30}
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     # -- raising -------------------------------------------------------------------------
 

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today
+from bot.clock import Clock, SchoolDay
 from bot.domain.models import User
 from bot.domain.nonconformities import NcAction, NcStatus, Nonconformity, Severity, Source
 from bot.domain.objectives import (
@@ -150,7 +149,7 @@ def awaited_values(conn: Connection, today: date, terms: Iterable[Period]) -> li
     return found
 
 
-class ObjectiveService:
+class ObjectiveService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -166,9 +165,6 @@ class ObjectiveService:
         self.calendar = calendar
         self.ncs = ncs
         self.year_start = year_start
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     def terms(self) -> tuple[Period, ...]:
         return self.calendar.current().terms

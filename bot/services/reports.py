@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
 from bot.domain.checklists import Checklist
-from bot.domain.dates import local_today
 from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
 from bot.domain.nonconformities import NcFilter, NcStatus, Nonconformity, Viewer
@@ -61,7 +60,7 @@ EXPORT_LIMIT = 1_000_000
 NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
 
 
-class ReportService:
+class ReportService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -75,9 +74,6 @@ class ReportService:
         self.tz = tz
         self.templates = templates
         self.year_start = year_start  # SCHOOL_YEAR_START: the school year of /summary
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     async def summary(self, period: Period) -> Summary:
         today = self.today()

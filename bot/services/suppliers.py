@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today, parse_date
+from bot.clock import Clock, SchoolDay
+from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity, Source
 from bot.domain.roles import Role
@@ -64,15 +64,12 @@ def parse_period(raw: str) -> tuple[date, date]:
     return days[0], days[1]
 
 
-class SupplierService:
+class SupplierService(SchoolDay):
     def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, ncs: NcService) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.ncs = ncs
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     @staticmethod
     def _manager(actor: User) -> None:
