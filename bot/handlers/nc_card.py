@@ -8,6 +8,7 @@ is now (errors.stale_card).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -411,6 +412,22 @@ async def effective_note(
     await show(message, *views.recheck_screen(nc, note, pieces, settings.recheck_days))
 
 
+async def _collect(
+    message: Message,
+    state: FSMContext,
+    evidence: EvidenceCollector,
+    file_store: FileService,
+    step: State,
+    confirm: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """A file for this NC's step (done, effective): its caption is the note while none is
+    written; the confirmation only while the person is still at this step of this NC."""
+    await dialog_data(state, "nc")
+    await collect_file(
+        message, state, evidence, file_store, step, confirm, same=("nc",), caption_as="note"
+    )
+
+
 async def effective_evidence(
     message: Message,
     state: FSMContext,
@@ -430,17 +447,7 @@ async def effective_evidence(
             message, *views.recheck_screen(nc, current["note"], count, settings.recheck_days)
         )
 
-    await dialog_data(state, "nc")
-    await collect_file(
-        message,
-        state,
-        evidence,
-        file_store,
-        NcInput.effective,
-        confirm,
-        same=("nc",),
-        caption_as="note",
-    )
+    await _collect(message, state, evidence, file_store, NcInput.effective, confirm)
 
 
 # -- due dates -------------------------------------------------------------------------------
@@ -543,17 +550,7 @@ async def done_evidence(
         count = len(current.get("evidence", []))
         await show(message, *views.done_evidence_saved(current["nc"], count))
 
-    await dialog_data(state, "nc")
-    await collect_file(
-        message,
-        state,
-        evidence,
-        file_store,
-        NcInput.done,
-        confirm,
-        same=("nc",),
-        caption_as="note",
-    )
+    await _collect(message, state, evidence, file_store, NcInput.done, confirm)
 
 
 # -- plan: correction, five whys, action, due date; the summary edits any of them -----------
