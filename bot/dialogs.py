@@ -14,6 +14,7 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 
+from bot.services.errors import Refused
 from bot.storage.fsm import SQLStorage
 
 
@@ -48,3 +49,15 @@ def need(data: dict[str, Any], *keys: str) -> list[Any]:
 
 async def dialog_data(state: FSMContext, *keys: str) -> list[Any]:
     return need(await state.get_data(), *keys)
+
+
+async def drawn_for(state: FSMContext, step: State | None = None, **drawn: Any) -> dict[str, Any]:
+    """The dialog's data, when a pressed button belongs to it: the dialog is at `step` (if
+    given) and holds each `drawn` value the button was drawn for. Otherwise the button is
+    stale and changes nothing."""
+    if step is not None and await state.get_state() != step.state:
+        raise Refused("stale")
+    data = await state.get_data()
+    if any(data.get(key) != value for key, value in drawn.items()):
+        raise Refused("stale")
+    return data

@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
-from bot.dialogs import advance, dialog_data, need, set_dialog
+from bot.dialogs import advance, dialog_data, drawn_for, need, set_dialog
 from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import (
@@ -382,9 +382,7 @@ async def effective(
         return
     if not (arg.startswith("r") and arg[1:].isdigit()):
         raise Refused("stale")
-    data = await state.get_data()
-    if await state.get_state() != NcInput.effective.state or data.get("nc") != callback_data.id:
-        raise Refused("stale")
+    data = await drawn_for(state, NcInput.effective, nc=callback_data.id)
     note, evidence = need(data, "note", "evidence")
     if not note:
         await callback.answer(_("nc.effective.needs_note"), show_alert=True)
@@ -520,9 +518,7 @@ async def done(
         await set_dialog(state, NcInput.done, nc=nc.id, note="", evidence=[])
         await ask(callback, *views.done_question(nc))
         return
-    data = await state.get_data()
-    if await state.get_state() != NcInput.done.state or int(data.get("nc", 0)) != callback_data.id:
-        raise Refused("stale")
+    data = await drawn_for(state, NcInput.done, nc=callback_data.id)
     if not data.get("note"):
         await callback.answer(_("nc.done_needs_note"), show_alert=True)
         return
