@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import AuditAction, AuditCB
-from bot.domain.audits import Audit, AuditStatus, may_run
+from bot.domain.audits import Audit, may_run
 from bot.domain.checklists import Question
 from bot.domain.models import User
 from bot.domain.roles import Role
@@ -72,9 +72,7 @@ async def remind(
     templates: TemplateService,
     notices: Notices,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    if audit.status is not AuditStatus.OPEN:
-        raise Refused("audits.not_open")
+    audit = await audits.open_to_run(user, callback_data.audit)
     respondents = await audits.respondents(audit.id)
     count = (await templates.checklist(audit.template_id)).question_count
     told = await notices.nudge(audit, respondents, count)
@@ -147,9 +145,7 @@ async def ask_conclusion(
     user: User,
     audits: AuditService,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    if audit.status is not AuditStatus.OPEN:
-        raise Refused("audits.not_open")
+    audit = await audits.open_to_run(user, callback_data.audit)
     respondents = await audits.respondents(audit.id)
     await state.set_state(Concluding.text)
     await state.set_data({"audit": audit.id})

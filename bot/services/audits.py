@@ -196,6 +196,14 @@ class AuditService(SchoolDay):
             return audit
         raise Refused("access.read_only" if user.has(Role.OBSERVER) else "audits.not_yours")
 
+    async def open_to_run(self, user: User, audit_id: int) -> Audit:
+        """The audit, if this user may run it and it is open (its respondents may still be
+        reminded, its conclusion written)."""
+        audit = await self.get_to_run(user, audit_id)
+        if audit.status is not AuditStatus.OPEN:
+            raise Refused("audits.not_open")
+        return audit
+
     async def in_team(self, user: User, audit_id: int) -> bool:
         return user.id in {member for member, _ in await self.team(audit_id)}
 
