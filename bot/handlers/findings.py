@@ -31,6 +31,12 @@ def _question(data: FindingCB) -> int | None:
     return None if data.q < 0 else data.q
 
 
+async def _overview(
+    event: CallbackQuery | Message, user: User, findings: FindingService, audit_id: int
+) -> None:
+    await show(event, *views.overview_screen(await findings.overview(user, audit_id)))
+
+
 async def overview(
     callback: CallbackQuery,
     callback_data: FindingCB,
@@ -39,7 +45,7 @@ async def overview(
     findings: FindingService,
 ) -> None:
     await state.clear()
-    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+    await _overview(callback, user, findings, callback_data.audit)
 
 
 async def question(
@@ -69,7 +75,7 @@ async def dismiss(
     callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
 ) -> None:
     await findings.record(user, callback_data.audit, FindingKind.DISMISSED, None, callback_data.q)
-    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+    await _overview(callback, user, findings, callback_data.audit)
 
 
 async def ask_note(
