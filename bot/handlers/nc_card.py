@@ -21,7 +21,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
 from bot.dialogs import advance, dialog_data, drawn_for, need, set_dialog
-from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import (
     MAX_WHYS,
@@ -36,7 +35,7 @@ from bot.domain.roles import Role
 from bot.domain.texts import meaningful
 from bot.evidence import EvidenceCollector
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.date_input import checked_day, future_day_picked, future_day_typed
 from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
@@ -470,7 +469,7 @@ async def ask_due(
 
 
 async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await message.answer(views.due_reason_question(chosen))
 
@@ -478,8 +477,7 @@ async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None
 async def due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await ask(callback, views.due_reason_question(chosen))
 
@@ -688,15 +686,14 @@ async def _due_chosen(event: Message | CallbackQuery, state: FSMContext, due: da
 
 
 async def plan_due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await _due_chosen(message, state, chosen)
 
 
 async def plan_due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await _due_chosen(callback, state, chosen)
 
 

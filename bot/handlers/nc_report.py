@@ -20,13 +20,12 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
 from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
 from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.date_input import future_day_picked, future_day_typed
 from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
@@ -111,7 +110,7 @@ async def _due_chosen(
 async def due_typed(
     message: Message, state: FSMContext, user: User, ncs: NcService, departments: DepartmentService
 ) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await _due_chosen(message, state, chosen, user, departments)
 
 
@@ -123,8 +122,7 @@ async def due_picked(
     ncs: NcService,
     departments: DepartmentService,
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await _due_chosen(callback, state, chosen, user, departments)
 
 

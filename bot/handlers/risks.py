@@ -17,12 +17,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, RiskCB, RiskDoneCB, RiskStep
 from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.risks import Risk, RiskKind, RiskStatus
 from bot.domain.roles import Role
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day
+from bot.handlers.date_input import future_day_typed
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.risks import RiskService, StaleRisk
@@ -242,7 +241,7 @@ async def text_given(message: Message, state: FSMContext, user: User, risks: Ris
 
 
 async def review_given(message: Message, state: FSMContext, user: User, risks: RiskService) -> None:
-    day = await checked_day(message, parse_date(message.text or ""), risks.today())
+    day = await future_day_typed(message, risks.today())
     if day is None:
         return
     (risk_id,) = need(await state.get_data(), "risk")
@@ -274,7 +273,7 @@ async def action_owner_chosen(
 async def action_due_given(
     message: Message, state: FSMContext, user: User, risks: RiskService
 ) -> None:
-    day = await checked_day(message, parse_date(message.text or ""), risks.today())
+    day = await future_day_typed(message, risks.today())
     if day is None:
         return
     risk_id, text, owner_id = need(await state.get_data(), "risk", "text", "owner")
