@@ -1,12 +1,14 @@
-"""Buttons shared by many screens: one button, paging."""
+"""Buttons shared by many screens: one button, paging, a paged list of people to pick."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.models import User
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -31,3 +33,17 @@ def page_buttons(
     if page + 1 < pages:
         row.append(button("▶️", make(page + 1)))
     builder.row(*row)
+
+
+def people_buttons(
+    builder: InlineKeyboardBuilder,
+    people: Sequence[User],
+    page: int,
+    size: int,
+    pick: Callable[[User], CallbackData],
+    turn: Callable[[int], CallbackData],
+) -> None:
+    """A button a person (his name) of page `page`, then the paging row ◀️ 2/5 ▶️."""
+    for person in people[page * size : (page + 1) * size]:
+        builder.row(button(person.full_name, pick(person)))
+    page_buttons(builder, page, len(people), size, turn)
