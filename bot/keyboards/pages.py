@@ -1,4 +1,5 @@
-"""Buttons shared by many screens: one button, paging, a paged list of people to pick."""
+"""Buttons shared by many screens: one button, paging, paged lists of people to pick or
+to tick."""
 
 from __future__ import annotations
 
@@ -47,3 +48,25 @@ def people_buttons(
     for person in people[page * size : (page + 1) * size]:
         builder.row(button(person.full_name, pick(person)))
     page_buttons(builder, page, len(people), size, turn)
+
+
+def ticked_people_rows(
+    people: Sequence[User],
+    chosen: set[int],
+    page: int,
+    size: int,
+    tick: Callable[[User], CallbackData],
+    turn: Callable[[int], CallbackData],
+) -> list[list[InlineKeyboardButton]]:
+    """A page of people to tick (✅ chosen, ▫️ not, with their department), then the paging
+    row ◀️ 2/5 ▶️."""
+    rows = []
+    for person in people[page * size : (page + 1) * size]:
+        mark = "✅ " if person.id in chosen else "▫️ "
+        label = mark + person.full_name
+        if person.department_name:
+            label += f" · {person.department_name}"
+        rows.append([button(label, tick(person))])
+    pager = InlineKeyboardBuilder()  # page_buttons adds its row to a builder
+    page_buttons(pager, page, len(people), size, turn)
+    return rows + pager.export()
