@@ -99,18 +99,19 @@ async def _ready(user: User, data: NcCB, action: NcAction, ncs: NcService) -> No
     return await ncs.ready(user, data.id, action, _seen(data))
 
 
-def _not_repeated(text: str, plan: dict[str, Any]) -> None:
-    """A text the plan already holds was sent twice: it is not taken as the next step."""
-    if written_before(text, plan.get("correction"), plan.get("whys", [])):
-        raise Refused("nc.plan.repeated")
-
-
-def _content(text: str | None) -> str:
-    """A typed text that says something, or a refusal with a hint (the step stays)."""
-    value = (text or "").strip()
+async def _said(message: Message, limit: int, plan: dict[str, Any] | None = None) -> str | None:
+    """A typed text that says something (kept to `limit`) and, in a plan, is not one the plan
+    already holds (sent twice); otherwise None, the person told why (the step stays)."""
+    value = (message.text or "").strip()
+    problem = None
     if not meaningful(value):
-        raise Refused("nc.not_content")
-    return value
+        problem = Refused("nc.not_content")
+    elif plan is not None and written_before(value, plan.get("correction"), plan.get("whys", [])):
+        problem = Refused("nc.plan.repeated")
+    if problem is not None:
+        await message.answer(refusal_text(problem))
+        return None
+    return value[:limit]
 
 
 async def tell(
@@ -398,12 +399,9 @@ async def effective_note(
 ) -> None:
     data = await state.get_data()
     (nc_id,) = need(data, "nc")
-    try:
-        note = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (note := await _said(message, 2000)) is None:
         return
-    data = await advance(state, NcInput.effective, note=note[:2000])
+    data = await advance(state, NcInput.effective, note=note)
     nc = await ncs.get(user, int(nc_id))
     pieces = len(data.get("evidence", []))
     await show(message, *views.recheck_screen(nc, note, pieces, settings.recheck_days))
@@ -528,12 +526,9 @@ async def done(
 
 async def done_note(message: Message, state: FSMContext) -> None:
     (nc_id,) = await dialog_data(state, "nc")
-    try:
-        note = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (note := await _said(message, 2000)) is None:
         return
-    await state.update_data(note=note[:2000])
+    await state.update_data(note=note)
     await show(message, *views.done_note_saved(int(nc_id)))
 
 
@@ -609,12 +604,9 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext) -> None:
 
 async def correction_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     need(await state.get_data(), "nc")
-    try:
-        text = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (text := await _said(message, 2000)) is None:
         return
-    await state.update_data(correction=text[:2000])
+    await state.update_data(correction=text)
     await _next_step(message, state, ncs, user, "correction")
 
 
@@ -628,13 +620,9 @@ async def no_correction(
 async def why_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
-    try:
-        why = _content(message.text)
-        _not_repeated(why, data)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (why := await _said(message, 500, data)) is None:
         return
-    await _add_why(message, state, ncs, user, [*data.get("whys", []), why[:500]])
+    await _add_why(message, state, ncs, user, [*data.get("whys", []), why])
 
 
 async def _add_why(
@@ -670,13 +658,9 @@ async def root_found(
 async def action_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
-    try:
-        text = _content(message.text)
-        _not_repeated(text, data)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (text := await _said(message, 2000, data)) is None:
         return
-    await state.update_data(action=text[:2000])
+    await state.update_data(action=text)
     await _next_step(message, state, ncs, user, "action")
 
 
