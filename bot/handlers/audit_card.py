@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import AuditAction, AuditCB
+from bot.dialogs import drawn_for
 from bot.domain.audits import Audit, may_run
 from bot.domain.checklists import Question
 from bot.domain.models import User
@@ -172,8 +173,8 @@ async def close_audit(
     ncs: NcService,
     notices: Notices,
 ) -> None:
-    data = await state.get_data()
-    if int(data.get("audit", 0)) != callback_data.audit or not data.get("text"):
+    data = await drawn_for(state, audit=callback_data.audit)
+    if not data.get("text"):
         raise Refused("stale")
     closed = await audits.close(user, callback_data.audit, str(data["text"]))
     await state.clear()
