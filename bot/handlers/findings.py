@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import FindingAction, FindingCB
-from bot.dialogs import dialog_data, set_dialog
+from bot.dialogs import carried, dialog_data, set_dialog
 from bot.domain.findings import FindingKind
 from bot.domain.models import User
 from bot.filters import HasRole
@@ -85,10 +85,7 @@ async def ask_note(
     user: User,
     findings: FindingService,
 ) -> None:
-    try:
-        kind = FindingKind(callback_data.k)
-    except ValueError:
-        raise Refused("stale") from None
+    kind = carried(FindingKind, callback_data.k)
     if kind not in views.NOTES:
         raise Refused("stale")
     of = await findings.overview(user, callback_data.audit)  # may he? refuses if not

@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
-from bot.dialogs import advance, dialog_data, drawn_for, need, set_dialog
+from bot.dialogs import advance, carried_number, dialog_data, drawn_for, need, set_dialog
 from bot.domain.models import User
 from bot.domain.nonconformities import (
     MAX_WHYS,
@@ -153,9 +153,7 @@ async def history(
 
 
 async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
-    if not callback_data.arg.isdigit():
-        raise Refused("stale")
-    await ncs.link(user, callback_data.id, int(callback_data.arg))
+    await ncs.link(user, callback_data.id, carried_number(callback_data.arg))
     await show_card(callback, await ncs.get(user, callback_data.id), user, ncs)
 
 

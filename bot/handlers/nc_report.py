@@ -19,7 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
-from bot.dialogs import advance, need, set_dialog
+from bot.dialogs import advance, carried, carried_number, need, set_dialog
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
@@ -76,10 +76,7 @@ async def source_chosen(
     user: User,
     departments: DepartmentService,
 ) -> None:
-    try:
-        source = Source(callback_data.value)
-    except ValueError:
-        raise Refused("stale") from None
+    source = carried(Source, callback_data.value)
     if source is Source.REPORT:
         await show(callback, *await _department_step(state, user, departments, source=source.value))
         return
@@ -137,9 +134,8 @@ async def _department_step(
 async def department_chosen(
     callback: CallbackQuery, callback_data: ReportCB, state: FSMContext
 ) -> None:
-    if not callback_data.value.isdigit():
-        raise Refused("stale")
-    await advance(state, Reporting.description, dept=int(callback_data.value) or None)
+    dept = carried_number(callback_data.value)
+    await advance(state, Reporting.description, dept=dept or None)
     await show(callback, _("nc_report.ask_description"))
 
 

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import MenuCB, UserAction, UserCB
 from bot.commands import CommandMenus
+from bot.dialogs import carried
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.filters import HasRole
@@ -83,11 +84,7 @@ async def user_change(
     command menu as his roles now allow."""
     action, person_id = callback_data.action, callback_data.user
     if action == UserAction.ROLE:
-        try:
-            role = Role(callback_data.role)
-        except ValueError:
-            raise Refused("stale") from None
-        person = await accounts.toggle_role(user, person_id, role)
+        person = await accounts.toggle_role(user, person_id, carried(Role, callback_data.role))
     elif action == UserAction.SET_DEPT:
         person = await accounts.set_department(user, person_id, callback_data.dept or None)
     else:
