@@ -17,7 +17,7 @@ from bot.domain.models import User
 from bot.filters import HasRole
 from bot.services.errors import Refused
 from bot.services.findings import FindingService
-from bot.services.nonconformities import NcService
+from bot.services.nonconformities import NcService, text_refused
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, show
 from bot.views import findings as views
@@ -104,7 +104,7 @@ async def note_given(
         await findings.record(user, int(audit_id), FindingKind(kind), message.text or "", index)
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long", "nc.finding_empty"):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()

@@ -40,7 +40,7 @@ from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
-from bot.services.nonconformities import NcService, SimilarNc, viewer_of
+from bot.services.nonconformities import NcService, SimilarNc, text_refused, viewer_of
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import nc as views
@@ -341,9 +341,7 @@ async def reason_given(
         nc = await steps[action](user, int(nc_id), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
-            "_empty"
-        ):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()
@@ -486,9 +484,7 @@ async def due_reason_given(
         nc = await ncs.request_due(user, int(nc_id), date.fromisoformat(due), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
-            "_empty"
-        ):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()

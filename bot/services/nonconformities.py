@@ -65,6 +65,12 @@ def clean(raw: str, key: str, limit: int = TEXT_MAX, content: bool = True) -> st
     return text
 
 
+def text_refused(refusal: Refused) -> bool:
+    """The refusal is of the typed text itself (`clean`'s: empty, too long, says nothing):
+    the question stays for him to write it again; any other refusal ends the dialog."""
+    return refusal.key in ("nc.not_content", "nc.too_long") or refusal.key.endswith("_empty")
+
+
 @dataclass(slots=True)
 class ReportDraft:
     department_id: int | None
