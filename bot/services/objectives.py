@@ -223,7 +223,7 @@ class ObjectiveService(SchoolDay):
         self, actor: User, raw_title: str, raw_process: str, owner_id: int
     ) -> Objective:
         _manager(actor)
-        title, process = _clean(raw_title, TITLE_MAX), _clean(raw_process, TITLE_MAX)
+        title, process = clean(raw_title, TITLE_MAX), clean(raw_process, TITLE_MAX)
         now, today = self.clock.now(), self.today()
         first, last = school_year_bounds(school_year_of(today, self.year_start), self.year_start)
 
@@ -252,7 +252,7 @@ class ObjectiveService(SchoolDay):
         if draft["source"] not in self.sources():
             raise Refused("stale")
         kpi = Kpi(
-            0, objective_id, _clean(draft["name"], NAME_MAX), _clean(draft["unit"], UNIT_MAX),
+            0, objective_id, clean(draft["name"], NAME_MAX), clean(draft["unit"], UNIT_MAX),
             direction, target, threshold, frequency, draft["source"],
         )  # fmt: skip
         now = self.clock.now()
@@ -395,7 +395,9 @@ def _manager(actor: User) -> None:
         raise Refused("objectives.manager_only")
 
 
-def _clean(raw: str, limit: int) -> str:
+def clean(raw: str, limit: int) -> str:
+    """A typed text of an objective or a review, its spaces collapsed; refused when nothing
+    is left or it is longer than `limit`."""
     text = " ".join(raw.split())
     if not text:
         raise Refused("objectives.empty")
