@@ -26,9 +26,9 @@ from bot.domain.suppliers import (
     SupplierStatus,
     weighted_score,
 )
-from bot.domain.texts import meaningful
 from bot.services.errors import Refused
 from bot.services.nonconformities import TEXT_MAX, NcService
+from bot.services.risks import clean
 from bot.storage.db import Database
 from bot.storage.events import EventLog
 from bot.storage.nonconformities import NcRepo
@@ -47,12 +47,7 @@ class Card:
 
 
 def _clean(raw: str, limit: int = NAME_MAX) -> str:
-    text = " ".join(raw.split())
-    if not text or not meaningful(text):
-        raise Refused("risks.empty")
-    if len(text) > limit:
-        raise Refused("risks.too_long", limit=limit)
-    return text
+    return clean(raw, limit)  # the registers' one rule (their texts are the risks' too)
 
 
 def parse_period(raw: str) -> tuple[date, date]:
