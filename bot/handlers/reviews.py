@@ -22,7 +22,7 @@ from bot.domain.objectives import DecisionKind, ReviewStatus
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.handlers.date_input import future_day_picked, future_day_typed
-from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button
 from bot.services.errors import Refused
 from bot.services.notices import Notices
@@ -178,7 +178,7 @@ async def owner_picked(
 ) -> None:
     await advance(state, ReviewEdit.due, owner=callback_data.id)
     today = reviews.today()
-    await ask(callback, _("reviews.ask_due"), calendar_keyboard(today.year, today.month, today))
+    await ask(callback, _("reviews.ask_due"), calendar_from(today))
 
 
 async def due_given(

@@ -14,7 +14,7 @@ from bot.callbacks import AuditAction, AuditCB, AuditEditAction, AuditEditCB
 from bot.domain.audits import Audit, Respondent
 from bot.domain.dates import format_date
 from bot.domain.models import User
-from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button, ticked_people_rows
 from bot.services.programme import Candidates
 from bot.views.common import plural
@@ -70,14 +70,14 @@ def changed_note(told: int) -> str:
 
 def start_screen(audit: Audit, today: date) -> Screen:
     text = _("audit_edit.ask_start").format(number=audit.number, now=format_date(audit.start_date))
-    return text, calendar_keyboard(today.year, today.month, today)
+    return text, calendar_from(today)
 
 
 def deadline_screen(audit: Audit, start: date) -> Screen:
     text = _("audit_edit.ask_deadline").format(
         start=format_date(start), now=format_date(audit.deadline)
     )
-    return text, calendar_keyboard(start.year, start.month, start)
+    return text, calendar_from(start)
 
 
 def text_question(audit: Audit, field: str) -> str:

@@ -17,7 +17,7 @@ from bot.domain.audits import Audit, AuditDraft, Objective, TemplateInfo
 from bot.domain.competence import Cell
 from bot.domain.dates import format_date
 from bot.domain.models import Department, User
-from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button, ticked_people_rows
 from bot.views.audit import card_button, objectives_text
 from bot.views.competence import cell_text
@@ -208,13 +208,13 @@ def people_screen(
 
 def start_screen(earliest: date) -> Screen:
     """The start date: a calendar from the earliest day allowed."""
-    keyboard = calendar_keyboard(earliest.year, earliest.month, earliest)
+    keyboard = calendar_from(earliest)
     return step(10, "plan.ask_start"), with_back(keyboard, "start")
 
 
 def deadline_screen(start: date) -> Screen:
     text = step(11, "plan.ask_deadline", start=format_date(start))
-    return text, with_back(calendar_keyboard(start.year, start.month, start), "deadline")
+    return text, with_back(calendar_from(start), "deadline")
 
 
 SUMMARY_FIELDS = (
