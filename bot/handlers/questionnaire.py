@@ -7,6 +7,8 @@ editable until submission) and a screen of a submitted questionnaire changes not
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -41,15 +43,16 @@ async def show_question(
     if q.submitted:
         await show(event, *views.review_screen(q))
         return
-    await _at_question(state, q, index)
+    await set_dialog(state, Answering.question, **at_question(q, index))
     await show(event, *views.question_screen(q, index))
 
 
-async def _at_question(state: FSMContext, q: Questionnaire, index: int) -> None:
-    """The dialog at question `index`: typed text answers it when it takes a number or
-    text (else the person is told to use its buttons), photos attach to it."""
+def at_question(q: Questionnaire, index: int) -> dict[str, Any]:
+    """The dialog's data at question `index` (its step is Answering.question): typed text
+    answers it when it takes a number or text (else the person is told to use its
+    buttons), photos attach to it."""
     typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await set_dialog(state, Answering.question, audit=q.audit.id, q=index, typed=typed)
+    return {"audit": q.audit.id, "q": index, "typed": typed}
 
 
 async def show_next(
@@ -251,7 +254,7 @@ async def ask_evidence(
     questionnaires: QuestionnaireService,
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
-    await _at_question(state, q, callback_data.q)
+    await set_dialog(state, Answering.question, **at_question(q, callback_data.q))
     await ask(callback, *views.evidence_question(q.audit.id, callback_data.q))
 
 
