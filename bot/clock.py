@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain.dates import local_today
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """Current time, timezone-aware UTC."""
         ...
+
+
+class SchoolDay:
+    """For a service that holds the clock and the school's time zone: the school's today
+    (a date changes at the school's midnight, not at UTC's)."""
+
+    clock: Clock
+    tz: ZoneInfo
+
+    def today(self) -> date:
+        return local_today(self.clock.now(), self.tz)
 
 
 class SystemClock:

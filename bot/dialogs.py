@@ -5,18 +5,25 @@ restart never finds a state without its data. A handler that needs data its dial
 hold asks `need()`; when the data is missing anyway (an old database, a message typed into
 a dialog cleared meanwhile) it raises `DialogLost`, and the error handler tells the person
 in one sentence and brings him back to the menu instead of apologising for a crash.
+
+A pressed button that no longer fits (drawn for another step or record, or carrying a value
+this bot no longer knows) raises Refused("stale"): `drawn_for`, `carried`, `carried_number`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from sqlalchemy import Connection
 
+from bot.services.errors import Refused
 from bot.storage.fsm import SQLStorage
+
+E = TypeVar("E", bound=Enum)
 
 
 class DialogLost(Exception):
@@ -72,3 +79,30 @@ def need(data: dict[str, Any], *keys: str) -> list[Any]:
 
 async def dialog_data(state: FSMContext, *keys: str) -> list[Any]:
     return need(await state.get_data(), *keys)
+
+
+async def drawn_for(state: FSMContext, step: State | None = None, **drawn: Any) -> dict[str, Any]:
+    """The dialog's data, when a pressed button belongs to it: the dialog is at `step` (if
+    given) and holds each `drawn` value the button was drawn for. Otherwise the button is
+    stale and changes nothing."""
+    if step is not None and await state.get_state() != step.state:
+        raise Refused("stale")
+    data = await state.get_data()
+    if any(data.get(key) != value for key, value in drawn.items()):
+        raise Refused("stale")
+    return data
+
+
+def carried(kind: type[E], raw: str) -> E:
+    """The member of `kind` a button carries; a value this bot does not know is stale."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise Refused("stale") from None
+
+
+def carried_number(raw: str) -> int:
+    """The number (digits only) a button carries; anything else is stale."""
+    if not raw.isdigit():
+        raise Refused("stale")
+    return int(raw)

@@ -30,6 +30,15 @@ def profile_of(tg_user: TgUser, default_language: str) -> Profile:
     )
 
 
+def locale_of(user: User | None, tg_user: TgUser | None, default_language: str) -> str:
+    """The language a person is answered in: his own choice, else his Telegram's."""
+    return pick_language(
+        user.language if user else None,
+        tg_user.language_code if tg_user else None,
+        default_language,
+    )
+
+
 class UserMiddleware(BaseMiddleware):
     """Puts `user` (active registered user, or None for a stranger) into handler data.
     A Telegram id from ADMIN_IDS becomes an active manager on his first update."""
@@ -67,13 +76,7 @@ class LanguageMiddleware(I18nMiddleware):
         self.default_language = default_language
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        user: User | None = data.get("user")
-        tg_user: TgUser | None = data.get("event_from_user")
-        return pick_language(
-            user.language if user else None,
-            tg_user.language_code if tg_user else None,
-            self.default_language,
-        )
+        return locale_of(data.get("user"), data.get("event_from_user"), self.default_language)
 
 
 class RedeliveryMiddleware(BaseMiddleware):

@@ -10,7 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import AuditAction, AuditCB
-from bot.domain.audits import Audit, AuditStatus, may_run
+from bot.dialogs import drawn_for
+from bot.domain.audits import Audit, may_run
 from bot.domain.checklists import Question
 from bot.domain.models import User
 from bot.domain.roles import Role
@@ -72,9 +73,7 @@ async def remind(
     templates: TemplateService,
     notices: Notices,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    if audit.status is not AuditStatus.OPEN:
-        raise Refused("audits.not_open")
+    audit = await audits.open_to_run(user, callback_data.audit)
     respondents = await audits.respondents(audit.id)
     count = (await templates.checklist(audit.template_id)).question_count
     told = await notices.nudge(audit, respondents, count)
@@ -147,9 +146,7 @@ async def ask_conclusion(
     user: User,
     audits: AuditService,
 ) -> None:
-    audit = await audits.get_to_run(user, callback_data.audit)
-    if audit.status is not AuditStatus.OPEN:
-        raise Refused("audits.not_open")
+    audit = await audits.open_to_run(user, callback_data.audit)
     respondents = await audits.respondents(audit.id)
     await state.set_state(Concluding.text)
     await state.set_data({"audit": audit.id})
@@ -176,8 +173,8 @@ async def close_audit(
     ncs: NcService,
     notices: Notices,
 ) -> None:
-    data = await state.get_data()
-    if int(data.get("audit", 0)) != callback_data.audit or not data.get("text"):
+    data = await drawn_for(state, audit=callback_data.audit)
+    if not data.get("text"):
         raise Refused("stale")
     closed = await audits.close(user, callback_data.audit, str(data["text"]))
     await state.clear()

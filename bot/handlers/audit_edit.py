@@ -13,6 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import AuditEditAction, AuditEditCB, CalendarCB
+from bot.dialogs import drawn_for
 from bot.domain.audits import Audit, AuditChange, AuditStatus
 from bot.domain.dates import parse_date
 from bot.domain.models import User
@@ -263,8 +264,8 @@ async def co_toggled(
     competence: CompetenceService,
 ) -> None:
     audit = await _planned(audits, callback_data.audit, callback_data.rev)
-    data = await state.get_data()
-    if data.get("audit") != audit.id or callback_data.id == data.get("lead"):
+    data = await drawn_for(state, audit=audit.id)
+    if callback_data.id == data.get("lead"):
         raise Refused("stale")
     await state.update_data(co=sorted(set(data["co"]) ^ {callback_data.id}))
     await _co(callback, state, audit, audits, accounts, competence)
@@ -296,9 +297,7 @@ async def person_toggled(
     accounts: AccountService,
 ) -> None:
     audit = await _planned(audits, callback_data.audit, callback_data.rev)
-    data = await state.get_data()
-    if data.get("audit") != audit.id:
-        raise Refused("stale")
+    data = await drawn_for(state, audit=audit.id)
     team = [audit.lead_auditor_id, *(m for m, _ in await audits.team(audit.id))]
     problem = respondent_problem(callback_data.id, team)
     if problem:
@@ -328,9 +327,7 @@ async def done(
     accounts: AccountService,
     notices: Notices,
 ) -> None:
-    data = await state.get_data()
-    if data.get("audit") != callback_data.audit or data.get("rev") != callback_data.rev:
-        raise Refused("stale")
+    data = await drawn_for(state, audit=callback_data.audit, rev=callback_data.rev)
     if callback_data.value == "team":
         change = AuditChange(lead_auditor_id=data["lead"], co_auditor_ids=list(data["co"]))
     else:

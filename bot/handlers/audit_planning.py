@@ -73,13 +73,7 @@ async def newaudit_menu(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def title_given(message: Message, state: FSMContext, **deps: Any) -> None:
-    try:
-        title = clean_text(message.text or "", TITLE_MAX, "audits.title")
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
-        return
-    await state.update_data(title=title)
-    await _after("title", message, state, deps)
+    await _text_typed("title", message, state, deps, TITLE_MAX)
 
 
 # -- moving between steps: "back" and changes from the summary ----------------------------
@@ -261,14 +255,22 @@ async def objectives_done(callback: CallbackQuery, state: FSMContext, **deps: An
 # -- 5. scope, 6. criteria -------------------------------------------------------------------
 
 
-async def scope_typed(message: Message, state: FSMContext, **deps: Any) -> None:
+async def _text_typed(
+    field: str, message: Message, state: FSMContext, deps: Any, limit: int = 2000
+) -> None:
+    """The title, the scope or the criteria typed: kept when it is text, and the wizard goes
+    on; otherwise says why and the question stays."""
     try:
-        scope = clean_text(message.text or "", 2000, "audits.scope")
+        value = clean_text(message.text or "", limit, f"audits.{field}")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
-    await state.update_data(scope=scope)
-    await _after("scope", message, state, deps)
+    await state.update_data({field: value})
+    await _after(field, message, state, deps)
+
+
+async def scope_typed(message: Message, state: FSMContext, **deps: Any) -> None:
+    await _text_typed("scope", message, state, deps)
 
 
 async def scope_default(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:
@@ -277,13 +279,7 @@ async def scope_default(callback: CallbackQuery, state: FSMContext, **deps: Any)
 
 
 async def criteria_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    try:
-        criteria = clean_text(message.text or "", 2000, "audits.criteria")
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
-        return
-    await state.update_data(criteria=criteria)
-    await _after("criteria", message, state, deps)
+    await _text_typed("criteria", message, state, deps)
 
 
 async def criteria_default(callback: CallbackQuery, state: FSMContext, **deps: Any) -> None:

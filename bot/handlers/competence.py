@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -21,8 +22,9 @@ from bot.dialogs import advance, need, set_dialog
 from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.roles import Role
-from bot.evidence import EvidenceCollector, received_item
+from bot.evidence import EvidenceCollector
 from bot.filters import HasRole
+from bot.handlers.evidence_input import collect_file
 from bot.services.competence import CompetenceService
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
@@ -97,19 +99,11 @@ async def add_certificate(
 async def file_given(
     message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
-    data = await state.get_data()
-    item = await received_item(message, file_store)
-    assert item is not None
-    await advance(state, Certificate.file, evidence=[*data.get("evidence", []), item])
-
-    async def confirm() -> None:
-        if await state.get_state() != Certificate.file.state:
-            return
-        files = len((await state.get_data()).get("evidence", []))
+    async def confirm(current: dict[str, Any]) -> None:
         await state.set_state(Certificate.completed)
-        await message.answer(views.ask_date(files))
+        await message.answer(views.ask_date(len(current.get("evidence", []))))
 
-    await evidence.confirm(message, state.key, confirm)
+    await collect_file(message, state, evidence, file_store, Certificate.file, confirm)
 
 
 async def file_missing(message: Message) -> None:

@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB
-from bot.domain.dates import format_date
+from bot.domain.dates import format_date, parse_date
 from bot.keyboards.calendar import calendar_keyboard
 from bot.services.errors import Refused
 
@@ -59,3 +59,16 @@ async def picked_day(callback: CallbackQuery, data: CalendarCB, earliest: date) 
         return date(data.y, data.m, data.d)
     except ValueError:
         raise Refused("stale") from None
+
+
+async def future_day_typed(message: Message, today: date) -> date | None:
+    """A date typed as 25.12.2026 that is today or later; otherwise says why (and the
+    question stays)."""
+    return await checked_day(message, parse_date(message.text or ""), today)
+
+
+async def future_day_picked(callback: CallbackQuery, data: CalendarCB, today: date) -> date | None:
+    """The day pressed in the calendar, today or later; None after a label or a move to
+    another month, or with why the day is refused."""
+    picked = await picked_day(callback, data, today)
+    return await checked_day(callback, picked, today) if picked else None

@@ -12,16 +12,16 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, InlineKeyboardMarkup
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.dialogs import DialogLost
-from bot.domain.language import pick_language
 from bot.domain.models import User
 from bot.handlers.nc_card import card_screen
 from bot.keyboards.menu import menu_keyboard
+from bot.middlewares import locale_of
 from bot.services.errors import Refused, StaleCard
 from bot.services.nonconformities import NcService
 from bot.ui import show
@@ -29,23 +29,20 @@ from bot.ui import show
 log = logging.getLogger(__name__)
 
 
-async def _reply(event: ErrorEvent, text: str) -> None:
+async def _reply(event: ErrorEvent, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A pop-up over a pressed button, a reply (with `markup`) to a message."""
     update = event.update
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         elif update.message is not None:
-            await update.message.answer(text)
+            await update.message.answer(text, reply_markup=markup)
     except Exception:  # the reply is a courtesy; never fail inside the error handler
         log.warning("could not tell the user about an error", exc_info=True)
 
 
 def _locale(settings: Settings, user: User | None, tg_user: TgUser | None) -> str:
-    return pick_language(
-        user.language if user else None,
-        tg_user.language_code if tg_user else None,
-        settings.default_language,
-    )
+    return locale_of(user, tg_user, settings.default_language)
 
 
 async def stale_card(
@@ -103,16 +100,11 @@ async def dialog_lost(
         await state.clear()
     locale = _locale(settings, user, event_from_user)
     log.info("update %s: the dialog's data was missing", event.update.update_id)
-    text = i18n.gettext("dialog.lost", locale=locale)
-    update = event.update
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        elif update.message is not None and user is not None:
-            with i18n.use_locale(locale):
-                await update.message.answer(text, reply_markup=menu_keyboard(user))
-    except TelegramAPIError:
-        log.warning("could not tell the user his dialog was lost", exc_info=True)
+    if user is None and event.update.callback_query is None:
+        return  # a stranger's message: no menu to bring him back to
+    with i18n.use_locale(locale):
+        markup = menu_keyboard(user) if user is not None else None
+    await _reply(event, i18n.gettext("dialog.lost", locale=locale), markup)
 
 
 async def telegram_fault(event: ErrorEvent, event_from_user: TgUser | None = None) -> None:

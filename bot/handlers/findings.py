@@ -11,13 +11,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import FindingAction, FindingCB
-from bot.dialogs import dialog_data, set_dialog
+from bot.dialogs import carried, dialog_data, set_dialog
 from bot.domain.findings import FindingKind
 from bot.domain.models import User
 from bot.filters import HasRole
 from bot.services.errors import Refused
 from bot.services.findings import FindingService
-from bot.services.nonconformities import NcService
+from bot.services.nonconformities import NcService, text_refused
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, show
 from bot.views import findings as views
@@ -31,6 +31,12 @@ def _question(data: FindingCB) -> int | None:
     return None if data.q < 0 else data.q
 
 
+async def _overview(
+    event: CallbackQuery | Message, user: User, findings: FindingService, audit_id: int
+) -> None:
+    await show(event, *views.overview_screen(await findings.overview(user, audit_id)))
+
+
 async def overview(
     callback: CallbackQuery,
     callback_data: FindingCB,
@@ -39,7 +45,7 @@ async def overview(
     findings: FindingService,
 ) -> None:
     await state.clear()
-    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+    await _overview(callback, user, findings, callback_data.audit)
 
 
 async def question(
@@ -69,7 +75,7 @@ async def dismiss(
     callback: CallbackQuery, callback_data: FindingCB, user: User, findings: FindingService
 ) -> None:
     await findings.record(user, callback_data.audit, FindingKind.DISMISSED, None, callback_data.q)
-    await show(callback, *views.overview_screen(await findings.overview(user, callback_data.audit)))
+    await _overview(callback, user, findings, callback_data.audit)
 
 
 async def ask_note(
@@ -79,10 +85,7 @@ async def ask_note(
     user: User,
     findings: FindingService,
 ) -> None:
-    try:
-        kind = FindingKind(callback_data.k)
-    except ValueError:
-        raise Refused("stale") from None
+    kind = carried(FindingKind, callback_data.k)
     if kind not in views.NOTES:
         raise Refused("stale")
     of = await findings.overview(user, callback_data.audit)  # may he? refuses if not
@@ -101,7 +104,7 @@ async def note_given(
         await findings.record(user, int(audit_id), FindingKind(kind), message.text or "", index)
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long", "nc.finding_empty"):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()

@@ -16,6 +16,7 @@ from bot.domain.models import User
 from bot.domain.roles import ALL_ROLES, Role
 from bot.filters import HasRole
 from bot.services.departments import DepartmentService
+from bot.services.errors import Refused
 from bot.services.invites import InviteService
 from bot.ui import show
 from bot.views import invites as views
@@ -45,8 +46,7 @@ async def invite_toggle_role(
     callback: CallbackQuery, callback_data: InviteCB, state: FSMContext, invites: InviteService
 ) -> None:
     if callback_data.role not in {r.value for r in ALL_ROLES}:
-        await callback.answer(_("stale.button"), show_alert=True)
-        return
+        raise Refused("stale")
     chosen = set((await state.get_data()).get("roles", []))
     chosen ^= {callback_data.role}
     await state.update_data(roles=sorted(chosen))

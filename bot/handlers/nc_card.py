@@ -8,6 +8,7 @@ is now (errors.stale_card).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -19,8 +20,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, NcCB, NcView, PlanNcAction, PlanNcCB
 from bot.config import Settings
-from bot.dialogs import advance, dialog_data, need, set_dialog
-from bot.domain.dates import parse_date
+from bot.dialogs import advance, carried_number, dialog_data, drawn_for, need, set_dialog
 from bot.domain.models import User
 from bot.domain.nonconformities import (
     MAX_WHYS,
@@ -33,13 +33,14 @@ from bot.domain.nonconformities import (
 )
 from bot.domain.roles import Role
 from bot.domain.texts import meaningful
-from bot.evidence import EvidenceCollector, received_item
+from bot.evidence import EvidenceCollector
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.date_input import checked_day, future_day_picked, future_day_typed
+from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
-from bot.services.nonconformities import NcService, SimilarNc, viewer_of
+from bot.services.nonconformities import NcService, SimilarNc, text_refused, viewer_of
 from bot.services.notices import Notices
 from bot.ui import ask, refusal_text, send_file, show
 from bot.views import nc as views
@@ -98,18 +99,19 @@ async def _ready(user: User, data: NcCB, action: NcAction, ncs: NcService) -> No
     return await ncs.ready(user, data.id, action, _seen(data))
 
 
-def _not_repeated(text: str, plan: dict[str, Any]) -> None:
-    """A text the plan already holds was sent twice: it is not taken as the next step."""
-    if written_before(text, plan.get("correction"), plan.get("whys", [])):
-        raise Refused("nc.plan.repeated")
-
-
-def _content(text: str | None) -> str:
-    """A typed text that says something, or a refusal with a hint (the step stays)."""
-    value = (text or "").strip()
+async def _said(message: Message, limit: int, plan: dict[str, Any] | None = None) -> str | None:
+    """A typed text that says something (kept to `limit`) and, in a plan, is not one the plan
+    already holds (sent twice); otherwise None, the person told why (the step stays)."""
+    value = (message.text or "").strip()
+    problem = None
     if not meaningful(value):
-        raise Refused("nc.not_content")
-    return value
+        problem = Refused("nc.not_content")
+    elif plan is not None and written_before(value, plan.get("correction"), plan.get("whys", [])):
+        problem = Refused("nc.plan.repeated")
+    if problem is not None:
+        await message.answer(refusal_text(problem))
+        return None
+    return value[:limit]
 
 
 async def tell(
@@ -151,9 +153,7 @@ async def history(
 
 
 async def link(callback: CallbackQuery, callback_data: NcCB, user: User, ncs: NcService) -> None:
-    if not callback_data.arg.isdigit():
-        raise Refused("stale")
-    await ncs.link(user, callback_data.id, int(callback_data.arg))
+    await ncs.link(user, callback_data.id, carried_number(callback_data.arg))
     await show_card(callback, await ncs.get(user, callback_data.id), user, ncs)
 
 
@@ -341,9 +341,7 @@ async def reason_given(
         nc = await steps[action](user, int(nc_id), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
-            "_empty"
-        ):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()
@@ -380,9 +378,7 @@ async def effective(
         return
     if not (arg.startswith("r") and arg[1:].isdigit()):
         raise Refused("stale")
-    data = await state.get_data()
-    if await state.get_state() != NcInput.effective.state or data.get("nc") != callback_data.id:
-        raise Refused("stale")
+    data = await drawn_for(state, NcInput.effective, nc=callback_data.id)
     note, evidence = need(data, "note", "evidence")
     if not note:
         await callback.answer(_("nc.effective.needs_note"), show_alert=True)
@@ -399,15 +395,28 @@ async def effective_note(
 ) -> None:
     data = await state.get_data()
     (nc_id,) = need(data, "nc")
-    try:
-        note = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (note := await _said(message, 2000)) is None:
         return
-    data = await advance(state, NcInput.effective, note=note[:2000])
+    data = await advance(state, NcInput.effective, note=note)
     nc = await ncs.get(user, int(nc_id))
     pieces = len(data.get("evidence", []))
     await show(message, *views.recheck_screen(nc, note, pieces, settings.recheck_days))
+
+
+async def _collect(
+    message: Message,
+    state: FSMContext,
+    evidence: EvidenceCollector,
+    file_store: FileService,
+    step: State,
+    confirm: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """A file for this NC's step (done, effective): its caption is the note while none is
+    written; the confirmation only while the person is still at this step of this NC."""
+    await dialog_data(state, "nc")
+    await collect_file(
+        message, state, evidence, file_store, step, confirm, same=("nc",), caption_as="note"
+    )
 
 
 async def effective_evidence(
@@ -419,29 +428,17 @@ async def effective_evidence(
     settings: Settings,
     file_store: FileService,
 ) -> None:
-    data = await state.get_data()
-    (nc_id,) = need(data, "nc")
-    item = await received_item(message, file_store)
-    assert item is not None
-    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
-    if message.caption and not data.get("note") and meaningful(message.caption):
-        update["note"] = message.caption.strip()[:2000]
-    await state.update_data(**update)
-
-    async def confirm() -> None:
-        current = await state.get_data()
-        if await state.get_state() != NcInput.effective.state or current.get("nc") != nc_id:
-            return
+    async def confirm(current: dict[str, Any]) -> None:
         count = len(current.get("evidence", []))
         if not current.get("note"):
             await message.answer(views.effective_evidence_saved(count))
             return
-        nc = await ncs.get(user, int(nc_id))
+        nc = await ncs.get(user, int(current["nc"]))
         await show(
             message, *views.recheck_screen(nc, current["note"], count, settings.recheck_days)
         )
 
-    await evidence.confirm(message, state.key, confirm)
+    await _collect(message, state, evidence, file_store, NcInput.effective, confirm)
 
 
 # -- due dates -------------------------------------------------------------------------------
@@ -466,7 +463,7 @@ async def ask_due(
 
 
 async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await message.answer(views.due_reason_question(chosen))
 
@@ -474,8 +471,7 @@ async def due_typed(message: Message, state: FSMContext, ncs: NcService) -> None
 async def due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await advance(state, NcInput.due_reason, due=chosen.isoformat())
         await ask(callback, views.due_reason_question(chosen))
 
@@ -488,9 +484,7 @@ async def due_reason_given(
         nc = await ncs.request_due(user, int(nc_id), date.fromisoformat(due), message.text or "")
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
-        if refusal.key not in ("nc.not_content", "nc.too_long") and not refusal.key.endswith(
-            "_empty"
-        ):
+        if not text_refused(refusal):
             await state.clear()
         return
     await state.clear()
@@ -514,9 +508,7 @@ async def done(
         await set_dialog(state, NcInput.done, nc=nc.id, note="", evidence=[])
         await ask(callback, *views.done_question(nc))
         return
-    data = await state.get_data()
-    if await state.get_state() != NcInput.done.state or int(data.get("nc", 0)) != callback_data.id:
-        raise Refused("stale")
+    data = await drawn_for(state, NcInput.done, nc=callback_data.id)
     if not data.get("note"):
         await callback.answer(_("nc.done_needs_note"), show_alert=True)
         return
@@ -528,35 +520,20 @@ async def done(
 
 async def done_note(message: Message, state: FSMContext) -> None:
     (nc_id,) = await dialog_data(state, "nc")
-    try:
-        note = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (note := await _said(message, 2000)) is None:
         return
-    await state.update_data(note=note[:2000])
+    await state.update_data(note=note)
     await show(message, *views.done_note_saved(int(nc_id)))
 
 
 async def done_evidence(
     message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
-    data = await state.get_data()
-    (nc_id,) = need(data, "nc")
-    item = await received_item(message, file_store)
-    assert item is not None
-    update: dict[str, Any] = {"evidence": [*data.get("evidence", []), item]}
-    if message.caption and not data.get("note") and meaningful(message.caption):
-        update["note"] = message.caption.strip()[:2000]
-    await state.update_data(**update)
-
-    async def confirm() -> None:
-        current = await state.get_data()
-        if await state.get_state() != NcInput.done.state or current.get("nc") != nc_id:
-            return  # he went on meanwhile; the files are kept with the action
+    async def confirm(current: dict[str, Any]) -> None:
         count = len(current.get("evidence", []))
-        await show(message, *views.done_evidence_saved(nc_id, count))
+        await show(message, *views.done_evidence_saved(current["nc"], count))
 
-    await evidence.confirm(message, state.key, confirm)
+    await _collect(message, state, evidence, file_store, NcInput.done, confirm)
 
 
 # -- plan: correction, five whys, action, due date; the summary edits any of them -----------
@@ -621,12 +598,9 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext) -> None:
 
 async def correction_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     need(await state.get_data(), "nc")
-    try:
-        text = _content(message.text)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (text := await _said(message, 2000)) is None:
         return
-    await state.update_data(correction=text[:2000])
+    await state.update_data(correction=text)
     await _next_step(message, state, ncs, user, "correction")
 
 
@@ -640,13 +614,9 @@ async def no_correction(
 async def why_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
-    try:
-        why = _content(message.text)
-        _not_repeated(why, data)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (why := await _said(message, 500, data)) is None:
         return
-    await _add_why(message, state, ncs, user, [*data.get("whys", []), why[:500]])
+    await _add_why(message, state, ncs, user, [*data.get("whys", []), why])
 
 
 async def _add_why(
@@ -682,13 +652,9 @@ async def root_found(
 async def action_given(message: Message, state: FSMContext, user: User, ncs: NcService) -> None:
     data = await state.get_data()
     need(data, "nc")
-    try:
-        text = _content(message.text)
-        _not_repeated(text, data)
-    except Refused as refusal:
-        await message.answer(refusal_text(refusal))
+    if (text := await _said(message, 2000, data)) is None:
         return
-    await state.update_data(action=text[:2000])
+    await state.update_data(action=text)
     await _next_step(message, state, ncs, user, "action")
 
 
@@ -698,15 +664,14 @@ async def _due_chosen(event: Message | CallbackQuery, state: FSMContext, due: da
 
 
 async def plan_due_typed(message: Message, state: FSMContext, ncs: NcService) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await _due_chosen(message, state, chosen)
 
 
 async def plan_due_picked(
     callback: CallbackQuery, callback_data: CalendarCB, state: FSMContext, ncs: NcService
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await _due_chosen(callback, state, chosen)
 
 

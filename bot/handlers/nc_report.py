@@ -19,14 +19,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, MenuCB, ReportAction, ReportCB
-from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import parse_date
+from bot.dialogs import advance, carried, carried_number, need, set_dialog
 from bot.domain.models import User
 from bot.domain.nonconformities import Severity, Source
 from bot.domain.roles import Role
 from bot.evidence import EvidenceCollector, received_item
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day, picked_day
+from bot.handlers.date_input import future_day_picked, future_day_typed
+from bot.handlers.evidence_input import collect_file
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.files import FileService
@@ -76,10 +76,7 @@ async def source_chosen(
     user: User,
     departments: DepartmentService,
 ) -> None:
-    try:
-        source = Source(callback_data.value)
-    except ValueError:
-        raise Refused("stale") from None
+    source = carried(Source, callback_data.value)
     if source is Source.REPORT:
         await show(callback, *await _department_step(state, user, departments, source=source.value))
         return
@@ -110,7 +107,7 @@ async def _due_chosen(
 async def due_typed(
     message: Message, state: FSMContext, user: User, ncs: NcService, departments: DepartmentService
 ) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), ncs.today()):
+    if chosen := await future_day_typed(message, ncs.today()):
         await _due_chosen(message, state, chosen, user, departments)
 
 
@@ -122,8 +119,7 @@ async def due_picked(
     ncs: NcService,
     departments: DepartmentService,
 ) -> None:
-    picked = await picked_day(callback, callback_data, ncs.today())
-    if picked and (chosen := await checked_day(callback, picked, ncs.today())):
+    if chosen := await future_day_picked(callback, callback_data, ncs.today()):
         await _due_chosen(callback, state, chosen, user, departments)
 
 
@@ -138,9 +134,8 @@ async def _department_step(
 async def department_chosen(
     callback: CallbackQuery, callback_data: ReportCB, state: FSMContext
 ) -> None:
-    if not callback_data.value.isdigit():
-        raise Refused("stale")
-    await advance(state, Reporting.description, dept=int(callback_data.value) or None)
+    dept = carried_number(callback_data.value)
+    await advance(state, Reporting.description, dept=dept or None)
     await show(callback, _("nc_report.ask_description"))
 
 
@@ -171,18 +166,10 @@ async def description_given(
 async def evidence_given(
     message: Message, state: FSMContext, evidence: EvidenceCollector, file_store: FileService
 ) -> None:
-    data = await state.get_data()
-    item = await received_item(message, file_store)
-    assert item is not None
-    await state.update_data(evidence=[*data.get("evidence", []), item])
+    async def confirm(current: dict[str, Any]) -> None:
+        await show(message, *views.files_saved(len(current.get("evidence", []))))
 
-    async def confirm() -> None:
-        if await state.get_state() != Reporting.evidence.state:
-            return  # he went on meanwhile; the files are kept
-        count = len((await state.get_data()).get("evidence", []))
-        await show(message, *views.files_saved(count))
-
-    await evidence.confirm(message, state.key, confirm)
+    await collect_file(message, state, evidence, file_store, Reporting.evidence, confirm)
 
 
 async def ask_severity(callback: CallbackQuery, state: FSMContext) -> None:

@@ -210,19 +210,24 @@ async def direction_picked(callback: CallbackQuery, callback_data: ObCB, state: 
     await ask(callback, _("objectives.ask_target"))
 
 
-async def target_given(message: Message, state: FSMContext) -> None:
+async def _number_typed(message: Message, refusal: str) -> float | None:
+    """The number typed (86,8 / 1 200 / 86,8 %), or None with `refusal` said: the question
+    stays and nothing is lost."""
     value = parse_number(message.text or "")
     if value is None:
-        await message.answer(_("objectives.bad_number"))
+        await message.answer(refusal)
+    return value
+
+
+async def target_given(message: Message, state: FSMContext) -> None:
+    if (value := await _number_typed(message, _("objectives.bad_number"))) is None:
         return
     await advance(state, ObjectiveEdit.kpi_threshold, goal=value)
     await message.answer(_("objectives.ask_threshold"))
 
 
 async def threshold_given(message: Message, state: FSMContext) -> None:
-    value = parse_number(message.text or "")
-    if value is None:
-        await message.answer(_("objectives.bad_number"))
+    if (value := await _number_typed(message, _("objectives.bad_number"))) is None:
         return
     direction, target = need(await state.get_data(), "direction", "goal")
     problem = limits_problem(Direction(direction), target, value)
@@ -456,9 +461,7 @@ async def value_start(
 
 
 async def value_given(message: Message, state: FSMContext) -> None:
-    value = parse_number(message.text or "")
-    if value is None:  # the question stays: nothing is lost
-        await message.answer(_("objectives.bad_value"))
+    if (value := await _number_typed(message, _("objectives.bad_value"))) is None:
         return
     await advance(state, KpiEntry.extra, value=value)
     await show(message, *views.ask_extra())

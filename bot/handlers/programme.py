@@ -20,6 +20,7 @@ from bot.callbacks import (
     ProgrammeAction,
     ProgrammeCB,
 )
+from bot.dialogs import drawn_for
 from bot.domain.models import User
 from bot.domain.programme import Frequency
 from bot.domain.roles import COMMAND_ROLES, Role
@@ -137,9 +138,7 @@ async def line_template(
     templates: TemplateService,
     departments: DepartmentService,
 ) -> None:
-    data = await state.get_data()
-    if data.get("year") != callback_data.year:
-        raise Refused("stale")
+    data = await drawn_for(state, year=callback_data.year)
     info = await templates.info(callback_data.id)
     await state.update_data(template=info.id)
     await state.set_state(NewLine.department)
@@ -153,9 +152,7 @@ async def line_department(
     departments: DepartmentService,
     programme: ProgrammeService,
 ) -> None:
-    data = await state.get_data()
-    if data.get("year") != callback_data.year:
-        raise Refused("stale")
+    data = await drawn_for(state, year=callback_data.year)
     department = callback_data.id or None
     if department is not None:
         await departments.get(department)  # refused when it is gone
@@ -172,8 +169,8 @@ async def line_frequency(
     accounts: AccountService,
     competence: CompetenceService,
 ) -> None:
-    data = await state.get_data()
-    if data.get("year") != callback_data.year or callback_data.value not in set(Frequency):
+    data = await drawn_for(state, year=callback_data.year)
+    if callback_data.value not in set(Frequency):
         raise Refused("stale")
     await state.update_data(frequency=callback_data.value)
     await state.set_state(NewLine.auditor)
@@ -190,9 +187,7 @@ async def line_auditor(
     competence: CompetenceService,
     programme: ProgrammeService,
 ) -> None:
-    data = await state.get_data()
-    if data.get("year") != callback_data.year:
-        raise Refused("stale")
+    data = await drawn_for(state, year=callback_data.year)
     found = await team_candidates(accounts, competence, data.get("dept"), [])
     if callback_data.id not in {p.id for p in found.offered}:
         raise Refused("stale")

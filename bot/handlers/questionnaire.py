@@ -47,9 +47,16 @@ async def show_question(
     if q.submitted:
         await show(event, *views.review_screen(q))
         return
-    typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await set_dialog(state, Answering.question, audit=q.audit.id, q=index, typed=typed)
+    await set_dialog(state, Answering.question, **at_question(q, index))
     await show(event, *views.question_screen(q, index))
+
+
+def at_question(q: Questionnaire, index: int) -> dict[str, Any]:
+    """The dialog's data at question `index` (its step is Answering.question): typed text
+    answers it when it takes a number or text (else the person is told to use its
+    buttons), photos attach to it."""
+    typed = q.question(index).type in (AnswerType.NUMBER, AnswerType.TEXT)
+    return {"audit": q.audit.id, "q": index, "typed": typed}
 
 
 async def show_next(
@@ -68,8 +75,7 @@ def dialog_after(q: Questionnaire, index: int) -> tuple[State | None, dict[str, 
     shown = index if q.needs_evidence(q.question(index)) else index + 1
     if q.submitted or shown >= q.total:
         return None, {}
-    typed = q.question(shown).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    return Answering.question, {"audit": q.audit.id, "q": shown, "typed": typed}
+    return Answering.question, at_question(q, shown)
 
 
 # The busiest handler goes first: aiogram tries handlers in order, unpacking the
@@ -94,11 +100,18 @@ async def answer_button(
     )
     step.committed()
     handled.committed()
-    question = q.question(callback_data.q)
-    if q.needs_evidence(question):
-        await show_question(callback, state, q, callback_data.q)
-        return
-    await show_next(callback, state, q, callback_data.q)
+    await _answered(callback, state, q, callback_data.q)
+
+
+async def _answered(
+    event: Message | CallbackQuery, state: FSMContext, q: Questionnaire, index: int
+) -> None:
+    """After an answer, tapped or typed: its question again while it wants evidence, else
+    the next one."""
+    if q.needs_evidence(q.question(index)):
+        await show_question(event, state, q, index)
+    else:
+        await show_next(event, state, q, index)
 
 
 # -- the list --------------------------------------------------------------------------
@@ -218,11 +231,7 @@ async def typed_answer(
     except Refused as refusal:
         await message.answer(refusal_text(refusal))
         return
-    question = q.question(index)
-    if q.needs_evidence(question):
-        await show_question(message, state, q, index)
-    else:
-        await show_next(message, state, q, index)
+    await _answered(message, state, q, index)
 
 
 async def _editable(user: User, data: QCB, questionnaires: QuestionnaireService) -> Questionnaire:
@@ -267,8 +276,7 @@ async def ask_evidence(
     questionnaires: QuestionnaireService,
 ) -> None:
     q = await _editable(user, callback_data, questionnaires)
-    typed = q.question(callback_data.q).type in (AnswerType.NUMBER, AnswerType.TEXT)
-    await set_dialog(state, Answering.question, audit=q.audit.id, q=callback_data.q, typed=typed)
+    await set_dialog(state, Answering.question, **at_question(q, callback_data.q))
     await ask(callback, *views.evidence_question(q.audit.id, callback_data.q))
 
 

@@ -8,11 +8,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import SnoozeCB
 from bot.config import Settings
+from bot.dialogs import carried
 from bot.domain.models import User
 from bot.domain.reminders import Kind
 from bot.filters import HasRole
 from bot.scheduler.sweep import Sweeper
-from bot.services.errors import Refused
 
 
 async def snooze(
@@ -22,10 +22,7 @@ async def snooze(
     sweeper: Sweeper,
     settings: Settings,
 ) -> None:
-    try:
-        kind = Kind(callback_data.kind)
-    except ValueError:
-        raise Refused("stale") from None
+    kind = carried(Kind, callback_data.kind)
     until = await sweeper.snooze(user.id, kind, callback_data.id)
     moment = until.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
     await callback.answer(_("reminder.snoozed").format(until=moment), show_alert=True)

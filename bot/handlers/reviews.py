@@ -17,13 +17,12 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CalendarCB, DecisionAction, DecisionCB, MenuCB, ReviewAction, ReviewCB
 from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.objectives import DecisionKind, ReviewStatus
 from bot.domain.roles import Role
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day, picked_day
-from bot.keyboards.calendar import calendar_keyboard
+from bot.handlers.date_input import future_day_picked, future_day_typed
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button
 from bot.services.errors import Refused
 from bot.services.notices import Notices
@@ -179,13 +178,13 @@ async def owner_picked(
 ) -> None:
     await advance(state, ReviewEdit.due, owner=callback_data.id)
     today = reviews.today()
-    await ask(callback, _("reviews.ask_due"), calendar_keyboard(today.year, today.month, today))
+    await ask(callback, _("reviews.ask_due"), calendar_from(today))
 
 
 async def due_given(
     message: Message, state: FSMContext, user: User, reviews: ReviewService, notices: Notices
 ) -> None:
-    if chosen := await checked_day(message, parse_date(message.text or ""), reviews.today()):
+    if chosen := await future_day_typed(message, reviews.today()):
         await _add_decision(message, state, user, reviews, notices, chosen)
 
 
@@ -197,8 +196,7 @@ async def due_picked(
     reviews: ReviewService,
     notices: Notices,
 ) -> None:
-    picked = await picked_day(callback, callback_data, reviews.today())
-    if picked and (chosen := await checked_day(callback, picked, reviews.today())):
+    if chosen := await future_day_picked(callback, callback_data, reviews.today()):
         await _add_decision(callback, state, user, reviews, notices, chosen)
 
 

@@ -16,13 +16,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, RiskCB, RiskDoneCB, RiskStep
-from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import parse_date
+from bot.dialogs import advance, carried, carried_number, need, set_dialog
 from bot.domain.models import User
 from bot.domain.risks import Risk, RiskKind, RiskStatus
 from bot.domain.roles import Role
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day
+from bot.handlers.date_input import future_day_typed
 from bot.services.departments import DepartmentService
 from bot.services.errors import Refused
 from bot.services.risks import RiskService, StaleRisk
@@ -82,10 +81,7 @@ async def propose(
         await set_dialog(state, RiskProposing.kind)
         await show(callback, *views.kind_screen())
         return
-    try:
-        kind = RiskKind(callback_data.v)
-    except ValueError:
-        raise Refused("stale") from None
+    kind = carried(RiskKind, callback_data.v)
     await set_dialog(state, RiskProposing.department, kind=kind.value)
     await show(callback, *views.department_screen(await departments.list(), user.department_id))
 
@@ -93,9 +89,8 @@ async def propose(
 async def department_chosen(
     callback: CallbackQuery, callback_data: RiskCB, state: FSMContext
 ) -> None:
-    if not callback_data.v.isdigit():
-        raise Refused("stale")
-    data = await advance(state, RiskProposing.title, dept=int(callback_data.v) or None)
+    dept = carried_number(callback_data.v)
+    data = await advance(state, RiskProposing.title, dept=dept or None)
     (kind,) = need(data, "kind")
     await show(callback, views.ask_title(RiskKind(kind)))
 
@@ -159,9 +154,7 @@ async def mark(
     field, _sep, raw = callback_data.v.partition("=")
     if field not in ("likelihood", "impact", "residual_likelihood", "residual_impact"):
         raise Refused("stale")
-    if not raw.isdigit():
-        raise Refused("stale")
-    values: dict[str, object] = {field: int(raw)}
+    values: dict[str, object] = {field: carried_number(raw)}
     try:
         risk = await risks.change(user, callback_data.id, callback_data.r, **values)
     except StaleRisk as error:
@@ -199,10 +192,9 @@ async def owner(
     if not callback_data.v:
         await show(callback, *views.people_screen(risk, await risks.people(), RiskStep.OWNER))
         return
-    if not callback_data.v.isdigit():
-        raise Refused("stale")
+    owner = carried_number(callback_data.v)
     try:
-        risk = await risks.change(user, risk.id, callback_data.r, owner_id=int(callback_data.v))
+        risk = await risks.change(user, risk.id, callback_data.r, owner_id=owner)
     except StaleRisk as error:
         await _stale(callback, error, user, risks)
         return
@@ -244,7 +236,7 @@ async def text_given(message: Message, state: FSMContext, user: User, risks: Ris
 
 
 async def review_given(message: Message, state: FSMContext, user: User, risks: RiskService) -> None:
-    day = await checked_day(message, parse_date(message.text or ""), risks.today())
+    day = await future_day_typed(message, risks.today())
     if day is None:
         return
     (risk_id,) = need(await state.get_data(), "risk")
@@ -267,16 +259,14 @@ async def action_text_given(message: Message, state: FSMContext, risks: RiskServ
 async def action_owner_chosen(
     callback: CallbackQuery, callback_data: RiskCB, state: FSMContext
 ) -> None:
-    if not callback_data.v.isdigit():
-        raise Refused("stale")
-    await advance(state, RiskEdit.action_due, owner=int(callback_data.v))
+    await advance(state, RiskEdit.action_due, owner=carried_number(callback_data.v))
     await show(callback, _("risks.ask.action_due"))
 
 
 async def action_due_given(
     message: Message, state: FSMContext, user: User, risks: RiskService
 ) -> None:
-    day = await checked_day(message, parse_date(message.text or ""), risks.today())
+    day = await future_day_typed(message, risks.today())
     if day is None:
         return
     risk_id, text, owner_id = need(await state.get_data(), "risk", "text", "owner")

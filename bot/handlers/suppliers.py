@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, SupplierCB, SupplierStep
-from bot.dialogs import advance, need, set_dialog
+from bot.dialogs import advance, carried_number, need, set_dialog
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.domain.suppliers import CRITERIA, SupplierStatus
@@ -118,9 +118,7 @@ async def owner(
         people = await suppliers.people()
         await show(callback, *views.people_screen(supplier, people, callback_data.p))
         return
-    if not callback_data.v.isdigit():
-        raise Refused("stale")
-    await suppliers.change(user, callback_data.id, owner_id=int(callback_data.v))
+    await suppliers.change(user, callback_data.id, owner_id=carried_number(callback_data.v))
     await _card(callback, callback_data.id, user, suppliers)
 
 
@@ -195,9 +193,7 @@ async def mark(
     if supplier_id != callback_data.id or not left or criterion != left[0]:
         await callback.answer(_("suppliers.marked_already"), show_alert=True)  # a double tap
         return
-    if not raw.isdigit():
-        raise Refused("stale")
-    marks = {**marks, criterion: int(raw)}
+    marks = {**marks, criterion: carried_number(raw)}
     supplier = await suppliers.may_evaluate(user, supplier_id)
     if len(left) > 1:
         await advance(state, SupplierEvaluating.marks, marks=marks)
@@ -221,10 +217,9 @@ async def weight(
     callback: CallbackQuery, callback_data: SupplierCB, user: User, suppliers: SupplierService
 ) -> None:
     code, _sep, raw = callback_data.v.partition("=")
-    if not raw.isdigit():
-        raise Refused("stale")
+    weight = carried_number(raw)
     try:
-        changed = await suppliers.set_weight(user, code, callback_data.n, int(raw))
+        changed = await suppliers.set_weight(user, code, callback_data.n, weight)
     except Refused as refusal:
         if refusal.key not in ("suppliers.weights_changed", "suppliers.weights_zero"):
             raise

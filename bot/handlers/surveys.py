@@ -20,12 +20,12 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, SurveyAction, SurveyCB
 from bot.dialogs import advance, need, set_dialog
-from bot.domain.dates import format_date, parse_date
+from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.domain.surveys import QuestionType
 from bot.filters import HasRole
-from bot.handlers.date_input import checked_day
+from bot.handlers.date_input import future_day_typed
 from bot.services.errors import Refused
 from bot.services.notices import Notices
 from bot.services.surveys import Report, SurveyService
@@ -88,7 +88,7 @@ async def new_survey(
 
 
 async def closes_given(message: Message, state: FSMContext, surveys: SurveyService) -> None:
-    day = await checked_day(message, parse_date(message.text or ""), surveys.today())
+    day = await future_day_typed(message, surveys.today())
     if day is None:
         return
     await advance(state, NewSurvey.groups, closes=day.isoformat())

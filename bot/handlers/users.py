@@ -6,10 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, UserAction, UserCB
 from bot.commands import CommandMenus
+from bot.dialogs import carried
 from bot.domain.models import User
 from bot.domain.roles import Role
 from bot.filters import HasRole
@@ -54,34 +54,12 @@ async def _person(accounts: AccountService, user_id: int) -> User:
 async def user_open(
     callback: CallbackQuery, callback_data: UserCB, accounts: AccountService
 ) -> None:
+    """A person's card, or the question whether to deactivate him (no change yet)."""
     person = await _person(accounts, callback_data.user)
-    await show(callback, *views.card_screen(person, callback_data.page))
-
-
-async def _after_change(
-    callback: CallbackQuery,
-    person: User,
-    page: int,
-    menus: CommandMenus,
-) -> None:
-    await show(callback, *views.card_screen(person, page))
-    menus.refresh(person)
-
-
-async def user_toggle_role(
-    callback: CallbackQuery,
-    callback_data: UserCB,
-    user: User,
-    accounts: AccountService,
-    menus: CommandMenus,
-) -> None:
-    try:
-        role = Role(callback_data.role)
-    except ValueError:
-        await callback.answer(_("stale.button"), show_alert=True)
-        return
-    person = await accounts.toggle_role(user, callback_data.user, role)
-    await _after_change(callback, person, callback_data.page, menus)
+    if callback_data.action == UserAction.ASK_DEACTIVATE:
+        await show(callback, *views.deactivate_screen(person, callback_data.page))
+    else:
+        await show(callback, *views.card_screen(person, callback_data.page))
 
 
 async def user_pick_department(
@@ -95,34 +73,24 @@ async def user_pick_department(
     await show(callback, *screen)
 
 
-async def user_set_department(
+async def user_change(
     callback: CallbackQuery,
     callback_data: UserCB,
     user: User,
     accounts: AccountService,
     menus: CommandMenus,
 ) -> None:
-    person = await accounts.set_department(user, callback_data.user, callback_data.dept or None)
-    await _after_change(callback, person, callback_data.page, menus)
-
-
-async def user_ask_deactivate(
-    callback: CallbackQuery, callback_data: UserCB, accounts: AccountService
-) -> None:
-    person = await _person(accounts, callback_data.user)
-    await show(callback, *views.deactivate_screen(person, callback_data.page))
-
-
-async def user_set_active(
-    callback: CallbackQuery,
-    callback_data: UserCB,
-    user: User,
-    accounts: AccountService,
-    menus: CommandMenus,
-) -> None:
-    active = callback_data.action == UserAction.ACTIVATE
-    person = await accounts.set_active(user, callback_data.user, active)
-    await _after_change(callback, person, callback_data.page, menus)
+    """A role toggled, a department set, the person (de)activated: his card again, and his
+    command menu as his roles now allow."""
+    action, person_id = callback_data.action, callback_data.user
+    if action == UserAction.ROLE:
+        person = await accounts.toggle_role(user, person_id, carried(Role, callback_data.role))
+    elif action == UserAction.SET_DEPT:
+        person = await accounts.set_department(user, person_id, callback_data.dept or None)
+    else:
+        person = await accounts.set_active(user, person_id, action == UserAction.ACTIVATE)
+    await show(callback, *views.card_screen(person, callback_data.page))
+    menus.refresh(person)
 
 
 def make_router() -> Router:
@@ -133,18 +101,12 @@ def make_router() -> Router:
     router.message.register(users_command, Command("users"))
     router.callback_query.register(users_menu, MenuCB.filter(F.command == "users"))
     router.callback_query.register(users_page, UserCB.filter(F.action == UserAction.LIST))
-    router.callback_query.register(user_open, UserCB.filter(F.action == UserAction.OPEN))
-    router.callback_query.register(user_toggle_role, UserCB.filter(F.action == UserAction.ROLE))
+    router.callback_query.register(
+        user_open, UserCB.filter(F.action.in_({UserAction.OPEN, UserAction.ASK_DEACTIVATE}))
+    )
     router.callback_query.register(
         user_pick_department, UserCB.filter(F.action == UserAction.PICK_DEPT)
     )
-    router.callback_query.register(
-        user_set_department, UserCB.filter(F.action == UserAction.SET_DEPT)
-    )
-    router.callback_query.register(
-        user_ask_deactivate, UserCB.filter(F.action == UserAction.ASK_DEACTIVATE)
-    )
-    router.callback_query.register(
-        user_set_active, UserCB.filter(F.action.in_({UserAction.DEACTIVATE, UserAction.ACTIVATE}))
-    )
+    changes = {UserAction.ROLE, UserAction.SET_DEPT, UserAction.DEACTIVATE, UserAction.ACTIVATE}
+    router.callback_query.register(user_change, UserCB.filter(F.action.in_(changes)))
     return router

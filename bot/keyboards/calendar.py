@@ -65,3 +65,8 @@ def calendar_keyboard(year: int, month: int, earliest: date) -> InlineKeyboardMa
                 )
         rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def calendar_from(earliest: date) -> InlineKeyboardMarkup:
+    """The month of `earliest`, the first day that may be picked."""
+    return calendar_keyboard(earliest.year, earliest.month, earliest)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.acknowledgements import Ack, recipients
 from bot.domain.audits import (
     AnswerRecord,
@@ -20,7 +20,6 @@ from bot.domain.audits import (
     Respondent,
     may_run,
 )
-from bot.domain.dates import local_today
 from bot.domain.models import User
 from bot.domain.programme import independence_problem
 from bot.domain.roles import Role
@@ -82,7 +81,7 @@ def check_auditor(auditor: User, department_id: int | None) -> None:
         raise Refused("audits.own_department")
 
 
-class AuditService:
+class AuditService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -96,9 +95,6 @@ class AuditService:
         self.templates = templates
         self.tz = tz
         self.year_start = year_start  # SCHOOL_YEAR_START: the programme's year
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     async def plan(self, actor: User, draft: AuditDraft, line_id: int | None = None) -> Audit:
         """Creates the audit from a finished draft, re-checking every rule: the wizard
@@ -199,6 +195,14 @@ class AuditService:
         if may_run(user, audit) or await self.in_team(user, audit_id):
             return audit
         raise Refused("access.read_only" if user.has(Role.OBSERVER) else "audits.not_yours")
+
+    async def open_to_run(self, user: User, audit_id: int) -> Audit:
+        """The audit, if this user may run it and it is open (its respondents may still be
+        reminded, its conclusion written)."""
+        audit = await self.get_to_run(user, audit_id)
+        if audit.status is not AuditStatus.OPEN:
+            raise Refused("audits.not_open")
+        return audit
 
     async def in_team(self, user: User, audit_id: int) -> bool:
         return user.id in {member for member, _ in await self.team(audit_id)}

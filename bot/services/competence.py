@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.competence import (
     HOURS_MAX,
     INTERNAL_AUDITOR,
@@ -29,7 +29,6 @@ from bot.domain.competence import (
     counts_as_valid,
     latest_confirmed,
 )
-from bot.domain.dates import local_today
 from bot.domain.models import Department, User
 from bot.domain.roles import Role
 from bot.services.errors import Refused
@@ -83,7 +82,7 @@ class Reviewed:
     owner: User
 
 
-class CompetenceService:
+class CompetenceService(SchoolDay):
     def __init__(
         self, db: Database, clock: Clock, tz: ZoneInfo, remind_days: tuple[int, ...]
     ) -> None:
@@ -91,9 +90,6 @@ class CompetenceService:
         self.clock = clock
         self.tz = tz
         self.window = max(remind_days, default=0)  # "expiring": within the first reminder
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     # -- requirements (manager) ------------------------------------------------------------
 

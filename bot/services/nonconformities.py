@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.clauses import is_clause
 from bot.domain.dates import local_today
 from bot.domain.models import Event, User
@@ -65,6 +65,12 @@ def clean(raw: str, key: str, limit: int = TEXT_MAX, content: bool = True) -> st
     return text
 
 
+def text_refused(refusal: Refused) -> bool:
+    """The refusal is of the typed text itself (`clean`'s: empty, too long, says nothing):
+    the question stays for him to write it again; any other refusal ends the dialog."""
+    return refusal.key in ("nc.not_content", "nc.too_long") or refusal.key.endswith("_empty")
+
+
 @dataclass(slots=True)
 class ReportDraft:
     department_id: int | None
@@ -94,7 +100,7 @@ class SimilarNc:
 SIMILAR_SHOWN = 5
 
 
-class NcService:
+class NcService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -108,9 +114,6 @@ class NcService:
         self.tz = tz
         self.templates = templates
         self.due_days = due_days if due_days is not None else {"major": 14, "minor": 30}
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     # -- raising -------------------------------------------------------------------------
 

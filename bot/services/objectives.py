@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today
+from bot.clock import Clock, SchoolDay
 from bot.domain.models import User
 from bot.domain.nonconformities import NcAction, NcStatus, Nonconformity, Severity, Source
 from bot.domain.objectives import (
@@ -182,7 +181,7 @@ def awaited_values(conn: Connection, today: date, terms: Iterable[Period]) -> li
     return found
 
 
-class ObjectiveService:
+class ObjectiveService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -198,9 +197,6 @@ class ObjectiveService:
         self.calendar = calendar
         self.ncs = ncs
         self.year_start = year_start
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     def terms(self) -> tuple[Period, ...]:
         return self.calendar.current().terms
@@ -259,7 +255,7 @@ class ObjectiveService:
         self, actor: User, raw_title: str, raw_process: str, owner_id: int
     ) -> Objective:
         _manager(actor)
-        title, process = _clean(raw_title, TITLE_MAX), _clean(raw_process, TITLE_MAX)
+        title, process = clean(raw_title, TITLE_MAX), clean(raw_process, TITLE_MAX)
         now, today = self.clock.now(), self.today()
         first, last = school_year_bounds(school_year_of(today, self.year_start), self.year_start)
 
@@ -288,7 +284,7 @@ class ObjectiveService:
         if draft["source"] not in self.sources():
             raise Refused("stale")
         kpi = Kpi(
-            0, objective_id, _clean(draft["name"], NAME_MAX), _clean(draft["unit"], UNIT_MAX),
+            0, objective_id, clean(draft["name"], NAME_MAX), clean(draft["unit"], UNIT_MAX),
             direction, target, threshold, frequency, draft["source"],
         )  # fmt: skip
         now = self.clock.now()
@@ -322,7 +318,7 @@ class ObjectiveService:
         `value`: a text for title and process, a user id for owner, (start, end) for period."""
         _manager(actor)
         if field in ("title", "process"):
-            values: dict[str, Any] = {field: _clean(str(value), TITLE_MAX)}
+            values: dict[str, Any] = {field: clean(str(value), TITLE_MAX)}
         elif field == "owner":
             values = {"owner_id": int(value)}
         elif field == "period":
@@ -367,9 +363,9 @@ class ObjectiveService:
         refused with the reason."""
         _manager(actor)
         if field == "name":
-            checked: Any = _clean(str(value), NAME_MAX)
+            checked: Any = clean(str(value), NAME_MAX)
         elif field == "unit":
-            checked = _clean(str(value), UNIT_MAX)
+            checked = clean(str(value), UNIT_MAX)
         elif field in ("target", "threshold"):
             checked = float(value)
         elif field == "frequency":
@@ -551,7 +547,9 @@ def _manager(actor: User) -> None:
         raise Refused("objectives.manager_only")
 
 
-def _clean(raw: str, limit: int) -> str:
+def clean(raw: str, limit: int) -> str:
+    """A typed text of an objective or a review, its spaces collapsed; refused when nothing
+    is left or it is longer than `limit`."""
     text = " ".join(raw.split())
     if not text:
         raise Refused("objectives.empty")

@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
+from bot.clock import Clock, SchoolDay
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
 from bot.domain.checklists import Checklist
-from bot.domain.dates import local_today
 from bot.domain.documents import VersionStatus
 from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
@@ -67,7 +66,7 @@ EXPORT_PAGE = 1000  # answers read in one unit of work: what a tap may wait behi
 NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
 
 
-class ReportService:
+class ReportService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -87,9 +86,6 @@ class ReportService:
         # without it); REPORT_PHOTOS_MAX of them per finding.
         self.files = files
         self.photos_max = photos_max
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     async def summary(self, period: Period) -> Summary:
         today = self.today()

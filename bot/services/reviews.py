@@ -30,7 +30,7 @@ from bot.reports.model import Gettext
 from bot.reports.review import ActionLine, KpiLine, ReviewPack, gather_sections
 from bot.services.competence import load_matrix
 from bot.services.errors import Refused
-from bot.services.objectives import ObjectiveService, assign_new, load_cards
+from bot.services.objectives import ObjectiveService, assign_new, clean, load_cards
 from bot.storage.audits import AuditRepo
 from bot.storage.db import Database
 from bot.storage.events import EventLog
@@ -299,12 +299,7 @@ class ReviewService:
 
 
 def _clean(raw: str) -> str:
-    text = " ".join(raw.split())
-    if not text:
-        raise Refused("objectives.empty")
-    if len(text) > TEXT_MAX:
-        raise Refused("objectives.too_long", limit=TEXT_MAX)
-    return text
+    return clean(raw, TEXT_MAX)
 
 
 def _optional(raw: str | None) -> str | None:

@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today
+from bot.clock import Clock, SchoolDay
 from bot.domain.models import User
 from bot.domain.risks import (
     MARKS,
@@ -60,14 +59,11 @@ class StaleRisk(Refused):
         self.risk_id = risk_id
 
 
-class RiskService:
+class RiskService(SchoolDay):
     def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     async def propose(
         self, actor: User, kind: RiskKind, title: str, department_id: int | None

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today, parse_date
+from bot.clock import Clock, SchoolDay
+from bot.domain.dates import parse_date
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity, Source
 from bot.domain.roles import Role
@@ -26,9 +26,9 @@ from bot.domain.suppliers import (
     SupplierStatus,
     weighted_score,
 )
-from bot.domain.texts import meaningful
 from bot.services.errors import Refused
 from bot.services.nonconformities import TEXT_MAX, NcService
+from bot.services.risks import clean
 from bot.storage.db import Database
 from bot.storage.events import EventLog
 from bot.storage.nonconformities import NcRepo
@@ -47,12 +47,7 @@ class Card:
 
 
 def _clean(raw: str, limit: int = NAME_MAX) -> str:
-    text = " ".join(raw.split())
-    if not text or not meaningful(text):
-        raise Refused("risks.empty")
-    if len(text) > limit:
-        raise Refused("risks.too_long", limit=limit)
-    return text
+    return clean(raw, limit)  # the registers' one rule (their texts are the risks' too)
 
 
 def parse_period(raw: str) -> tuple[date, date]:
@@ -64,15 +59,12 @@ def parse_period(raw: str) -> tuple[date, date]:
     return days[0], days[1]
 
 
-class SupplierService:
+class SupplierService(SchoolDay):
     def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, ncs: NcService) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.ncs = ncs
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     @staticmethod
     def _manager(actor: User) -> None:

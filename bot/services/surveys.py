@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.domain.dates import local_today
+from bot.clock import Clock, SchoolDay
 from bot.domain.invites import hash_token
 from bot.domain.models import User
 from bot.domain.nonconformities import Nonconformity, Severity, Source
@@ -77,7 +76,7 @@ class Report:
     threshold: float
 
 
-class SurveyService:
+class SurveyService(SchoolDay):
     def __init__(
         self,
         db: Database,
@@ -97,9 +96,6 @@ class SurveyService:
         self.rate = rate
         self._opened: dict[int, deque[datetime]] = {}  # account -> its recent link opens
         self.templates()  # a broken shipped template stops the start, naming its file
-
-    def today(self) -> date:
-        return local_today(self.clock.now(), self.tz)
 
     def templates(self) -> dict[str, dict[str, SurveyTemplate]]:
         return load_templates()

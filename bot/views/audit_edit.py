@@ -9,14 +9,13 @@ from datetime import date
 from aiogram import html
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AuditAction, AuditCB, AuditEditAction, AuditEditCB
 from bot.domain.audits import Audit, Respondent
 from bot.domain.dates import format_date
 from bot.domain.models import User
-from bot.keyboards.calendar import calendar_keyboard
-from bot.keyboards.pages import button, page_buttons
+from bot.keyboards.calendar import calendar_from
+from bot.keyboards.pages import button, ticked_people_rows
 from bot.services.programme import Candidates
 from bot.views.common import plural
 from bot.views.nc import Screen, markup
@@ -71,14 +70,14 @@ def changed_note(told: int) -> str:
 
 def start_screen(audit: Audit, today: date) -> Screen:
     text = _("audit_edit.ask_start").format(number=audit.number, now=format_date(audit.start_date))
-    return text, calendar_keyboard(today.year, today.month, today)
+    return text, calendar_from(today)
 
 
 def deadline_screen(audit: Audit, start: date) -> Screen:
     text = _("audit_edit.ask_deadline").format(
         start=format_date(start), now=format_date(audit.deadline)
     )
-    return text, calendar_keyboard(start.year, start.month, start)
+    return text, calendar_from(start)
 
 
 def text_question(audit: Audit, field: str) -> str:
@@ -126,29 +125,20 @@ def people_screen(
     audit: Audit, revision: int, people: list[User], chosen: set[int], page: int
 ) -> Screen:
     """Everyone but the audit team, to tick; each tick keeps its page."""
-    rows = []
-    for person in people[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]:
-        mark = "✅ " if person.id in chosen else "▫️ "
-        label = mark + person.full_name
-        if person.department_name:
-            label += f" · {person.department_name}"
-        data = AuditEditCB(
+    rows = ticked_people_rows(
+        people,
+        chosen,
+        page,
+        PEOPLE_PAGE,
+        lambda person: AuditEditCB(
             action=AuditEditAction.PERSON,
             audit=audit.id,
             rev=revision,
             id=person.id,
             value=str(page),
-        )
-        rows.append([button(label, data)])
-    pager = InlineKeyboardBuilder()
-    page_buttons(
-        pager,
-        page,
-        len(people),
-        PEOPLE_PAGE,
+        ),
         lambda p: AuditEditCB(action=AuditEditAction.PAGE, audit=audit.id, rev=revision, id=p),
     )
-    rows += pager.export()
     done = AuditEditCB(action=AuditEditAction.DONE, audit=audit.id, rev=revision, value="people")
     rows.append([button(_("audit_edit.save_people").format(count=len(chosen)), done)])
     rows.append(_to_card(audit))

@@ -27,7 +27,7 @@ from bot.domain.nonconformities import (
     Severity,
     days_left,
 )
-from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button
 from bot.services.nonconformities import HistoryLine, SimilarNc
 from bot.views.answers import shorten
@@ -349,7 +349,7 @@ def reassign_screen(nc: Nonconformity, person: User) -> str:
 def new_due_screen(nc: Nonconformity, today: date) -> Screen:
     """The new due date the responsible asks for: a calendar from today."""
     text = _("nc.ask_new_due").format(number=nc.number)
-    return text, calendar_keyboard(today.year, today.month, today)
+    return text, calendar_from(today)
 
 
 def due_reason_question(day: date) -> str:
@@ -469,7 +469,7 @@ def due_question(suggested: date | None, today: date) -> Screen:
     """The plan's due date: a calendar from today, and the date the severity suggests
     (when it has not passed) to take in one tap."""
     text = _("nc.plan.ask_due")
-    keyboard = calendar_keyboard(today.year, today.month, today)
+    keyboard = calendar_from(today)
     if suggested is not None:
         text += "\n" + _("nc.plan.suggested_due").format(date=format_date(suggested))
         label = _("nc.plan.take_due").format(date=format_date(suggested))

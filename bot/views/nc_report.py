@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import ReportAction, ReportCB
 from bot.domain.models import Department
 from bot.domain.nonconformities import Nonconformity, Severity, Source
-from bot.keyboards.calendar import calendar_keyboard
+from bot.keyboards.calendar import calendar_from
 from bot.keyboards.pages import button
 from bot.views.nc import Screen, markup, open_button
 
@@ -30,7 +30,7 @@ def source_screen() -> Screen:
 
 def due_screen(today: date) -> Screen:
     """The due date an outside source set: a calendar from today."""
-    return _("nc_report.ask_due"), calendar_keyboard(today.year, today.month, today)
+    return _("nc_report.ask_due"), calendar_from(today)
 
 
 def department_screen(departments: list[Department], own_id: int | None) -> Screen:

@@ -11,15 +11,14 @@ from typing import Any
 from aiogram import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import PlanAction, PlanCB
 from bot.domain.audits import Audit, AuditDraft, Objective, TemplateInfo
 from bot.domain.competence import Cell
 from bot.domain.dates import format_date
 from bot.domain.models import Department, User
-from bot.keyboards.calendar import calendar_keyboard
-from bot.keyboards.pages import button, page_buttons
+from bot.keyboards.calendar import calendar_from
+from bot.keyboards.pages import button, ticked_people_rows
 from bot.views.audit import card_button, objectives_text
 from bot.views.competence import cell_text
 from bot.views.nc import Screen, markup
@@ -190,20 +189,14 @@ def people_screen(
     people: list[User], chosen: set[int], page: int, team: Sequence[str] = ()
 ) -> Screen:
     """A page of people to tick; each tick keeps its page (in `value`)."""
-    rows = []
-    for person in people[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]:
-        mark = "✅ " if person.id in chosen else "▫️ "
-        label = mark + person.full_name
-        if person.department_name:
-            label += f" · {person.department_name}"
-        rows.append(
-            [button(label, PlanCB(action=PlanAction.PERSON, id=person.id, value=str(page)))]
-        )
-    pager = InlineKeyboardBuilder()  # page_buttons adds its row to a builder
-    page_buttons(
-        pager, page, len(people), PEOPLE_PAGE, lambda p: PlanCB(action=PlanAction.PAGE, id=p)
+    rows = ticked_people_rows(
+        people,
+        chosen,
+        page,
+        PEOPLE_PAGE,
+        lambda person: PlanCB(action=PlanAction.PERSON, id=person.id, value=str(page)),
+        lambda p: PlanCB(action=PlanAction.PAGE, id=p),
     )
-    rows += pager.export()
     done = _("plan.people_done").format(count=len(chosen))
     rows.append([button(done, PlanCB(action=PlanAction.NEXT))])
     rows.append(back_row("respondents"))
@@ -215,13 +208,13 @@ def people_screen(
 
 def start_screen(earliest: date) -> Screen:
     """The start date: a calendar from the earliest day allowed."""
-    keyboard = calendar_keyboard(earliest.year, earliest.month, earliest)
+    keyboard = calendar_from(earliest)
     return step(10, "plan.ask_start"), with_back(keyboard, "start")
 
 
 def deadline_screen(start: date) -> Screen:
     text = step(11, "plan.ask_deadline", start=format_date(start))
-    return text, with_back(calendar_keyboard(start.year, start.month, start), "deadline")
+    return text, with_back(calendar_from(start), "deadline")
 
 
 SUMMARY_FIELDS = (

@@ -22,7 +22,7 @@ from bot.domain.risks import (
     treatments_for,
 )
 from bot.domain.roles import Role
-from bot.keyboards.pages import button, page_buttons
+from bot.keyboards.pages import button, people_buttons
 
 Screen = tuple[str, InlineKeyboardMarkup]
 SHOWN = 30  # risks with a button on the register screen
@@ -247,10 +247,9 @@ def residual_screen(risk: Risk, today: date) -> Screen:
 
 def people_screen(risk: Risk, people: list[User], step: RiskStep, page: int = 0) -> Screen:
     builder = InlineKeyboardBuilder()
-    for person in people[page * PAGE : (page + 1) * PAGE]:
-        builder.row(button(person.full_name, cb(step, risk.id, str(person.id), risk.revision)))
-    page_buttons(
-        builder, page, len(people), PAGE,
+    people_buttons(
+        builder, people, page, PAGE,
+        lambda person: cb(step, risk.id, str(person.id), risk.revision),
         lambda n: RiskCB(action=RiskStep.PEOPLE, id=risk.id, v=step.value, p=n),
     )  # fmt: skip
     builder.row(button(_("common.back"), cb(RiskStep.CARD, risk.id)))

@@ -21,7 +21,7 @@ from bot.domain.suppliers import (
     SupplierStatus,
     suggested_status,
 )
-from bot.keyboards.pages import button, page_buttons
+from bot.keyboards.pages import button, people_buttons
 from bot.services.suppliers import Card
 
 Screen = tuple[str, InlineKeyboardMarkup]
@@ -170,10 +170,9 @@ def weights_screen(weights: dict[str, int]) -> Screen:
 
 def people_screen(supplier: Supplier, people: list[User], page: int = 0) -> Screen:
     builder = InlineKeyboardBuilder()
-    for person in people[page * PAGE : (page + 1) * PAGE]:
-        builder.row(button(person.full_name, cb(SupplierStep.OWNER, supplier.id, str(person.id))))
-    page_buttons(
-        builder, page, len(people), PAGE,
+    people_buttons(
+        builder, people, page, PAGE,
+        lambda person: cb(SupplierStep.OWNER, supplier.id, str(person.id)),
         lambda n: SupplierCB(action=SupplierStep.OWNER, id=supplier.id, p=n),
     )  # fmt: skip
     builder.row(button(_("common.back"), cb(SupplierStep.CARD, supplier.id)))
