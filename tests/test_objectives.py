@@ -28,6 +28,7 @@ from bot.domain.objectives import (
 from bot.domain.roles import Role
 from bot.domain.school_calendar import load_calendar
 from bot.services.kpi_sources import SOURCES
+from bot.storage.files import FileStore, store_root
 from tests.fakeapi import TgUser
 from tests.flows import boss, department, person
 from tests.harness import BotHarness
@@ -228,12 +229,16 @@ async def test_objectives_values_actions_and_the_management_review(
     # The 2nd term's value with an album of two photos, its caption the comment.
     await head.press("✍️ Ввести значение")
     await head.send("4,1")
+    big = await head.send_document(b"x" * (20 * 1024 * 1024 + 1), "scan.pdf")
+    assert "Файл слишком большой: не больше 20 МБ" in big.text  # FILE_MAX_MB, as anywhere
     reply = await head.send_album(2, caption="Протоколы пробного ОГЭ")
     assert "Сохранено: «Средний балл ОГЭ по математике» за 2 четверть — ✅ 4,1 балл" in (reply.text)
     assert "за порогом" not in reply.text
     _objective, series = await objectives.series(2)
     given = series.reported[series.points[1][0].key]
     assert len(given.evidence) == 2 and given.comment == "Протоколы пробного ОГЭ"
+    store = FileStore(store_root(harness.database))  # the school's own copy of each photo
+    assert [store.get(item["sha256"]) for item in given.evidence] == [b"photo 0", b"photo 1"]
     first_ask = next(m for m in head.chat() if "за 1 четверть" in m.text and m.buttons)
     stale = await head.press_data(first_ask.button("Ввести значение")["callback_data"])
     assert "уже введено" in str(stale.alert)  # an old reminder's button changes nothing
