@@ -27,6 +27,8 @@ def test_one_formatter_for_every_place() -> None:
     assert numbers.amount(1200, "₽", "ru") == "1\xa0200\xa0₽"
     assert numbers.amount(90, "%", "ru") == "90\xa0%" and numbers.amount(86.8, "%", "en") == "86.8%"
     assert numbers.amount(None, "%", "ru") == "—" and numbers.amount(12.5, "", "en") == "12.5"
+    assert numbers.typed("1200.125", "ru") == "1\xa0200,125"  # a number answer, every digit
+    assert numbers.typed("86.5", "en") == "86.5" and numbers.typed("n/a", "ru") == "n/a"
     assert numbers.month_label(date(2026, 7, 1), "ru") == "июль 2026"  # not «Июл 26»
     assert numbers.month_label(date(2026, 11, 1), "ru") == "нояб. 2026"
     assert numbers.month_label(date(2026, 11, 1), "en") == "Nov 2026"

@@ -5,6 +5,7 @@ figure never wraps apart on a phone; a unit is joined to its figure the same way
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from babel import Locale
@@ -61,6 +62,18 @@ def amount(value: float | None, unit: str, locale: str, missing: str = "—") ->
 def number(value: int | float, locale: str) -> str:
     """A count or an amount with the locale's grouping: 1 234 / 1,234."""
     return format_decimal(value, locale=_locale(locale))
+
+
+def typed(text: str, locale: str) -> str:
+    """A number answer as it was typed and stored ("86.5", "1200"), every digit kept, in the
+    locale's signs: «86,5», «1 200»; a text that is no number is returned as it is."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not value.is_finite():
+        return text
+    return format_decimal(value, locale=_locale(locale), decimal_quantization=False)
 
 
 def month_label(day: date, locale: str) -> str:
