@@ -113,7 +113,7 @@ async def seed(harness: BotHarness) -> dict[str, int]:
     )  # fmt: skip
     await audits.open_due()
     for key, values in (
-        ("olga", ["yes", "yes", "5", "По плану", "3"]),
+        ("olga", ["yes", "yes", "5", "По плану", "3,5"]),
         ("igor", ["no", "na", "1", "Большое отставание", "0"]),
     ):
         person = await accounts.get(ids[key])
@@ -306,6 +306,7 @@ async def test_the_workbook_prints_and_names_each_piece_of_evidence(harness: Bot
     assert rows[("Ольга", 2)][11].value == 2  # two pieces of evidence
     assert rows[("Игорь", 2)][-1].value == "фото 1"
     assert first[-1].value is None
+    assert header[7] == "Ответ" and rows[("Ольга", 5)][7].value == "3,5"  # as she typed it
 
 
 async def test_forged_changes_of_other_screens_are_refused_for_the_director(

@@ -90,10 +90,11 @@ async def test_two_teachers_answer_one_restarts_auditor_closes(
     await olga.press("Небольшое отставание")
     reply = await olga.send("два")
     assert "Нужно число" in reply.text
-    reply = await olga.send("2")
+    reply = await olga.send("2,5")
     assert "Что бы вы улучшили" in reply.text
     reply = await olga.send("Больше проекторов в кабинетах")
     assert "Отвечено 6 из 6" in reply.text
+    assert "2,5" in reply.text and "2.5" not in reply.text  # kept as 2.5, shown as she typed
     await olga.press("Отправить анкету")
     reply = await olga.press("Да, отправить")
     assert "Анкета аудита A-2026-001 отправлена" in reply.text

@@ -21,6 +21,14 @@ def test_one_formatter_for_every_place() -> None:
     assert numbers.number(1234, "ru") == "1\xa0234" and numbers.number(1234, "en") == "1,234"
     assert format_percent(86.8, texts("ru")) == "86,8\xa0%"  # files and charts: the same
     assert format_percent(86.8, texts("en")) == "86.8%"
+    assert format_percent(None, texts("ru")) == "н/д"  # chat and files say "not scored" alike
+    assert numbers.decimal(4.0, "ru") == "4,0" and numbers.decimal(3.44, "en") == "3.4"  # a mean
+    assert numbers.amount(4.1, "балл", "ru") == "4,1\xa0балл"  # a KPI's figure, as typed
+    assert numbers.amount(1200, "₽", "ru") == "1\xa0200\xa0₽"
+    assert numbers.amount(90, "%", "ru") == "90\xa0%" and numbers.amount(86.8, "%", "en") == "86.8%"
+    assert numbers.amount(None, "%", "ru") == "—" and numbers.amount(12.5, "", "en") == "12.5"
+    assert numbers.typed("1200.125", "ru") == "1\xa0200,125"  # a number answer, every digit
+    assert numbers.typed("86.5", "en") == "86.5" and numbers.typed("n/a", "ru") == "n/a"
     assert numbers.month_label(date(2026, 7, 1), "ru") == "июль 2026"  # not «Июл 26»
     assert numbers.month_label(date(2026, 11, 1), "ru") == "нояб. 2026"
     assert numbers.month_label(date(2026, 11, 1), "en") == "Nov 2026"
@@ -45,6 +53,8 @@ def test_done_is_green_and_nothing_but_overdue_is_red() -> None:
     }
     ticks = [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
     assert ticks == ["нояб.\n2026"]
+    figure = charts.ncs_figure(["нояб. 2026"], {"Новое": [1234]}, t)
+    assert "1\xa0234" in [text.get_text() for text in figure.axes[0].texts]  # the total on top
 
 
 def test_compliance_charts_draw_the_target_and_large_type() -> None:

@@ -28,6 +28,7 @@ from bot.domain.objectives import (
 from bot.domain.roles import Role
 from bot.domain.school_calendar import load_calendar
 from bot.services.kpi_sources import SOURCES
+from bot.storage.files import FileStore, store_root
 from tests.fakeapi import TgUser
 from tests.flows import boss, department, person
 from tests.harness import BotHarness
@@ -158,8 +159,8 @@ async def test_objectives_values_actions_and_the_management_review(
         "Сотрудники с действующей квалификацией", "%", ("90", "80"), "ежемесячно",
         "доля сотрудников с действующей квалификацией",
     )  # fmt: skip
-    assert "цель ≥ 90 %, порог 80 %" in card and "ежемесячно" in card
-    assert "❌ 0 %" in card  # nobody has his certificates in yet
+    assert "цель ≥ 90\xa0%, порог 80\xa0%" in card and "ежемесячно" in card
+    assert "❌ 0\xa0%" in card  # nobody has his certificates in yet
     card = await define_objective(
         manager, "Повысить качество подготовки к ОГЭ", "Иван Сидоров",
         "Средний балл ОГЭ по математике", "балл", ("4", "3,5"), "каждую четверть",
@@ -181,7 +182,9 @@ async def test_objectives_values_actions_and_the_management_review(
     asked = texts(head, "Пора ввести значение показателя «Средний балл ОГЭ по математике»")
     assert len(asked) == 1 and "за 1 четверть" in asked[0]
     breach = texts(head, "Показатель «Сотрудники с действующей квалификацией»")
-    assert len(breach) == 1 and "за 10.2026: 0 %" in breach[0] and "за порогом 80 %" in breach[0]
+    assert (
+        len(breach) == 1 and "за 10.2026: 0\xa0%" in breach[0] and "за порогом 80\xa0%" in breach[0]
+    )
 
     told = next(m for m in head.chat() if "Показатель «Сотрудники" in m.text)
     tap = told.button("⚠️ Несоответствие")["callback_data"]
@@ -200,7 +203,9 @@ async def test_objectives_values_actions_and_the_management_review(
     reply = await head.send("3,2")
     assert "комментарий или файл" in reply.text
     reply = await head.send("Пробный экзамен, две группы")
-    assert "Сохранено: «Средний балл ОГЭ по математике» за 1 четверть — ❌ 3,2 балл" in reply.text
+    assert (
+        "Сохранено: «Средний балл ОГЭ по математике» за 1 четверть — ❌ 3,2\xa0балл" in reply.text
+    )
     assert "за порогом" in reply.text
     reply = await head.press("💡 Возможность для улучшения")
     assert "Зарегистрировано: NC-2026-002" in reply.text
@@ -228,12 +233,18 @@ async def test_objectives_values_actions_and_the_management_review(
     # The 2nd term's value with an album of two photos, its caption the comment.
     await head.press("✍️ Ввести значение")
     await head.send("4,1")
+    big = await head.send_document(b"x" * (20 * 1024 * 1024 + 1), "scan.pdf")
+    assert "Файл слишком большой: не больше 20 МБ" in big.text  # FILE_MAX_MB, as anywhere
     reply = await head.send_album(2, caption="Протоколы пробного ОГЭ")
-    assert "Сохранено: «Средний балл ОГЭ по математике» за 2 четверть — ✅ 4,1 балл" in (reply.text)
+    assert "Сохранено: «Средний балл ОГЭ по математике» за 2 четверть — ✅ 4,1\xa0балл" in (
+        reply.text
+    )
     assert "за порогом" not in reply.text
     _objective, series = await objectives.series(2)
     given = series.reported[series.points[1][0].key]
     assert len(given.evidence) == 2 and given.comment == "Протоколы пробного ОГЭ"
+    store = FileStore(store_root(harness.database))  # the school's own copy of each photo
+    assert [store.get(item["sha256"]) for item in given.evidence] == [b"photo 0", b"photo 1"]
     first_ask = next(m for m in head.chat() if "за 1 четверть" in m.text and m.buttons)
     stale = await head.press_data(first_ask.button("Ввести значение")["callback_data"])
     assert "уже введено" in str(stale.alert)  # an old reminder's button changes nothing
@@ -244,8 +255,8 @@ async def test_objectives_values_actions_and_the_management_review(
     await manager.send("/objectives")
     await manager.press("Повысить качество подготовки к ОГЭ")
     await manager.press("📈 Средний балл ОГЭ")
-    assert manager.last.photo and "❌ 1 четверть: 3,2 балл" in manager.last.text
-    assert "✅ 2 четверть: 4,1 балл" in manager.last.text
+    assert manager.last.photo and "❌ 1 четверть: 3,2\xa0балл" in manager.last.text
+    assert "✅ 2 четверть: 4,1\xa0балл" in manager.last.text
 
     # The management review: the issues typed, the pack built as 9.3.2 a–f.
     reply = await manager.send("/review")
@@ -279,7 +290,7 @@ async def test_objectives_values_actions_and_the_management_review(
     assert "Нет данных: опросы удовлетворённости" in body
     assert "Нет данных: реестр рисков" in body
     assert "Нет данных: внешние поставщики" in body
-    assert "1 четверть: 3,2 балл; 2 четверть: 4,1 балл" in body
+    assert "1 четверть: 3,2\xa0балл; 2 четверть: 4,1\xa0балл" in body
     assert "Зарегистрировано несоответствий: 2" in body
     assert "NC-2026-002" in body  # the improvement opportunity, under f)
     assert "УТВЕРЖДАЮ" in body and "Анна Директорова" in body
@@ -364,7 +375,7 @@ def test_other_features_plug_in_review_sections_and_kpi_sources() -> None:
     from bot.reports.review import SEAMS, SECTION_PROVIDERS, ReviewPack, build_review_pack
     from bot.services import kpi_sources
 
-    words = {"report.decimal_point": ",", "report.percent": "{value} %"}
+    words = {"number.locale": "ru"}
 
     def gettext(key: str) -> str:
         return words.get(key, key)
@@ -412,8 +423,8 @@ async def test_an_english_owner_is_asked_and_answers_in_english(
     assert "That is not a number" in (await john.send("two")).text
     await john.send("6.5 %")
     reply = await john.press("No comment")
-    assert "Saved: «Late lessons» for 11.2026: ❌ 6.5 %" in reply.text  # lower is better
-    assert "past the threshold (5 %)" in reply.text
+    assert "Saved: «Late lessons» for 11.2026: ❌ 6.5%" in reply.text  # lower is better
+    assert "past the threshold (5%)" in reply.text
     assert reply.last.buttons == ["⚠️ Nonconformity", "💡 Improvement opportunity"]
 
 
@@ -482,12 +493,12 @@ async def test_the_manager_edits_an_objective_and_its_kpi_from_the_card(
     await manager.press("✏️ Изменить")
     await manager.press("📏 Средний балл ОГЭ")
     reply = await manager.press("Цель")
-    assert "Сейчас: 4 балл" in reply.text
+    assert "Сейчас: 4\xa0балл" in reply.text
     assert "Нужно число" in (await manager.send("четыре с половиной")).text
     reply = await manager.send("3")
     assert "Цель должна быть не ниже порога" in reply.text
     reply = await manager.send("4,5")
-    assert "цель ≥ 4,5 балл, порог 3,5 балл" in reply.text
+    assert "цель ≥ 4,5\xa0балл, порог 3,5\xa0балл" in reply.text
 
     await manager.press("✏️ Изменить")
     await manager.press("📏 Средний балл ОГЭ")
@@ -495,7 +506,7 @@ async def test_the_manager_edits_an_objective_and_its_kpi_from_the_card(
     reply = await manager.send("5")
     assert "Порог должен быть не выше цели" in reply.text
     reply = await manager.send("3,8")
-    assert "порог 3,8 балл" in reply.text
+    assert "порог 3,8\xa0балл" in reply.text
 
     await manager.press("✏️ Изменить")
     await manager.press("📏 Средний балл ОГЭ")

@@ -98,10 +98,10 @@ async def test_a_caterer_is_evaluated_by_its_owner_and_an_nc_is_raised_against_i
     # Weights are editable; a stale weight button changes nothing.
     await manager.send("/suppliers")
     reply = await manager.press("⚖️ Веса критериев")
-    assert "• качество: 40 (40 %)" in reply.text
+    assert "• качество: 40 (40,0\xa0%)" in reply.text
     minus = reply.last.button("качество −5")["callback_data"]
     reply = await manager.press("качество −5")
-    assert "• качество: 35 (37 %)" in reply.text
+    assert "• качество: 35 (36,8\xa0%)" in reply.text
     stale = await manager.press_data(minus)
     assert "Веса уже изменились" in str(stale.alert) and "• качество: 35" in manager.last.text
 

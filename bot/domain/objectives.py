@@ -206,12 +206,6 @@ def parse_number(text: str) -> float | None:
     return float(raw)
 
 
-def format_number(value: float, decimal_point: str = ",") -> str:
-    """86.8 -> "86,8"; 90.0 -> "90"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", decimal_point)
-
-
 # -- management reviews --------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -30,9 +31,11 @@ from bot.domain.objectives import (
     parse_number,
 )
 from bot.domain.roles import Role
-from bot.evidence import EvidenceCollector, evidence_item
+from bot.evidence import EvidenceCollector
 from bot.filters import HasRole
+from bot.handlers.evidence_input import collect_file
 from bot.services.errors import Refused
+from bot.services.files import FileService
 from bot.services.notices import Notices
 from bot.services.objectives import (
     KPI_FIELDS,
@@ -483,25 +486,21 @@ async def extra_file(
     user: User,
     objectives: ObjectiveService,
     evidence: EvidenceCollector,
+    file_store: FileService,
 ) -> None:
-    """A photo or file, its caption the comment; an album's photos are one value's files,
-    saved once after its last photo."""
-    data = await state.get_data()
-    item = evidence_item(message)
-    assert item is not None
-    files = [*data.get("evidence", []), item]
-    comment = data.get("comment") or message.caption
-    await advance(state, KpiEntry.extra, evidence=files, comment=comment)
+    """A photo or file, kept in the school's store like any evidence (refused over
+    FILE_MAX_MB), its caption the comment; an album's photos are one value's files, saved
+    once after its last photo."""
 
-    async def save() -> None:
-        if await state.get_state() != KpiEntry.extra.state:
-            return
-        current = await state.get_data()
+    async def save(current: dict[str, Any]) -> None:
         await _save_value(
             message, state, user, objectives, current.get("comment"), current["evidence"]
         )
 
-    await evidence.confirm(message, state.key, save)
+    await collect_file(
+        message, state, evidence, file_store, KpiEntry.extra, save,
+        same=("kpi", "period"), caption_as="comment",
+    )  # fmt: skip
 
 
 async def extra_skipped(

@@ -18,9 +18,10 @@ matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend on a ser
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from bot.domain import numbers
 from bot.domain.risks import level_of
 from bot.reports.model import Gettext, format_percent
 
@@ -78,8 +79,8 @@ def department_figure(
         count = len(names)
         size = _fitting_size(count, 700)
         positions = range(count)
-        numbers = [0.0 if v is None else v for v in values.values()]
-        ax.barh(positions, numbers, color=BAR_COLOR, height=0.7)
+        bars = [0.0 if v is None else v for v in values.values()]
+        ax.barh(positions, bars, color=BAR_COLOR, height=0.7)
         ax.set_yticks(positions, labels=names, fontsize=size)
         ax.invert_yaxis()
         _percent_axis(ax, "x")
@@ -150,7 +151,8 @@ def ncs_figure(
         _title(figure, title)
         for position, total in zip(positions, bottoms, strict=True):
             if total:
-                ax.text(position, total, str(total), ha="center", va="bottom", fontsize=size)
+                shown = numbers.number(total, gettext("number.locale"))
+                ax.text(position, total, shown, ha="center", va="bottom", fontsize=size)
         figure.legend(loc="outside lower center", ncols=min(3, len(series)), frameon=False)
         return figure
 
@@ -174,8 +176,8 @@ def clause_figure(
         count = len(values)
         size = _fitting_size(count, 1000)
         positions = range(count)
-        numbers = [0.0 if v is None else v for v in values.values()]
-        ax.bar(positions, numbers, color=BAR_COLOR, width=0.7)
+        bars = [0.0 if v is None else v for v in values.values()]
+        ax.bar(positions, bars, color=BAR_COLOR, width=0.7)
         ax.set_xticks(positions, labels=list(values), fontsize=size)
         if count > 12:
             for label in ax.get_xticklabels():
@@ -297,6 +299,8 @@ def kpi_over_time(
         margin = (high - low) * 0.15 or max(abs(high) * 0.1, 1.0)
         ax.set_ylim(low - margin, high + margin)
         ax.set_ylabel(unit)
+        locale = gettext("number.locale")  # «4,5» on the axis, as the chat writes the value
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: numbers.number(y, locale)))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="best")
         # A KPI's name is long: wrapped narrower than the other charts' titles.
@@ -313,8 +317,8 @@ def survey_averages(values: dict[str, float | None], title: str, gettext: Gettex
         names = [_shorten(name) for name in values]
         size = _fitting_size(len(names), 700)
         positions = range(len(names))
-        numbers = [0.0 if v is None else v for v in values.values()]
-        ax.barh(positions, numbers, color=BAR_COLOR, height=0.7)
+        bars = [0.0 if v is None else v for v in values.values()]
+        ax.barh(positions, bars, color=BAR_COLOR, height=0.7)
         ax.set_yticks(positions, labels=names, fontsize=size)
         ax.invert_yaxis()
         ax.set_xlim(0, 5.6)
@@ -323,9 +327,9 @@ def survey_averages(values: dict[str, float | None], title: str, gettext: Gettex
         ax.set_axisbelow(True)
         ax.set_xlabel(gettext("surveys.chart_axis"))
         _title(figure, title)
-        point = gettext("report.decimal_point")
+        locale = gettext("number.locale")
         for position, value in zip(positions, values.values(), strict=True):
-            text = "—" if value is None else f"{value:.1f}".replace(".", point)
+            text = numbers.decimal(value, locale)
             ax.text((value or 0) + 0.05, position, text, va="center", fontsize=size)
         return _png(figure)
 

@@ -183,8 +183,9 @@ class CompetenceRow:
 
 
 def format_percent(value: float | None, gettext: Gettext) -> str:
-    """84.2 -> "84,2 %" (ru) / "84.2%" (en); "n/a" when nothing was scored (the one
-    formatter, bot.domain.numbers, in the language `gettext` speaks)."""
+    """84.2 -> "84,2 %" (ru) / "84.2%" (en); "н/д" / "n/a" when nothing was scored: the
+    one rule for a compliance figure in chat (`format_percent(v, _)`), files and charts,
+    bot.domain.numbers in the language `gettext` speaks."""
     if value is None:
         return gettext("report.not_scored")
     return percent(value, gettext("number.locale"))

@@ -40,9 +40,9 @@ from bot.callbacks import (
     SupplierStep,
 )
 from bot.domain import numbers
-from bot.domain.objectives import format_number
 from bot.domain.reminders import Due, Kind
 from bot.keyboards.pages import button
+from bot.reports.model import format_percent
 
 
 def render(due: Due, locale: str, i18n: I18n) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -267,7 +267,7 @@ def _results(
     key = "acks.told" if due.kind is Kind.AUDIT_RESULTS else "reminder.results_unread"
     text = t(key).format(
         number=p["number"], title=html.quote(p["title"]), where=where,
-        percent=numbers.percent(p.get("overall"), locale),
+        percent=format_percent(p.get("overall"), t),
     )  # fmt: skip
     if p.get("conclusion"):
         text += "\n" + t("acks.conclusion").format(text=html.quote(p["conclusion"]))
@@ -338,9 +338,9 @@ def _objectives(due: Due, t: Callable[[str], str]) -> tuple[str, list[list[Inlin
     if due.kind is Kind.KPI_VALUE_DUE:
         enter = KpiValueCB(action=KpiValueAction.ENTER, id=due.object_id, v=p["key"])
         return t("reminder.kpi_value_due").format(**words), [[button(t("objectives.enter"), enter)]]
-    point = t("report.decimal_point")
-    value = f"{format_number(p['value'], point)} {p['unit']}".strip()
-    threshold = f"{format_number(p['threshold'], point)} {p['unit']}".strip()
+    locale = t("number.locale")
+    value = numbers.amount(p["value"], p["unit"], locale)
+    threshold = numbers.amount(p["threshold"], p["unit"], locale)
     text = t("reminder.kpi_breach").format(value=value, threshold=threshold, **words)
     nc = KpiCB(action=KpiAction.NC, id=due.object_id, v=p["key"])
     ofi = KpiCB(action=KpiAction.IMPROVEMENT, id=due.object_id, v=p["key"])

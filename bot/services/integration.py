@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.documents import Version
 from bot.domain.objectives import Status
@@ -83,10 +84,6 @@ def parent_satisfaction(span: Span) -> float | None:
 # -- the management review pack's sections ---------------------------------------------------
 
 
-def _number(value: float, gettext: Gettext) -> str:
-    return f"{value:.2f}".replace(".", gettext("report.decimal_point"))
-
-
 def surveys_section(minimum: int) -> SectionProvider:
     """Customer satisfaction (9.3.2 c 1): each survey opened in the period, its responses and
     the mean of each scale question; a survey under SURVEY_MIN_GROUP responses says only
@@ -110,9 +107,11 @@ def surveys_section(minimum: int) -> SectionProvider:
                 lines.append(f"{head} {gettext('integration.review.survey_hidden')}")
                 continue
             answers = [a for _, a, _ in repo.responses(survey.id)]
+            locale = gettext("number.locale")
             means = [
                 gettext("integration.review.mean").format(
-                    question=r.question.text, mean=_number(r.average, gettext)
+                    question=r.question.text,
+                    mean=numbers.decimal(r.average, locale),
                 )
                 for r in results(template, answers)
                 if r.average is not None

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from bot.clock import Clock, SchoolDay
+from bot.domain import numbers
 from bot.domain.audits import Audit, AuditStatus, evidence_pieces
-from bot.domain.checklists import Checklist
+from bot.domain.checklists import AnswerType, Checklist, Question
 from bot.domain.documents import VersionStatus
 from bot.domain.findings import FindingKind, plain_description
 from bot.domain.models import User
@@ -186,6 +187,7 @@ class ReportService(SchoolDay):
         loop = asyncio.get_running_loop()
         facts: dict[tuple[int, str, str], Fact | None] = {}
         anonymous, photo = gettext("audit.anonymous_name"), gettext("report.photo")
+        locale = gettext("number.locale")
 
         def answers() -> Iterator[AnswerRow]:
             """The answers a page (one short unit of work) at a time, asked for from the
@@ -196,7 +198,7 @@ class ReportService(SchoolDay):
 
                 def page(conn: Connection, key: tuple[int, int, int] | None = after) -> Page:
                     return _answer_rows(
-                        conn, checklist, translate, self.tz, facts, key, anonymous, photo
+                        conn, checklist, translate, self.tz, facts, key, anonymous, photo, locale
                     )
 
                 rows, after = asyncio.run_coroutine_threadsafe(self.db.run(page), loop).result()
@@ -237,6 +239,7 @@ class ReportService(SchoolDay):
             raise Refused("audits.not_closed")
         today = self.today()
 
+        locale = gettext("number.locale")
         shots: list[list[dict[str, Any]]] = []  # each finding's photos, as recorded
 
         def work(conn: Connection) -> AuditReport:
@@ -255,7 +258,7 @@ class ReportService(SchoolDay):
                 given = [r for r in records if r.question_id == question.id and r.value is not None]
                 values: dict[str, int] = {}
                 for record in given:
-                    shown = translate("answer", record.value or "")
+                    shown = shown_answer(question, record.value or "", translate, locale)
                     values[shown] = values.get(shown, 0) + 1
                 summary = "; ".join(f"{value} — {count}" for value, count in values.items())
                 items = [item for r in given for item in r.evidence]
@@ -396,6 +399,16 @@ def file_names(items: list[dict[str, Any]], photo: str) -> str:
     return "; ".join(names)
 
 
+def shown_answer(
+    question: Question, value: str, translate: Callable[[str, str], str], locale: str
+) -> str:
+    """An answer as the files write it: a number in the reader's signs («2,5»), a choice
+    or yes/no as translated."""
+    if question.type is AnswerType.NUMBER:
+        return numbers.typed(value, locale)
+    return translate("answer", value)
+
+
 def _answer_rows(
     conn: Connection,
     checklist: Callable[[Connection, int], Checklist],
@@ -405,6 +418,7 @@ def _answer_rows(
     after: tuple[int, int, int] | None,
     anonymous: str = "",
     photo: str = "photo",
+    locale: str = "ru",
 ) -> Page:
     """One page of answers as export rows, and the key to ask for the next (None after the
     last; the last page also holds the anonymous audits' answers, in no one's name). 240,000
@@ -421,7 +435,7 @@ def _answer_rows(
                 for question in section.questions:
                     number += 1
                     if question.id == question_id:
-                        shown = translate("answer", value)
+                        shown = shown_answer(question, value, translate, locale)
                         facts[key] = (
                             section.title, number, question.clause, question.text, shown,
                             score(question, value), is_nonconforming(question, value),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.domain import numbers
 from bot.domain.competence import Status as CompetenceStatus
 from bot.domain.models import User
 from bot.domain.nonconformities import OPEN_STATUSES, Nonconformity, Severity, Source
@@ -20,13 +21,12 @@ from bot.domain.objectives import (
     DecisionKind,
     Review,
     ReviewStatus,
-    format_number,
     standing,
 )
 from bot.domain.roles import Role
 from bot.domain.school_calendar import school_year_bounds, school_year_of
 from bot.domain.summaries import summarize
-from bot.reports.model import Gettext
+from bot.reports.model import Gettext, format_percent
 from bot.reports.review import ActionLine, KpiLine, ReviewPack, gather_sections
 from bot.services.competence import load_matrix
 from bot.services.errors import Refused
@@ -155,7 +155,7 @@ class ReviewService:
             pack.previous += [a for d in repo.decisions(other.id) if (a := action_line(d))]
         pack.decisions = [a for d in repo.decisions(review.id) if (a := action_line(d))]
 
-        point = gettext("report.decimal_point")
+        locale = gettext("number.locale")
         charts: builtins.list[Chart] = []
         for card in load_cards(conn, today, self.objectives.terms(), self.tz):
             status = gettext(f"objectives.status.{card.status.value}")
@@ -164,9 +164,7 @@ class ReviewService:
                 kpi = series.kpi
 
                 def show(value: float | None, unit: str = kpi.unit) -> str:
-                    if value is None:
-                        return "—"
-                    return f"{format_number(value, point)} {unit}".strip()
+                    return numbers.amount(value, unit, locale)
 
                 values = "; ".join(f"{s.name}: {show(v)}" for s, v in series.points) or "—"
                 latest = series.latest
@@ -190,7 +188,7 @@ class ReviewService:
             results[fact_audit.id] = (
                 fact_audit.number, fact_audit.title, fact_audit.department_name or "—",
                 gettext(f"audit.status.{fact_audit.status.value}"),
-                "—" if overall is None else f"{format_number(overall, point)} %",
+                format_percent(overall, gettext),
             )  # fmt: skip
         pack.audits = list(results.values())
         matrix = load_matrix(conn, users.active(), today, 0)

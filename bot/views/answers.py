@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiogram import html
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain import numbers
 from bot.domain.checklists import AnswerType, Question
+from bot.views.common import reader_locale
 
 SHORT = 60
 
@@ -22,6 +24,8 @@ def format_value(question: Question, value: str | None) -> str:
         return _(f"answer.{value}")
     if question.type is AnswerType.SCALE:
         return f"⭐ {value}/5"
+    if question.type is AnswerType.NUMBER:
+        return numbers.typed(value, reader_locale())
     return html.quote(shorten(value, 200))
 
 

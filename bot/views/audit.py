@@ -34,7 +34,7 @@ from bot.domain.roles import Role
 from bot.domain.school_calendar import school_year_months
 from bot.domain.scoring import is_nonconforming
 from bot.keyboards.pages import button, page_buttons
-from bot.views import common
+from bot.reports.model import format_percent
 from bot.views.answers import format_value, shorten
 from bot.views.common import plural
 from bot.views.nc import Screen, markup, status_text
@@ -59,24 +59,19 @@ def objectives_text(objectives: list[str]) -> str:
     return ", ".join(_(f"objective.{o}") for o in objectives)
 
 
-def percent_text(percent: float | None) -> str:
-    """A compliance figure as chat shows it: «84,2 %», "84.2%", or "—" when not scored."""
-    return common.percent(percent)
-
-
 def results_lines(audit: Audit) -> list[str]:
     """The closed audit's compliance on its card: overall, by section, the weakest clauses."""
     results = audit.results or {}
     if results.get("overall") is None:
         return [_("audit.results_none")]
-    lines = [_("audit.results_overall").format(percent=percent_text(results["overall"]))]
+    lines = [_("audit.results_overall").format(percent=format_percent(results["overall"], _))]
     for title, percent in results.get("by_section", {}).items():
-        lines.append(f"  • {html.quote(title)}: {percent_text(percent)}")
+        lines.append(f"  • {html.quote(title)}: {format_percent(percent, _)}")
     clauses = [(c, p) for c, p in results.get("by_clause", {}).items() if p is not None]
     weakest = sorted(clauses, key=lambda item: item[1])[:5]
     if weakest:
         lines.append(_("audit.results_weakest"))
-        lines += [f"  • {clause}: {percent_text(percent)}" for clause, percent in weakest]
+        lines += [f"  • {clause}: {format_percent(percent, _)}" for clause, percent in weakest]
     return lines
 
 
@@ -340,15 +335,18 @@ def results_text(audit: Audit, raised: list[Nonconformity]) -> str:
     """Every section's and clause's compliance, the NCs raised, and the conclusion."""
     results = audit.results or {}
     lines = [_("results.title").format(number=audit.number, title=html.quote(audit.title)), ""]
-    lines.append(_("audit.results_overall").format(percent=percent_text(results.get("overall"))))
+    lines.append(
+        _("audit.results_overall").format(percent=format_percent(results.get("overall"), _))
+    )
     lines.append(_("results.by_section"))
     lines += [
-        f"  • {html.quote(title)}: {percent_text(p)}"
+        f"  • {html.quote(title)}: {format_percent(p, _)}"
         for title, p in (results.get("by_section") or {}).items()
     ]
     lines.append(_("results.by_clause"))
     lines += [
-        f"  • {clause}: {percent_text(p)}" for clause, p in (results.get("by_clause") or {}).items()
+        f"  • {clause}: {format_percent(p, _)}"
+        for clause, p in (results.get("by_clause") or {}).items()
     ]
     lines.append(_("audit.raised_ncs"))
     lines += [f"  ⚠️ {nc.number} — {status_text(nc.status)}" for nc in raised] or [

@@ -16,6 +16,7 @@ from bot.callbacks import (
     ObAction,
     ObCB,
 )
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.objectives import (
@@ -26,11 +27,11 @@ from bot.domain.objectives import (
     Kpi,
     Slot,
     Standing,
-    format_number,
     standing,
 )
 from bot.keyboards.pages import button
 from bot.services.objectives import KpiSeries, ObjectiveCard
+from bot.views.common import reader_locale
 
 Screen = tuple[str, InlineKeyboardMarkup]
 PEOPLE_SHOWN = 40
@@ -40,12 +41,9 @@ def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def number(value: float | None) -> str:
-    return "—" if value is None else format_number(value, _("report.decimal_point"))
-
-
 def with_unit(value: float | None, kpi: Kpi) -> str:
-    return f"{number(value)} {kpi.unit}".strip() if value is not None else "—"
+    """A KPI's figure in its unit, in the reader's language: «4,1 балл», «90 %», or "—"."""
+    return numbers.amount(value, kpi.unit, reader_locale())
 
 
 def source_name(source: str) -> str:

@@ -15,10 +15,10 @@ from bot.domain.dates import format_date
 from bot.domain.nonconformities import Nonconformity
 from bot.domain.summaries import Period, Summary
 from bot.keyboards.pages import button
-from bot.reports.model import STATUS_COLORS
+from bot.reports.model import STATUS_COLORS, format_percent
 from bot.services.now import Figure
 from bot.views import common
-from bot.views.audit import percent_text, where_text
+from bot.views.audit import where_text
 from bot.views.common import plural
 from bot.views.nc import Screen, markup
 from bot.views.now import now_buttons, now_lines
@@ -34,7 +34,9 @@ def delta_text(now: float | None, before: float | None) -> str:
     change = round(now - before, 1)
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "＝")
     return _("summary.change").format(
-        before=percent_text(before), arrow=arrow, change=common.number_text(abs(change))
+        before=format_percent(before, _),
+        arrow=arrow,
+        change=numbers.decimal(abs(change), common.reader_locale()),
     )
 
 
@@ -62,16 +64,18 @@ def summary_text(summary: Summary, period: Period) -> str:
         lines.append(_("summary.no_compliance"))
     else:
         lines.append(
-            _("summary.compliance").format(percent=percent_text(summary.compliance))
+            _("summary.compliance").format(percent=format_percent(summary.compliance, _))
             + delta_text(summary.compliance, summary.previous_compliance)
         )
         lines += [
-            f"  • {where_text(name)} — {percent_text(percent)}"
+            f"  • {where_text(name)} — {format_percent(percent, _)}"
             for name, percent in summary.by_department.items()
         ]
     if summary.weakest:
         lines.append(_("summary.weakest"))
-        lines += [f"  • {clause} — {percent_text(percent)}" for clause, percent in summary.weakest]
+        lines += [
+            f"  • {clause} — {format_percent(percent, _)}" for clause, percent in summary.weakest
+        ]
     lines += [
         "",
         _("summary.ncs").format(count=summary.ncs, before=summary.previous_ncs),

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import SupplierCB, SupplierStep
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.models import User
 from bot.domain.suppliers import (
@@ -23,6 +24,7 @@ from bot.domain.suppliers import (
 )
 from bot.keyboards.pages import button, people_buttons
 from bot.services.suppliers import Card
+from bot.views.common import reader_locale
 
 Screen = tuple[str, InlineKeyboardMarkup]
 STATUS_ICONS = {
@@ -158,7 +160,8 @@ def weights_screen(weights: dict[str, int]) -> Screen:
     for code in CRITERIA:
         weight = weights.get(code, 0)
         name = _(f"suppliers.criterion.{code}")
-        lines.append(f"• {name}: {weight} ({round(weight * 100 / total)} %)")
+        share = numbers.percent(weight * 100 / total, reader_locale())
+        lines.append(f"• {name}: {weight} ({share})")
         lower = cb(SupplierStep.WEIGHT, 0, f"{code}={max(0, weight - WEIGHT_STEP)}", weight)
         upper = cb(
             SupplierStep.WEIGHT, 0, f"{code}={min(WEIGHT_MAX, weight + WEIGHT_STEP)}", weight

@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import SurveyAction, SurveyAnswerCB, SurveyCB
+from bot.domain import numbers
 from bot.domain.dates import format_date
 from bot.domain.surveys import (
     DAYS_MAX,
@@ -20,7 +21,7 @@ from bot.domain.surveys import (
 from bot.keyboards.pages import button
 from bot.services.surveys import GroupResults, Report
 from bot.storage.surveys import GroupRow, SurveyRow
-from bot.views.common import plural
+from bot.views.common import plural, reader_locale
 
 Screen = tuple[str, InlineKeyboardMarkup]
 NO_COMMENT = -1
@@ -33,11 +34,6 @@ def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 
 def cb(action: SurveyAction, id: int = 0, v: str = "") -> SurveyCB:
     return SurveyCB(action=action, id=id, v=v)
-
-
-def number(value: float) -> str:
-    """3,4 in Russian, 3.4 in English."""
-    return f"{value:.1f}".replace(".", _("report.decimal_point"))
 
 
 def group_name(group: GroupRow) -> str:
@@ -134,7 +130,9 @@ def _question_lines(index: int, result: QuestionResult, threshold: float) -> lis
         if result.average is None:
             value = "—"
         else:
-            value = _("surveys.average").format(value=number(result.average))
+            value = _("surveys.average").format(
+                value=numbers.decimal(result.average, reader_locale())
+            )
         mark = "⚠️ " if result.average is not None and result.average < threshold else ""
         return [
             f"{mark}{index}. {html.quote(question.text)} — {value} "
@@ -198,10 +196,12 @@ def improvement_text(report: Report, title: str, question_id: str) -> str:
     """The improvement opportunity's description, as the NC keeps it."""
     result = next(r for r in report.weak if r.question.id == question_id)
     assert result.average is not None
+    locale = reader_locale()
     return _("surveys.improvement_text").format(
         title=title, period=period(report.survey), question=result.question.text,
-        average=number(result.average), answers=plural("surveys.responses", result.answered),
-        threshold=number(report.threshold),
+        average=numbers.decimal(result.average, locale),
+        answers=plural("surveys.responses", result.answered),
+        threshold=numbers.decimal(report.threshold, locale),
     )  # fmt: skip
 
 
