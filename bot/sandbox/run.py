@@ -88,6 +88,10 @@ class Sandbox:
             default_language="ru",
             quiet_hours="0-0",  # a sandbox is played at any hour: reminders are never held
             quiet_weekends=False,
+            # The local server has no flood limits: the demo's first sweep (a few hundred
+            # notices) is not paced as Telegram's 30/s and 1/s per chat would have it.
+            send_rate=1000,
+            chat_send_rate=1000,
             sweep_seconds=self.sweep_seconds,
             webhook_url=None,
             log_level="WARNING",
