@@ -73,8 +73,16 @@ async def test_manager_sees_the_shipped_requirements_and_adds_one(
     assert "число месяцев" in (await manager.send("сто")).text
     reply = await manager.send("12")
     assert "Действует: 12 месяцев" in reply.text
-    reply = await manager.press("▫️ руководитель подразделения")
+    card = manager._with_button("▫️ руководитель подразделения")
+    tapped = card.button("▫️ руководитель подразделения")["callback_data"]
+    reply = await manager.press_data(tapped, card)
     assert "Для ролей: руководитель подразделения, педагог" in reply.text
+    # The same button again (a double tap, or the card before the edit came): the role
+    # stays set, it is not flipped back off.
+    reply = await manager.press_data(tapped, card)
+    assert reply.alert is None and not reply.messages  # nothing to change: the card stands
+    shown = manager._with_button("✅ руководитель подразделения")
+    assert "Для ролей: руководитель подразделения, педагог" in shown.text
     reply = await manager.press("⬅️")
     assert "Пожарно-технический минимум — руководитель подразделения, педагог; 12 месяцев" in (
         reply.text

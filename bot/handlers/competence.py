@@ -258,15 +258,19 @@ async def requirement_open(
 async def requirement_toggle(
     callback: CallbackQuery, callback_data: CompCB, user: User, competence: CompetenceService
 ) -> None:
+    """Each button carries the state it sets ("teacher.1", "0"): a second tap of the same
+    button, or a stale one, sets that state again and flips nothing back."""
     current = await competence.requirement(callback_data.id)
     if callback_data.action is CompAction.REQ_ROLE:
-        if callback_data.v not in {r.value for r in Role}:
+        role, _sep, wanted = callback_data.v.partition(".")
+        if role not in {r.value for r in Role} or wanted not in ("0", "1"):
             raise Refused("stale")
-        changed = await competence.change(user, current.id, toggle_role=callback_data.v)
-    elif callback_data.action is CompAction.REQ_COURSE:
-        changed = await competence.change(user, current.id, course=not current.course)
+        changed = await competence.change(user, current.id, role=role, role_on=wanted == "1")
     else:
-        changed = await competence.change(user, current.id, active=not current.active)
+        if callback_data.v not in ("0", "1"):
+            raise Refused("stale")
+        field = "course" if callback_data.action is CompAction.REQ_COURSE else "active"
+        changed = await competence.change(user, current.id, **{field: callback_data.v == "1"})
     await show(callback, *views.requirement_card(changed))
 
 

@@ -133,9 +133,9 @@ class CompetenceService(SchoolDay):
             current = repo.requirement(requirement_id)
             if current is None:
                 raise Refused("competence.not_found")
-            role = changes.pop("toggle_role", None)
+            role, role_on = changes.pop("role", None), changes.pop("role_on", True)
             if role is not None:
-                roles = current.roles ^ {Role(role)}
+                roles = current.roles | {Role(role)} if role_on else current.roles - {Role(role)}
                 if not roles:
                     raise Refused("competence.no_roles")
                 changes["roles"] = roles

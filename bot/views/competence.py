@@ -137,7 +137,8 @@ def requirement_card(req: Requirement) -> Screen:
     role_row = [
         button(
             ("✅ " if role in req.roles else "▫️ ") + _(f"role.{role.value}"),
-            cb(CompAction.REQ_ROLE, req.id, role.value),
+            # Each button carries what it sets, not "toggle": a double tap sets it twice.
+            cb(CompAction.REQ_ROLE, req.id, f"{role.value}.{'0' if role in req.roles else '1'}"),
         )
         for role in ALL_ROLES
     ]
@@ -149,10 +150,13 @@ def requirement_card(req: Requirement) -> Screen:
             button(_("competence.set_months"), cb(CompAction.REQ_MONTHS, req.id)),
         ],
         [
-            button(_("competence.toggle_course"), cb(CompAction.REQ_COURSE, req.id)),
+            button(
+                _("competence.toggle_course"),
+                cb(CompAction.REQ_COURSE, req.id, "0" if req.course else "1"),
+            ),
             button(
                 _("competence.archive") if req.active else _("competence.restore"),
-                cb(CompAction.REQ_ACTIVE, req.id),
+                cb(CompAction.REQ_ACTIVE, req.id, "0" if req.active else "1"),
             ),
         ],
         [button(_("common.back"), cb(CompAction.REQS))],
