@@ -40,9 +40,13 @@ async def test_manager_changes_roles_department_and_deactivates(
     assert "Анна — педагог; МО химии" in reply.text
     reply = await manager.press("Анна")
     assert "Роли: педагог" in reply.text
-    reply = await manager.press("▫️ аудитор")
+    card = manager._with_button("▫️ аудитор")
+    give = card.button("▫️ аудитор")["callback_data"]
+    reply = await manager.press_data(give, card)
     assert "Роли: аудитор, педагог" in reply.text
     assert harness.api.chat_commands(teacher.id) == commands_for({Role.AUDITOR, Role.TEACHER})
+    await manager.press_data(give, card)  # tapped twice: the role stays given
+    assert "Роли: аудитор, педагог" in manager._with_button("✅ аудитор").text
 
     await manager.press("Подразделение")
     reply = await manager.press("МО биологии")

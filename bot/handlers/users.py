@@ -84,7 +84,13 @@ async def user_change(
     command menu as his roles now allow."""
     action, person_id = callback_data.action, callback_data.user
     if action == UserAction.ROLE:
-        person = await accounts.toggle_role(user, person_id, carried(Role, callback_data.role))
+        # "teacher.1" gives the role, "teacher.0" takes it away; a button drawn before
+        # the state was carried ("teacher") toggles.
+        name, _sep, wanted = callback_data.role.partition(".")
+        on = {"1": True, "0": False}.get(wanted) if wanted else None
+        if wanted and on is None:
+            raise Refused("stale")
+        person = await accounts.toggle_role(user, person_id, carried(Role, name), on)
     elif action == UserAction.SET_DEPT:
         person = await accounts.set_department(user, person_id, callback_data.dept or None)
     else:

@@ -166,11 +166,19 @@ class AccountService:
         return await self.db.run(lambda conn: UserRepo(conn).active(department_id))
 
     @then_call("forget")
-    async def toggle_role(self, actor: User, user_id: int, role: Role) -> User:
+    async def toggle_role(
+        self, actor: User, user_id: int, role: Role, on: bool | None = None
+    ) -> User:
+        """Gives or takes away a role: `on` as the button was drawn (a second tap of the
+        same button changes nothing), or the opposite of now when it is not known."""
+
         def work(conn: Connection) -> User:
             repo = UserRepo(conn)
             target = self._target(repo, user_id)
             roles = set(target.roles)
+            wanted = role not in roles if on is None else on
+            if (role in roles) == wanted:
+                return target  # already so: a double tap
             if role in roles:
                 if role is Role.MANAGER and (
                     target.id == actor.id or target.tg_id in self.admin_ids

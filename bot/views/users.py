@@ -60,7 +60,13 @@ def card_screen(person: User, page: int) -> Screen:
     roles = [
         button(
             ("✅ " if role in person.roles else "▫️ ") + _(f"role.{role.value}"),
-            UserCB(action=UserAction.ROLE, user=person.id, role=role, page=page),
+            # What the tap sets ("teacher.1"), not "toggle": a double tap sets it twice.
+            UserCB(
+                action=UserAction.ROLE,
+                user=person.id,
+                role=f"{role.value}.{0 if role in person.roles else 1}",
+                page=page,
+            ),
         )
         for role in ALL_ROLES
     ]
