@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.domain.nonconformities import NcStatus, Source
 from bot.domain.objectives import Direction, Frequency, Kpi
 from bot.domain.roles import Role
-from bot.scheduler.rules import _objectives, load_calendar_for
+from bot.scheduler.rules import _objectives
 from bot.storage.departments import DepartmentRepo
 from bot.storage.nonconformities import NcRepo
 from bot.storage.objectives import ObjectiveRepo
@@ -91,11 +91,11 @@ async def main() -> None:
         app = await create_app(settings, clock=clock)
         await app.db.run(lambda conn: seed(conn, clock.now().astimezone(UTC)))
         today = clock.now().astimezone(MSK).date()
+        terms = app.dispatcher["calendar"].current().terms  # as the sweeper has it
 
         def objectives_rule(conn: Connection) -> int:
             found: list[object] = []
-            load_calendar_for(settings)
-            _objectives(conn, today, settings, lambda *a, **k: found.append(a))
+            _objectives(conn, today, settings, terms, lambda *a, **k: found.append(a))
             return len(found)
 
         for label in ("first (cold)", "second"):

@@ -159,6 +159,7 @@ async def create_app(
         db, clock, FileStore(store_root(settings.database_path)), settings.file_max_mb
     )
     calendar = CalendarService(db, clock, settings.database_path.parent)
+    sweeper.calendar = calendar.current
     objectives = ObjectiveService(db, clock, settings.tz, calendar, ncs, settings.year_start)
     # One person's updates are handled one after another (aiogram's events isolation, a
     # lock per chat and user), everyone's in parallel: a dialog step sees the one before.

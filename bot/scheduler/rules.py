@@ -7,7 +7,7 @@ reminders go to are loaded, so a sweep costs what is due, not what is open."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection
@@ -23,7 +23,7 @@ from bot.domain.objectives import Status as ObjectiveStatus
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.risks import RiskStatus
 from bot.domain.roles import Role
-from bot.domain.school_calendar import CalendarError, SchoolCalendar, load_calendar
+from bot.domain.school_calendar import CalendarError, Period, SchoolCalendar, load_calendar
 from bot.services.competence import load_matrix
 from bot.services.documents import outstanding
 from bot.services.objectives import awaited_values, load_cards
@@ -43,8 +43,14 @@ from bot.storage.users import UserRepo
 
 
 def compute_due(
-    conn: Connection, now: datetime, settings: Settings, templates: TemplateService
+    conn: Connection,
+    now: datetime,
+    settings: Settings,
+    templates: TemplateService,
+    calendar: SchoolCalendar | None = None,
 ) -> dict[Key, Due]:
+    """`calendar`: the school calendar the app holds (CalendarService); read from its file
+    only when none is given (the benches)."""
     zone = settings.tz
     today = now.astimezone(zone).date()
     snoozed = LedgerRepo(conn).snoozed(now)
@@ -184,7 +190,8 @@ def compute_due(
     _competence(conn, today, settings, managers, add)
     _documents(conn, today, settings, add)
     _results_unread(conn, today, settings, add)
-    _objectives(conn, today, settings, add)
+    terms = (calendar or load_calendar_for(settings)).terms
+    _objectives(conn, today, settings, terms, add)
     _risk_actions(conn, today, settings, add)
     _risks_proposed(conn, users, managers, add)
     _risk_reviews(conn, today, managers, add)
@@ -196,7 +203,7 @@ def compute_due(
         readers = [u.id for u in users.reachable_with(Role.MANAGER, Role.OBSERVER)]
         if readers:
             params = _digest(conn, now, settings, overdue_by_department)
-            params["objectives_at_risk"] = objectives_at_risk(conn, today, settings)
+            params["objectives_at_risk"] = objectives_at_risk(conn, today, terms, settings)
             params["risks_untreated"], params["evaluations_due"] = risks_and_providers(conn, today)
             for user_id in readers:
                 add(Kind.DIGEST, 0, user_id, digest, **params)
@@ -336,12 +343,15 @@ def _documents(conn: Connection, today: date, settings: Settings, add: Callable[
 
 
 def _objectives(
-    conn: Connection, today: date, settings: Settings, add: Callable[..., None]
+    conn: Connection,
+    today: date,
+    settings: Settings,
+    terms: Iterable[Period],
+    add: Callable[..., None],
 ) -> None:
     """A reported KPI's value to its owner from the last day of each period until given
     (again every REMIND_EVERY_DAYS; quiet hours hold it like any reminder), and a computed
     KPI past its threshold for the latest ended period, once, with the action buttons."""
-    terms = load_calendar_for(settings).terms
     for item in awaited_values(conn, today, terms):
         late = days_between(item.slot.end, today)
         add(
@@ -367,9 +377,11 @@ def _objectives(
             )  # fmt: skip
 
 
-def objectives_at_risk(conn: Connection, today: date, settings: Settings) -> int:
+def objectives_at_risk(
+    conn: Connection, today: date, terms: Iterable[Period], settings: Settings
+) -> int:
     """The weekly digest's line: objectives at risk or missed."""
-    cards = load_cards(conn, today, load_calendar_for(settings).terms, settings.tz)
+    cards = load_cards(conn, today, terms, settings.tz)
     return sum(c.status in (ObjectiveStatus.AT_RISK, ObjectiveStatus.MISSED) for c in cards)
 
 

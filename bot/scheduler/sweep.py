@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.models import User
 from bot.domain.reminders import Due, Key, Kind, in_quiet_time
+from bot.domain.school_calendar import SchoolCalendar
 from bot.inflight import InFlight
 from bot.scheduler.messages import render, render_many
 from bot.scheduler.rules import compute_due
@@ -74,6 +75,9 @@ class Sweeper:
     # What follows a message of a kind once it was sent (a closed audit's results: the
     # chart and the DOCX), registered in app assembly; best effort, never repeated.
     follow_ups: dict[Kind, FollowUp] = field(default_factory=dict)
+    # The school calendar the app holds (CalendarService.current), set in app assembly, so
+    # a sweep does not read and parse its YAML file every minute.
+    calendar: Callable[[], SchoolCalendar] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _kicked: bool = False
 
@@ -134,7 +138,10 @@ class Sweeper:
             await self._send(claimed, {}, SweepReport())
 
     async def due(self, now: datetime) -> dict[Key, Due]:
-        return await self.db.run(lambda c: compute_due(c, now, self.settings, self.templates))
+        calendar = self.calendar() if self.calendar is not None else None
+        return await self.db.run(
+            lambda c: compute_due(c, now, self.settings, self.templates, calendar)
+        )
 
     async def _deliver(self, batch: list[tuple[Claimed, Due]]) -> tuple[str, int]:
         """Sends one message for the batch (one reminder, or several of one kind to one
