@@ -270,12 +270,15 @@ def _results_unread(
 ) -> None:
     """Every RESULTS_REMIND_DAYS days, whoever has not acknowledged a closed audit's results
     is reminded (in working hours, as every reminder)."""
+    repo, audits = AuditRepo(conn), {}  # an audit read once for all who await its results
     for ack, number, title in AckRepo(conn).waiting():
         told_on = ack.told_at.astimezone(settings.tz).date()
         slot = reminder_slot(told_on, today, settings.results_remind_days)
         if slot is None:
             continue
-        audit = AuditRepo(conn).get(ack.audit_id)
+        if ack.audit_id not in audits:
+            audits[ack.audit_id] = repo.get(ack.audit_id)
+        audit = audits[ack.audit_id]
         if audit is None or audit.status is not AuditStatus.CLOSED:
             continue
         add(
