@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.audits import Audit, AuditDraft, Objective
 from bot.domain.models import User
@@ -113,3 +113,17 @@ async def assigned_nc(harness: BotHarness, head: User, department_id: int) -> No
     draft = ReportDraft(department_id=department_id, description="Не работает аварийный свет")
     nc = await ncs.report(manager, draft)
     return await ncs.assign(manager, nc.id, head.id)
+
+
+def texts(who: TgUser, fragment: str) -> list[str]:
+    """Every message in this person's chat that contains `fragment`."""
+    return [m.text for m in who.chat() if fragment in m.text]
+
+
+async def sweep_at(harness: BotHarness, moment: datetime) -> None:
+    """The clock moved to `moment` and one reminder sweep run there, then what it started
+    (sends, their follow-ups) let settle."""
+    assert harness.app is not None
+    harness.clock.set(moment)
+    await harness.app.sweeper.run_once()
+    await harness.app.idle()

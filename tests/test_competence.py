@@ -14,20 +14,10 @@ from bot.domain.competence import Cell, Matrix, MatrixRow, Status, add_months, s
 from bot.domain.roles import Role
 from bot.reports.model import format_percent
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, person
+from tests.flows import boss, department, person, sweep_at, texts
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
-
-
-def texts(who: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in who.chat() if fragment in m.text]
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
 
 
 def test_validity_counts_in_calendar_months() -> None:

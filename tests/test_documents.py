@@ -25,23 +25,12 @@ from bot.services.errors import Refused
 from bot.services.reports import criteria_documents
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, open_audit, person
+from tests.flows import boss, department, open_audit, person, sweep_at, texts
 from tests.harness import BotHarness
 from tests.test_reports_render import report
 from tests.test_reports_render import texts as texts_of
 
 MSK = ZoneInfo("Europe/Moscow")
-
-
-def texts(who: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in who.chat() if fragment in m.text]
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
-    await harness.app.idle()
 
 
 def test_a_version_only_moves_forward() -> None:

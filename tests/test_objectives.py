@@ -30,7 +30,7 @@ from bot.domain.school_calendar import load_calendar
 from bot.services.kpi_sources import SOURCES
 from bot.storage.files import FileStore, store_root
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, person
+from tests.flows import boss, department, person, sweep_at, texts
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -38,16 +38,6 @@ MSK = ZoneInfo("Europe/Moscow")
 
 def kpi(direction: Direction = Direction.HIGHER, target: float = 90, threshold: float = 80) -> Kpi:
     return Kpi(1, 1, "k", "%", direction, target, threshold, Frequency.MONTH, "reported")
-
-
-def texts(who: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in who.chat() if fragment in m.text]
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
 
 
 # -- the rules -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bot.services.nonconformities import ReportDraft
 from bot.storage.notifications import LedgerRepo
 from tests import another_process
 from tests.fakeapi import TgUser
-from tests.flows import add_department, join, make_invite
+from tests.flows import add_department, join, make_invite, sweep_at, texts
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -23,10 +23,6 @@ MSK = ZoneInfo("Europe/Moscow")
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=MSK)
-
-
-def texts(person: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in person.chat() if fragment in m.text]
 
 
 async def planned_action(
@@ -46,12 +42,6 @@ async def planned_action(
     await ncs.assign(boss, nc.id, person.id)
     nc = await ncs.plan(person, nc.id, None, ["Нет графика обслуживания"], "Ввести график", due)
     return head, nc
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
 
 
 async def test_action_reminders_fire_on_the_right_days_and_only_once(

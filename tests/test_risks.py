@@ -12,20 +12,10 @@ import pytest
 from bot.domain.risks import Level, Risk, RiskKind, RiskStatus, Treatment, level_of, score
 from bot.domain.roles import Role
 from tests.fakeapi import TgUser
-from tests.flows import department, person
+from tests.flows import department, person, sweep_at, texts
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
-
-
-def texts(who: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in who.chat() if fragment in m.text]
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
 
 
 def test_score_is_likelihood_times_impact_and_its_level_follows_the_5x5_matrix() -> None:

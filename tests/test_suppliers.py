@@ -15,20 +15,10 @@ from bot.domain.roles import Role
 from bot.domain.suppliers import DEFAULT_WEIGHTS, SupplierStatus, suggested_status, weighted_score
 from bot.storage.events import EventLog
 from tests.fakeapi import TgUser
-from tests.flows import boss, department, person
+from tests.flows import boss, department, person, sweep_at, texts
 from tests.harness import BotHarness
 
 MSK = ZoneInfo("Europe/Moscow")
-
-
-def texts(who: TgUser, fragment: str) -> list[str]:
-    return [m.text for m in who.chat() if fragment in m.text]
-
-
-async def sweep_at(harness: BotHarness, moment: datetime) -> None:
-    assert harness.app is not None
-    harness.clock.set(moment)
-    await harness.app.sweeper.run_once()
 
 
 def test_the_score_weighs_each_criterion() -> None:
