@@ -28,16 +28,6 @@ from tests.fakeapi import FakeTelegram
 TOKEN = "123456789:AAHbenchTokenForLoadTestsOnly_abcdefg"
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
-# The bot, with a mark after aiogram's import: what the bot adds on top, in one process
-# (the same machine noise on both sides of the subtraction).
-MARKED = (
-    "import sys, time\n"
-    "import aiogram, aiogram.types\n"
-    "print('aiogram', time.process_time(), time.time(), file=sys.stderr, flush=True)\n"
-    "import runpy\n"
-    "sys.argv = ['bot']\n"
-    "runpy.run_module('bot', run_name='__main__', alter_sys=True)\n"
-)
 BASELINE = (
     "import resource, time\n"
     "from aiogram import Bot, Dispatcher\n"
@@ -71,9 +61,7 @@ async def baseline() -> tuple[float, float, float]:
     return wall, cpu, rss
 
 
-async def bot_start(
-    telegram: FakeTelegram, folder: Path
-) -> tuple[float, float, float, float, float]:
+async def bot_start(telegram: FakeTelegram, folder: Path) -> tuple[float, float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -86,20 +74,17 @@ async def bot_start(
     telegram.polled.clear()
     began = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", MARKED, env=env, cwd=folder,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bot", env=env, cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    assert process.stderr is not None
-    mark = (await process.stderr.readline()).split()
     await asyncio.wait_for(telegram.polled.wait(), 120)
-    polled_at = time.time()
     wall = time.perf_counter() - began
     cpu = cpu_of(process.pid)
     await asyncio.sleep(2)
     rss = rss_of(process.pid)
     process.terminate()
     await process.communicate()
-    return wall, cpu, rss, cpu - float(mark[1]), polled_at - float(mark[2])
+    return wall, cpu, rss
 
 
 async def main(runs: int) -> None:
@@ -117,8 +102,7 @@ async def main(runs: int) -> None:
             rows.setdefault(label, []).append(figures)
             print(
                 f"{label:<18} start {figures[0]:5.2f} s wall {figures[1]:5.2f} s CPU  "
-                f"idle RSS {figures[2]:6.1f} MB; after aiogram's import "
-                f"+{figures[3]:.2f} s CPU +{figures[4]:.2f} s wall",
+                f"idle RSS {figures[2]:6.1f} MB",
                 flush=True,
             )
     await telegram.stop()
@@ -133,11 +117,6 @@ async def main(runs: int) -> None:
             f"bot at head minus aiogram's import: {bot[0] - base[0]:+.2f} s wall, "
             f"{bot[1] - base[1]:+.2f} s CPU (target ≤ +0.5 s), "
             f"{bot[2] - base[2]:+.1f} MB (target ≤ +30 MB)"
-        )
-        after = [statistics.median(f[i] for f in rows["bot"]) for i in (3, 4)]
-        print(
-            f"bot at head, in its own process after aiogram's import: +{after[0]:.2f} s CPU, "
-            f"+{after[1]:.2f} s wall (target ≤ +0.5 s)"
         )
 
 

@@ -168,7 +168,7 @@ def programme_keys() -> set[str]:
 def objective_keys() -> set[str]:
     """Issue 15: objectives' and reviews' texts built from a value."""
     from bot.domain import objectives as ob
-    from bot.reports.review import SEAMS
+    from bot.reports.review_pack import SEAMS
     from bot.services.objectives import ObjectiveService
 
     used = {f"objectives.source.{s}" for s in ObjectiveService.sources()}

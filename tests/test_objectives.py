@@ -362,7 +362,8 @@ def open_docx(harness: BotHarness, document: dict[str, str]) -> docx.document.Do
 
 def test_other_features_plug_in_review_sections_and_kpi_sources() -> None:
     from bot.domain.objectives import Review, ReviewStatus
-    from bot.reports.review import SEAMS, SECTION_PROVIDERS, ReviewPack, build_review_pack
+    from bot.reports.review import build_review_pack
+    from bot.reports.review_pack import SEAMS, SECTION_PROVIDERS, ReviewPack
     from bot.services import kpi_sources
 
     words = {"number.locale": "ru"}

@@ -45,9 +45,10 @@ def results_follow_up(
     bot: Bot, i18n: I18n, audits: AuditService, reports: ReportService, target: float
 ) -> FollowUp:
     """After a results message: the clause chart and the DOCX, in the reader's language."""
-    from bot.reports.charts import compliance_by_clause
 
     async def follow(due: Due, person: User) -> None:
+        from bot.reports.charts import compliance_by_clause  # matplotlib: not at every start
+
         audit = await audits.get(due.object_id)
         locale = person.language or i18n.default_locale
         with i18n.context(), i18n.use_locale(locale):

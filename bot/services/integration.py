@@ -22,7 +22,7 @@ from bot.domain.objectives import Status
 from bot.domain.risks import Level, RiskKind, RiskStatus
 from bot.domain.surveys import QuestionType, load_templates, results, shown, template_for
 from bot.reports.model import Gettext, format_percent
-from bot.reports.review import SectionProvider, register_section
+from bot.reports.review_pack import SectionProvider, register_section
 from bot.services import kpi_sources
 from bot.services.documents import DocumentService, audience_of, outstanding
 from bot.services.kpi_sources import Span

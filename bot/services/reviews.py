@@ -27,7 +27,7 @@ from bot.domain.roles import Role
 from bot.domain.school_calendar import school_year_bounds, school_year_of
 from bot.domain.summaries import summarize
 from bot.reports.model import Gettext, format_percent
-from bot.reports.review import ActionLine, KpiLine, ReviewPack, gather_sections
+from bot.reports.review_pack import ActionLine, KpiLine, ReviewPack, gather_sections
 from bot.services.competence import load_matrix
 from bot.services.errors import Refused
 from bot.services.objectives import ObjectiveService, assign_new, clean, load_cards
