@@ -161,3 +161,32 @@ async def test_another_poller_or_no_telegram_at_start_is_one_line(
     line = start_failure(unreachable.value, harness.settings())
     assert line is not None and line.startswith("Telegram is unreachable at http://127.0.0.1:9: ")
     assert "\n" not in line
+
+
+@pytest.mark.slow
+def test_a_start_at_head_imports_no_report_migration_or_postgresql_library(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    """A restart is what a school waits through after every update of the bot: it loads what
+    serving needs, not what a report, a migration or another database would."""
+    database = tmp_path / "qms.sqlite3"
+    database.write_bytes(migrated_database.read_bytes())
+    script = (
+        "import asyncio, sys\n"
+        "from bot.__main__ import load_settings\n"
+        "from bot.app import create_app\n"
+        "async def main():\n"
+        "    app = await create_app(load_settings())\n"
+        "    await app.close()\n"
+        "asyncio.run(main())\n"
+        "heavy = ('alembic', 'docx', 'matplotlib', 'openpyxl', 'PIL', 'psycopg',\n"
+        "         'sqlalchemy.dialects.postgresql')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_env(BOT_TOKEN=TOKEN, DATABASE_PATH=str(database), TELEGRAM_API_URL="http://127.0.0.1:9"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
