@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import itertools
 import os
 import signal
@@ -152,10 +153,12 @@ async def drive(
     labels: list[str],
     pid: int,
     think: float = 0.0,
+    screens: list[dict[str, object]] | None = None,
 ) -> Figures:
     """Every user taps the buttons `labels` in turn, every tap timed; with `think` seconds
     between a screen and the next tap (a person reading), the offered load is users/think
-    taps a second. The bot process `pid`'s CPU is read around the run."""
+    taps a second. The bot process `pid`'s CPU is read around the run. `screens` gets the
+    first user's second screen (a question with its buttons), the echo's to send back."""
     latencies: list[float] = []
     first: list[float] = []
 
@@ -167,6 +170,10 @@ async def drive(
             latencies.append(seconds)
             if number == 0:
                 first.append(seconds)
+            if number == 1 and screens is not None and not screens:
+                shown = latest(api, tg_id)
+                assert shown is not None
+                screens.append(copy.deepcopy(shown.raw))  # the server edits it in place
             if think:
                 await asyncio.sleep(think)
 
@@ -253,13 +260,25 @@ async def wait_for_screens(api: FakeTelegram, tg_ids: list[int], seconds: float 
         await asyncio.sleep(0.1)
 
 
+async def wait_for_menus(api: FakeTelegram, tg_ids: list[int], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while any(api.chat_commands(tg_id) is None for tg_id in tg_ids):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot did not set every respondent's menu")
+        await asyncio.sleep(0.1)
+
+
 async def stop_process(process: asyncio.subprocess.Process) -> None:
     process.terminate()
     await asyncio.wait_for(process.wait(), 30)
 
 
 async def bench_questionnaire(
-    users: int, questions: int, workdir: Path, think: float = 0.0
+    users: int,
+    questions: int,
+    workdir: Path,
+    think: float = 0.0,
+    screens: list[dict[str, object]] | None = None,
 ) -> Figures:
     database = workdir / "bench.sqlite3"
     await seed(database, users, questions)
@@ -269,12 +288,15 @@ async def bench_questionnaire(
     tg_ids = [FIRST_RESPONDENT_TG + n for n in range(users)]
     try:
         await wait_for_screens(api, tg_ids)  # the bot's first sweep opened the audit
+        # The first start of a new database sets everyone's command menu, 30 a second;
+        # a restart finds them set. The taps are timed from when that is done.
+        await wait_for_menus(api, tg_ids)
         if os.environ.get("BENCH_PROFILE"):
             process.send_signal(signal.SIGUSR1)  # the profiler forgets the start-up
         # Opening the questionnaire is each person's first tap since the bot started: its
         # caches are cold. Timed like the rest (it used to be left out).
         labels = ["Начать анкету"] + ["Да"] * questions
-        figures = await drive(api, tg_ids, labels, process.pid, think)
+        figures = await drive(api, tg_ids, labels, process.pid, think, screens)
     finally:
         await stop_process(process)
         await api.stop()
@@ -289,13 +311,15 @@ async def bench_questionnaire(
     return figures
 
 
-async def bench_echo(users: int, taps: int, workdir: Path) -> Figures:
+async def bench_echo(users: int, taps: int, workdir: Path, screen: dict[str, object]) -> Figures:
+    """The echo is shown the questionnaire's own question screen and sends it back."""
     api = FakeTelegram(TOKEN)
     await api.start()
-    keyboard = {"inline_keyboard": [[{"text": "Да", "callback_data": "yes"}]]}
     tg_ids = [FIRST_RESPONDENT_TG + n for n in range(users)]
     for tg_id in tg_ids:
-        await api.api_sendMessage({"chat_id": tg_id, "text": "start", "reply_markup": keyboard})
+        await api.api_sendMessage(
+            {"chat_id": tg_id, "text": screen["text"], "reply_markup": screen["reply_markup"]}
+        )
     process = await start_process(api, "bench.echo_bot", workdir / "echo.sqlite3")
     try:
         await asyncio.wait_for(api.polled.wait(), 60)  # the echo bot is up: start the clock
@@ -308,8 +332,9 @@ async def bench_echo(users: int, taps: int, workdir: Path) -> Figures:
 
 async def main(users: int, questions: int, think: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        ours = await bench_questionnaire(users, questions, Path(folder))
-        echo = await bench_echo(users, questions + 1, Path(folder))
+        screens: list[dict[str, object]] = []
+        ours = await bench_questionnaire(users, questions, Path(folder), screens=screens)
+        echo = await bench_echo(users, questions + 1, Path(folder), screens[0])
         paced = await bench_questionnaire(users, 10, Path(folder) / "paced", think)
     load = os.getloadavg()
     print(f"{users} respondents x {questions} questions (+ the opening tap), through the fake")

@@ -51,6 +51,12 @@ class AccountService:
     def forget(self) -> None:
         self._by_tg_id.clear()
 
+    def forget_person(self, user_id: int) -> None:
+        """After a change to one person only (his language, his menu, whether he blocked
+        the bot): the others stay cached — a start sets everyone's menu, one by one."""
+        for tg_id in [tg for tg, user in self._by_tg_id.items() if user.id == user_id]:
+            del self._by_tg_id[tg_id]
+
     async def by_tg_id(self, tg_id: int) -> User | None:
         if tg_id in self._by_tg_id:
             return self._by_tg_id[tg_id]
@@ -143,7 +149,6 @@ class AccountService:
 
         return await self.db.run(work)
 
-    @then_call("forget")
     async def set_language(self, user: User, language: str) -> None:
         if language not in SUPPORTED:
             raise Refused("language.unknown")
@@ -154,7 +159,10 @@ class AccountService:
                 self.clock.now(), user.id, USER, user.id, "language_changed", language=language
             )
 
-        await self.db.run(work)
+        try:
+            await self.db.run(work)
+        finally:
+            self.forget_person(user.id)
 
     async def page(self, page: int, size: int) -> tuple[list[User], int]:
         return await self.db.run(lambda conn: UserRepo(conn).page(page * size, size))
@@ -244,14 +252,18 @@ class AccountService:
 
         return await self.db.run(work)
 
-    @then_call("forget")
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """The user blocked the bot (reminders skip him) or wrote to it again."""
-        await self.db.run(lambda conn: UserRepo(conn).update(user_id, bot_blocked=blocked))
+        try:
+            await self.db.run(lambda conn: UserRepo(conn).update(user_id, bot_blocked=blocked))
+        finally:
+            self.forget_person(user_id)
 
-    @then_call("forget")
     async def remember_commands(self, user_id: int, digest: str | None) -> None:
-        await self.db.run(lambda conn: UserRepo(conn).update(user_id, commands_hash=digest))
+        try:
+            await self.db.run(lambda conn: UserRepo(conn).update(user_id, commands_hash=digest))
+        finally:
+            self.forget_person(user_id)
 
     @staticmethod
     def _target(repo: UserRepo, user_id: int) -> User:
