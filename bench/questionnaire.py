@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bench.sweep import seed_actions
 from bot.clock import SystemClock
 from bot.domain.audits import AuditDraft
 from bot.domain.roles import Role
@@ -38,6 +39,7 @@ from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
 from bot.services.templates import TemplateService
 from bot.storage.db import Database
+from bot.storage.departments import DepartmentRepo
 from bot.storage.users import UserRepo
 from tests.fakeapi import FakeTelegram, Msg
 
@@ -45,8 +47,10 @@ TOKEN = "123456789:AAHbenchTokenForLoadTestsOnly_abcdefg"
 MANAGER_TG = 1
 AUDITOR_TG = 2
 FIRST_RESPONDENT_TG = 10_000
+FIRST_HEAD_TG = 90_000
 ROOT = Path(__file__).resolve().parent.parent
 _callback_ids = itertools.count(1)
+SWEPT_ACTIONS = 10_000
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -184,8 +188,10 @@ async def drive(
     return Figures(len(latencies), seconds, latencies, cpu_of(pid) - cpu, first)
 
 
-async def seed(database: Path, users: int, questions: int) -> None:
-    """A school with N teachers and an audit that starts today (the bot opens it)."""
+async def seed(database: Path, users: int, questions: int, actions: int = 0) -> None:
+    """A school with N teachers and an audit that starts today (the bot opens it); with
+    `actions`, that many open corrective actions in 50 departments, 2,000 of them due in
+    three days or overdue (as bench/sweep.py), so each sweep has reminders to send."""
     database.parent.mkdir(parents=True, exist_ok=True)
     db = Database.sqlite(database)
     await db.migrate()
@@ -205,6 +211,8 @@ async def seed(database: Path, users: int, questions: int) -> None:
         return manager_id, auditor_id, respondent_ids
 
     manager_id, auditor_id, respondent_ids = await db.run(people)
+    if actions:
+        await db.run(lambda conn: open_actions(conn, now, manager_id, actions))
     clock = SystemClock()
     templates = TemplateService(db, clock)
     manager = await AccountService(db, clock, frozenset()).get(manager_id)
@@ -229,8 +237,21 @@ async def seed(database: Path, users: int, questions: int) -> None:
     await db.close()
 
 
+def open_actions(conn: Connection, now: datetime, manager_id: int, total: int) -> None:
+    users, departments = UserRepo(conn), DepartmentRepo(conn)
+    heads = []
+    for d in range(50):
+        department = departments.add(f"Подразделение {d + 1}", now)
+        head = users.add(FIRST_HEAD_TG + d, f"Head {d}", None, "ru", department, now)
+        users.set_roles(head, {Role.HEAD})
+        departments.set_head(department, head)
+        heads.append((department, head))
+    today = now.astimezone(ZoneInfo("Europe/Moscow")).date()
+    seed_actions(conn, now, today, total, manager_id, heads)
+
+
 async def start_process(
-    api: FakeTelegram, module: str, database: Path
+    api: FakeTelegram, module: str, database: Path, sweep_seconds: int = 60
 ) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
@@ -243,6 +264,7 @@ async def start_process(
         # The audit opens (and its messages go) whatever the hour the bench runs at.
         "QUIET_HOURS": "0-0",
         "QUIET_WEEKENDS": "false",
+        "SWEEP_SECONDS": str(sweep_seconds),
     }
     command = ["-m", module]
     if module == "bot" and os.environ.get("BENCH_PROFILE"):
@@ -279,12 +301,14 @@ async def bench_questionnaire(
     workdir: Path,
     think: float = 0.0,
     screens: list[dict[str, object]] | None = None,
+    actions: int = 0,
 ) -> Figures:
+    """With `actions` open corrective actions, the bot sweeps every 5 s while people tap."""
     database = workdir / "bench.sqlite3"
-    await seed(database, users, questions)
+    await seed(database, users, questions, actions)
     api = FakeTelegram(TOKEN)
     await api.start()
-    process = await start_process(api, "bot", database)
+    process = await start_process(api, "bot", database, 5 if actions else 60)
     tg_ids = [FIRST_RESPONDENT_TG + n for n in range(users)]
     try:
         await wait_for_screens(api, tg_ids)  # the bot's first sweep opened the audit
@@ -335,7 +359,9 @@ async def main(users: int, questions: int, think: float) -> None:
         screens: list[dict[str, object]] = []
         ours = await bench_questionnaire(users, questions, Path(folder), screens=screens)
         echo = await bench_echo(users, questions + 1, Path(folder), screens[0])
-        paced = await bench_questionnaire(users, 10, Path(folder) / "paced", think)
+        paced = await bench_questionnaire(
+            users, 10, Path(folder) / "paced", think, actions=SWEPT_ACTIONS
+        )
     load = os.getloadavg()
     print(f"{users} respondents x {questions} questions (+ the opening tap), through the fake")
     print(f"Bot API over HTTP; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -346,7 +372,10 @@ async def main(users: int, questions: int, think: float) -> None:
         f"echo's (target <= 1.5x); throughput = {ours.rate / echo.rate:.0%} of echo's "
         "(target >= 65 %)"
     )
-    print(f"as people answer (a tap every {think:g} s each, {users / think:.0f} taps/s offered):")
+    print(
+        f"as people answer (a tap every {think:g} s each, {users / think:.0f} taps/s offered), "
+        f"the bot sweeping {SWEPT_ACTIONS:,} open actions every 5 s (target p95 < 50 ms):"
+    )
     print(paced.line("questionnaire"))
 
 

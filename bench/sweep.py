@@ -52,9 +52,22 @@ def seed(conn: Connection, now: datetime, today: date, total: int) -> None:
         users.set_roles(head, {Role.HEAD})
         departments.set_head(department, head)
         heads.append((department, head))
+    seed_actions(conn, now, today, total, manager, heads)
+
+
+def seed_actions(
+    conn: Connection,
+    now: datetime,
+    today: date,
+    total: int,
+    reporter_id: int,
+    heads: list[tuple[int, int]],
+) -> None:
+    """`total` planned corrective actions over the (department, head) pairs: DUE_SOON due in
+    three days, OVERDUE past due, the rest months later."""
     rows: list[dict[str, Any]] = []
     for n in range(total):
-        department, head = heads[n % DEPARTMENTS]
+        department, head = heads[n % len(heads)]
         if n < DUE_SOON:
             offset = 3
         elif n < DUE_SOON + OVERDUE:
@@ -67,7 +80,7 @@ def seed(conn: Connection, now: datetime, today: date, total: int) -> None:
                 "created_at": now, "updated_at": now, "evidence": [], "root_cause": [],
                 "done_evidence": [], "source": Source.REPORT.value,
                 "status": NcStatus.PLANNED.value, "description": f"Несоответствие {n}",
-                "reporter_id": manager, "department_id": department, "responsible_id": head,
+                "reporter_id": reporter_id, "department_id": department, "responsible_id": head,
                 "corrective_action": "Действие", "severity": "minor",
                 "due_date": today + timedelta(days=offset),
             }
