@@ -138,8 +138,10 @@ class Sweeper:
             await self._send(claimed, {}, SweepReport())
 
     async def due(self, now: datetime) -> dict[Key, Due]:
+        """On the read connection: what a sweep works out does not hold up a tap's unit of
+        work (it reads only what is committed; the audits it opened are)."""
         calendar = self.calendar() if self.calendar is not None else None
-        return await self.db.run(
+        return await self.db.read(
             lambda c: compute_due(c, now, self.settings, self.templates, calendar)
         )
 
