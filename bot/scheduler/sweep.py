@@ -34,6 +34,7 @@ from bot.storage.notifications import Claimed, LedgerRepo
 log = logging.getLogger(__name__)
 FollowUp = Callable[[Due, User], Awaitable[None]]
 BATCH = 5000
+UNIT = 500  # ledger rows recorded or claimed in one unit of work: a few ms each
 # Reminders of one kind to one person that go together, and how many to a message: a head
 # gets his actions eight at a time (a button each); a manager gets every escalation or
 # waiting verification of a sweep in one summary message.
@@ -94,12 +95,40 @@ class Sweeper:
         now = self.clock.now()
         current = await self.due(now)
         report = SweepReport()
-        report.recorded = await self.db.run(lambda c: LedgerRepo(c).record(current.values(), now))
+        report.recorded = await self._record(current, now)
         if self.quiet(now):
             return report
-        claimed = await self.db.run(lambda c: LedgerRepo(c).claim(now, set(current), BATCH))
-        await self._send(claimed, current, report)
+        await self._send(await self._claim(now, set(current)), current, report)
         return report
+
+    async def _record(self, current: dict[Key, Due], now: datetime) -> int:
+        """Records what is due in units of UNIT reminders (in key order: a unit asks the
+        ledger about few kinds and objects), so no tap waits long behind one."""
+        wanted = [current[key] for key in sorted(current)]
+        recorded = 0
+        for start in range(0, len(wanted), UNIT):
+            part = wanted[start : start + UNIT]
+
+            def record(conn: Connection, part: list[Due] = part) -> int:
+                return LedgerRepo(conn).record(part, now)
+
+            recorded += await self.db.run(record)
+        return recorded
+
+    async def _claim(self, now: datetime, current: set[Key]) -> list[Claimed]:
+        """Claims up to BATCH pending messages, UNIT at a time (see `_record`)."""
+        claimed: list[Claimed] = []
+        while len(claimed) < BATCH:
+            limit = min(UNIT, BATCH - len(claimed))
+
+            def claim(conn: Connection, limit: int = limit) -> tuple[list[Claimed], int]:
+                return LedgerRepo(conn).claim_some(now, current, limit)
+
+            part, looked = await self.db.run(claim)
+            claimed += part
+            if looked < limit:
+                break
+        return claimed
 
     async def _send(
         self, claimed: list[Claimed], current: dict[Key, Due], report: SweepReport

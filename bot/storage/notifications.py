@@ -113,6 +113,13 @@ class LedgerRepo:
         """Takes the pending messages that are due now — events always, reminders while
         they are still wanted (`current`) — and marks the others obsolete. Claimed rows
         belong to this sweep; `sending` marks each just before its HTTP call."""
+        return self.claim_some(now, current, limit, events_only)[0]
+
+    def claim_some(
+        self, now: datetime, current: set[Key] | None, limit: int, events_only: bool = False
+    ) -> tuple[list[Claimed], int]:
+        """`claim`, and how many pending rows it looked at (claimed or made obsolete): fewer
+        than `limit` means none is left, so a sweep can claim in short units of work."""
         stale = now - CLAIM_TIMEOUT  # a claim of a process that is gone (several processes)
         self.conn.execute(
             update(n)
@@ -145,7 +152,7 @@ class LedgerRepo:
                 .where(n.c.id.in_([c.id for c in claimed]))
                 .values(status="claimed", claimed_at=now)
             )
-        return claimed
+        return claimed, len(rows)
 
     def sending(self, ids: list[int], now: datetime) -> None:
         self.conn.execute(update(n).where(n.c.id.in_(ids)).values(status="sending", claimed_at=now))
