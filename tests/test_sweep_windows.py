@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.domain.documents import DocType, VersionStatus
+from bot.domain.reminders import Kind
+from bot.domain.roles import Role
+from bot.scheduler import rules
+from bot.services.templates import TemplateService
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
+from bot.storage.documents import DocumentRepo
+from bot.storage.users import UserRepo
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -41,4 +51,77 @@ async def test_a_read_does_not_wait_for_the_writer_and_cannot_write(tmp_path: Pa
     assert await db.read(lambda c: c.execute(text(count)).scalar()) == 0
     with pytest.raises(OperationalError, match="readonly"):
         await db.read(lambda c: c.execute(text("DELETE FROM departments")))
+    await db.close()
+
+
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
+
+
+async def school(tmp_path: Path) -> tuple[Database, Settings, TemplateService]:
+    path = tmp_path / "qms.sqlite3"
+    db = Database.sqlite(path)
+    await db.migrate()
+    settings = Settings(_env_file=None, bot_token=TOKEN, database_path=path)  # type: ignore[call-arg]
+    return db, settings, TemplateService(db, FixedClock(NOW))
+
+
+def regulation_for_two_teachers(conn: Connection) -> tuple[int, int, int]:
+    """A regulation in force for the teachers of one department: two teachers, and a
+    teacher of another department it does not concern. Returns (version, ann, bob)."""
+    users, departments, documents = UserRepo(conn), DepartmentRepo(conn), DocumentRepo(conn)
+    owner = users.add(1, "Менеджер", None, "ru", None, NOW)
+    users.set_roles(owner, {Role.MANAGER})
+    maths, history = departments.add("Математика", NOW), departments.add("История", NOW)
+    people = []
+    for n, department in enumerate((maths, maths, history)):
+        person = users.add(100 + n, f"Учитель {n}", None, "ru", department, NOW)
+        users.set_roles(person, {Role.TEACHER})
+        people.append(person)
+    document = documents.add("П-001", "Положение", DocType.REGULATION, owner, NOW)
+    version = documents.add_version(
+        document, 1, {"file_id": "f"}, frozenset({Role.TEACHER}), frozenset({maths}), NOW
+    )
+    documents.move(version, VersionStatus.DRAFT, VersionStatus.APPROVED)
+    documents.move(
+        version, VersionStatus.APPROVED, VersionStatus.IN_FORCE,
+        effective_on=NOW.date(), review_on=date(2027, 12, 1),
+    )  # fmt: skip
+    return version, people[0], people[1]
+
+
+async def test_the_document_rule_is_worked_out_again_only_when_its_marks_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, settings, templates = await school(tmp_path)
+    version, ann, bob = await db.run(regulation_for_two_teachers)
+    worked = []
+    real = rules._documents_found
+
+    def counted(*args: Any) -> list[rules.Found]:
+        worked.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(rules, "_documents_found", counted)
+    memo = rules.Memo()
+
+    async def acks_due(moment: datetime = NOW) -> set[int | None]:
+        due = await db.read(lambda c: rules.compute_due(c, moment, settings, templates, memo=memo))
+        return {d.recipient_id for d in due.values() if d.kind is Kind.DOC_ACK}
+
+    assert await acks_due() == {ann, bob} and len(worked) == 1
+    assert await acks_due() == {ann, bob} and len(worked) == 1  # nothing changed: not read
+    await db.run(lambda c: DocumentRepo(c).acknowledge(version, ann, NOW))
+    assert await acks_due() == {bob} and len(worked) == 2  # an acknowledgement came
+    await db.run(lambda c: UserRepo(c).update(bob, department_id=None))
+    assert await acks_due() == set() and len(worked) == 3  # he left the department
+    await db.run(lambda c: UserRepo(c).update(bob, department_id=1))
+    await db.run(lambda c: UserRepo(c).set_roles(bob, {Role.HEAD}))
+    assert await acks_due() == set() and len(worked) == 4  # back, as a head
+    await db.run(lambda c: UserRepo(c).set_roles(bob, {Role.TEACHER}))
+    assert await acks_due() == {bob} and len(worked) == 5
+    assert await acks_due(NOW + timedelta(days=1)) == {bob} and len(worked) == 6  # a new day
+    # And the memo's answer is the one worked out afresh.
+    fresh = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates))
+    kept = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates, memo=memo))
+    assert fresh == kept
     await db.close()

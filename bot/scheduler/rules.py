@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection
@@ -41,6 +42,28 @@ from bot.storage.risks import RiskRepo
 from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
 
+# What a rule found: kind, object, recipient, slot, the message's words.
+Found = tuple[Kind, int, int | None, str, dict[str, object]]
+
+
+@dataclass
+class Memo:
+    """What a rule found at the last sweep, with the marks of what it read then (kept by
+    the Sweeper). A rule whose answer is costly to work out and seldom changes (who has to
+    acknowledge which document) reads only its marks each sweep — few, indexed rows — and
+    works its answer out again only when they differ. The marks are read from the
+    database, so a second process's change is seen as well."""
+
+    kept: dict[str, tuple[object, list[Found]]] = field(default_factory=dict)
+
+    def get(self, rule: str, marks: object, work: Callable[[], list[Found]]) -> list[Found]:
+        kept = self.kept.get(rule)
+        if kept is not None and kept[0] == marks:
+            return kept[1]
+        found = work()
+        self.kept[rule] = (marks, found)
+        return found
+
 
 def compute_due(
     conn: Connection,
@@ -48,9 +71,11 @@ def compute_due(
     settings: Settings,
     templates: TemplateService,
     calendar: SchoolCalendar | None = None,
+    memo: Memo | None = None,
 ) -> dict[Key, Due]:
     """`calendar`: the school calendar the app holds (CalendarService); read from its file
-    only when none is given (the benches)."""
+    only when none is given (the benches). `memo`: what the rules found at the last sweep
+    (the Sweeper's); without one every rule works its answer out afresh."""
     zone = settings.tz
     today = now.astimezone(zone).date()
     snoozed = LedgerRepo(conn).snoozed(now)
@@ -188,7 +213,7 @@ def compute_due(
                 )  # fmt: skip
 
     _competence(conn, today, settings, managers, add)
-    _documents(conn, today, settings, add)
+    _documents(conn, today, settings, add, memo)
     _results_unread(conn, today, settings, add)
     terms = (calendar or load_calendar_for(settings)).terms
     _objectives(conn, today, settings, terms, add)
@@ -308,20 +333,61 @@ def _digest(
     }
 
 
-def _documents(conn: Connection, today: date, settings: Settings, add: Callable[..., None]) -> None:
+def _documents(
+    conn: Connection,
+    today: date,
+    settings: Settings,
+    add: Callable[..., None],
+    memo: Memo | None = None,
+) -> None:
     """A version in force goes once to each person it concerns who has not acknowledged it,
     and once more DOC_ACK_REMIND_DAYS after that reached him; its owner is asked
     DOC_REVIEW_NOTICE_DAYS before the review date (the slot carries the date: a new one asks
-    again)."""
+    again).
+
+    Who has not acknowledged what is every version in force × everyone it concerns (300 ×
+    2,000 staff: bench/documents.py), and it changes only when a version, its document, an
+    acknowledgement or a person's department, roles or activity does — or the day does. So
+    with a memo each sweep reads just those marks (the versions in force, the number of
+    acknowledgements, which only grows, and the people's three columns) and works the
+    answer out again only when they differ. The ledger's "reached him" needs no mark: a
+    message sent since reached him today, and the reminder waits at least a day."""
     repo = DocumentRepo(conn)
+
+    def work() -> list[Found]:
+        return _documents_found(conn, today, settings)
+
+    if memo is None:
+        found = work()
+    else:
+        marks = (
+            today, settings.doc_ack_remind_days, settings.doc_review_notice_days,
+            repo.in_force_marks(), repo.ack_count(), UserRepo(conn).audience_marks(),
+        )  # fmt: skip
+        found = memo.get("documents", marks, work)
+    for kind, object_id, user_id, slot, params in found:
+        add(kind, object_id, user_id, slot, **params)
+
+
+def _documents_found(conn: Connection, today: date, settings: Settings) -> list[Found]:
+    repo = DocumentRepo(conn)
+    found: list[Found] = []
+    versions = repo.in_force()
+    if not versions:
+        return found
     documents = {d.id: d for d in repo.list()}
     told = LedgerRepo(conn).sent_at(Kind.DOC_ACK.value)
+    words: dict[int, dict[str, object]] = {}  # a version's words, shared by its readers
     for version, person in outstanding(conn):
-        document = documents[version.document_id]
-        assert version.effective_on is not None
-        params = {"code": document.code, "title": document.title, "number": version.number,
-                  "effective": format_date(version.effective_on)}  # fmt: skip
-        add(Kind.DOC_ACK, version.id, person.id, "new", **params)
+        params = words.get(version.id)
+        if params is None:
+            document = documents[version.document_id]
+            assert version.effective_on is not None
+            params = words[version.id] = {
+                "code": document.code, "title": document.title, "number": version.number,
+                "effective": format_date(version.effective_on),
+            }  # fmt: skip
+        found.append((Kind.DOC_ACK, version.id, person.id, "new", params))
         # Counted from the day it reached him: a newcomer (or a message held over the
         # weekend) is not reminded together with the first message.
         reached = told.get((version.id, person.id))
@@ -330,19 +396,23 @@ def _documents(conn: Connection, today: date, settings: Settings, add: Callable[
         waiting = days_between(reached.astimezone(settings.tz).date(), today)
         if waiting >= settings.doc_ack_remind_days:
             slot = f"d{settings.doc_ack_remind_days}"
-            add(Kind.DOC_ACK_REMIND, version.id, person.id, slot, days=waiting, **params)
-    for version in repo.in_force():
+            found.append(
+                (Kind.DOC_ACK_REMIND, version.id, person.id, slot, {"days": waiting, **params})
+            )
+    for version in versions:
         if version.review_on is None:
             continue
         days = days_between(today, version.review_on)
         if days <= settings.doc_review_notice_days:
             document = documents[version.document_id]
-            add(
+            found.append((
                 Kind.DOC_REVIEW, version.id, document.owner_id, version.review_on.isoformat(),
-                code=document.code, title=document.title, number=version.number, days=days,
-                document_id=document.id,
-                review=format_date(version.review_on), drawn=version.review_on.toordinal(),
-            )  # fmt: skip
+                {"code": document.code, "title": document.title, "number": version.number,
+                 "days": days, "document_id": document.id,
+                 "review": format_date(version.review_on),
+                 "drawn": version.review_on.toordinal()},
+            ))  # fmt: skip
+    return found
 
 
 def _objectives(

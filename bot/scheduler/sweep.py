@@ -23,7 +23,7 @@ from bot.domain.reminders import Due, Key, Kind, in_quiet_time
 from bot.domain.school_calendar import SchoolCalendar
 from bot.inflight import InFlight
 from bot.scheduler.messages import render, render_many
-from bot.scheduler.rules import compute_due
+from bot.scheduler.rules import Memo, compute_due
 from bot.scheduler.sender import Outcome, Sender
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
@@ -79,6 +79,8 @@ class Sweeper:
     # The school calendar the app holds (CalendarService.current), set in app assembly, so
     # a sweep does not read and parse its YAML file every minute.
     calendar: Callable[[], SchoolCalendar] | None = None
+    # What the costly rules found at the last sweep, with the marks it was drawn from.
+    memo: Memo = field(default_factory=Memo)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _kicked: bool = False
 
@@ -171,7 +173,7 @@ class Sweeper:
         work (it reads only what is committed; the audits it opened are)."""
         calendar = self.calendar() if self.calendar is not None else None
         return await self.db.read(
-            lambda c: compute_due(c, now, self.settings, self.templates, calendar)
+            lambda c: compute_due(c, now, self.settings, self.templates, calendar, self.memo)
         )
 
     async def _deliver(self, batch: list[tuple[Claimed, Due]]) -> tuple[str, int]:
