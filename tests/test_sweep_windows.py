@@ -6,24 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.documents import DocType, VersionStatus
 from bot.domain.reminders import Kind
+from bot.domain.risks import RiskKind, RiskStatus
 from bot.domain.roles import Role
+from bot.domain.suppliers import SupplierStatus
 from bot.scheduler import rules
 from bot.services.templates import TemplateService
+from bot.storage.acknowledgements import AckRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.documents import DocumentRepo
+from bot.storage.risks import RiskRepo
+from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -124,4 +130,106 @@ async def test_the_document_rule_is_worked_out_again_only_when_its_marks_change(
     fresh = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates))
     kept = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates, memo=memo))
     assert fresh == kept
+    await db.close()
+
+
+def statements(conn: Connection, call: Callable[[], object]) -> list[tuple[str, Any]]:
+    """The SQL statements `call` runs on `conn`, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def listen(*args: Any) -> None:
+        seen.append((args[2], args[3]))  # conn, cursor, statement, parameters, …
+
+    event.listen(conn, "before_cursor_execute", listen)
+    try:
+        call()
+    finally:
+        event.remove(conn, "before_cursor_execute", listen)
+    return seen
+
+
+def plan_of(conn: Connection, table: str, call: Callable[[], object]) -> list[str]:
+    """How SQLite reads `table` in each statement of `call` that names it."""
+    found = []
+    for statement, parameters in statements(conn, call):
+        if f"FROM {table}" not in statement and f"JOIN {table}" not in statement:
+            continue
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        found += [row[3] for row in rows if f" {table}" in row[3]]
+    return found
+
+
+def register(conn: Connection) -> dict[str, int]:
+    """Risks with actions (due soon, late, far off, done), reviews (come, not yet), a
+    proposed risk, and providers (never evaluated, evaluated long ago, lately, excluded)."""
+    users, repo, suppliers = UserRepo(conn), RiskRepo(conn), SupplierRepo(conn)
+    manager = users.add(1, "Менеджер", None, "ru", None, NOW)
+    users.set_roles(manager, {Role.MANAGER})
+    owner = users.add(2, "Владелец", None, "ru", None, NOW)
+    today = NOW.date()
+    risk = repo.add(RiskKind.RISK, "Сбой журнала", None, manager, NOW, RiskStatus.ACTIVE)
+    repo.update(risk, 0, NOW, owner_id=owner, review_on=today)
+    later = repo.add(RiskKind.RISK, "Нехватка кадров", None, manager, NOW, RiskStatus.ACTIVE)
+    repo.update(later, 0, NOW, owner_id=owner, review_on=today + timedelta(days=1))
+    ids = {
+        "soon": repo.add_action(risk, "Резервная копия", owner, today + timedelta(days=3), NOW),
+        "late": repo.add_action(risk, "Инструкция", owner, today - timedelta(days=2), NOW),
+        "far": repo.add_action(later, "Найм", owner, today + timedelta(days=40), NOW),
+        "done": repo.add_action(later, "Приказ", owner, today - timedelta(days=5), NOW),
+        "risk": risk, "later": later,
+    }  # fmt: skip
+    repo.complete(ids["done"], NOW)
+    ids["proposed"] = repo.add(RiskKind.OPPORTUNITY, "Кружок", None, owner, NOW)
+    new = suppliers.add("Столовая", "питание", owner, NOW)
+    old = suppliers.add("Охрана", "охрана", None, NOW - timedelta(days=800))
+    fresh = suppliers.add("Уборка", "уборка", owner, NOW - timedelta(days=800))
+    gone = suppliers.add("Транспорт", "перевозки", owner, NOW - timedelta(days=800))
+    marks = {"quality": 5}
+    suppliers.add_evaluation(old, date(2025, 11, 30), marks, marks, 90, manager, NOW)
+    suppliers.add_evaluation(fresh, date(2026, 3, 1), marks, marks, 90, manager, NOW)
+    suppliers.update(gone, status=SupplierStatus.EXCLUDED.value)
+    ids |= {"new": new, "old": old, "fresh": fresh, "gone": gone, "owner": owner}
+    ids["manager"] = manager
+    return ids
+
+
+async def test_the_risk_and_provider_rules_find_what_is_due_by_their_windows(
+    tmp_path: Path,
+) -> None:
+    db, settings, templates = await school(tmp_path)
+    ids = await db.run(register)
+    due = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates))
+    found = {(d.kind, d.object_id, d.recipient_id) for d in due.values()}
+    owner, manager = ids["owner"], ids["manager"]
+    assert {f for f in found if f[0] is not Kind.DIGEST} == {
+        (Kind.RISK_ACTION_DUE, ids["soon"], owner),
+        (Kind.RISK_ACTION_OVERDUE, ids["late"], owner),
+        (Kind.RISK_REVIEW, ids["risk"], owner),  # not the one reviewed tomorrow
+        (Kind.RISK_PROPOSED, ids["proposed"], manager),
+        (Kind.SUPPLIER_EVALUATION, ids["new"], owner),  # due from the day it was added
+        (Kind.SUPPLIER_EVALUATION, ids["old"], manager),  # a year and a day ago; no owner
+    }
+
+    def read_plans(conn: Connection) -> dict[str, list[str]]:
+        repo, until = RiskRepo(conn), NOW.date() + timedelta(days=3)
+        waited = datetime(2026, 11, 28, tzinfo=UTC)
+        return {
+            "actions": plan_of(conn, "risk_actions", lambda: repo.actions_due(until)),
+            "reviews": plan_of(conn, "risks", lambda: repo.reviews_due(NOW.date())),
+            "acks": plan_of(conn, "audit_acks", lambda: AckRepo(conn).waiting(waited)),
+            "versions": plan_of(
+                conn, "document_versions", lambda: DocumentRepo(conn).in_force_marks()
+            ),
+        }
+
+    plans = await db.read(read_plans)
+    # Each reads its window through its index, not the whole table.
+    assert any("ix_risk_actions_open_due (done_at=? AND due_date<?)" in p
+               for p in plans["actions"]), plans  # fmt: skip
+    assert any("ix_risks_status_review (status=? AND review_on<?)" in p
+               for p in plans["reviews"]), plans  # fmt: skip
+    assert any("ix_audit_acks_waiting (acknowledged_at=? AND told_at<?)" in p
+               for p in plans["acks"]), plans  # fmt: skip
+    assert any("ix_document_versions_status (status=?)" in p for p in plans["versions"]), plans
+    assert not any(p.startswith("SCAN") for plan in plans.values() for p in plan), plans
     await db.close()

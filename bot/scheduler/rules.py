@@ -294,9 +294,12 @@ def _results_unread(
     conn: Connection, today: date, settings: Settings, add: Callable[..., None]
 ) -> None:
     """Every RESULTS_REMIND_DAYS days, whoever has not acknowledged a closed audit's results
-    is reminded (in working hours, as every reminder)."""
+    is reminded (in working hours, as every reminder). Only those told at least that many
+    days ago are read (the index on acknowledged_at, told_at): nobody told since is due."""
     repo, audits = AuditRepo(conn), {}  # an audit read once for all who await its results
-    for ack, number, title in AckRepo(conn).waiting():
+    told_by = today - timedelta(days=settings.results_remind_days - 1)
+    told_before = datetime.combine(told_by, time(), settings.tz)
+    for ack, number, title in AckRepo(conn).waiting(told_before):
         told_on = ack.told_at.astimezone(settings.tz).date()
         slot = reminder_slot(told_on, today, settings.results_remind_days)
         if slot is None:
@@ -485,8 +488,11 @@ def _risk_actions(
     conn: Connection, today: date, settings: Settings, add: Callable[..., None]
 ) -> None:
     """A risk's treatment action, as a corrective action is: N days before its due date
-    (CAPA_REMINDER_DAYS), then daily once late; to its owner. Slots carry the due date."""
-    for action, risk in RiskRepo(conn).open_actions():
+    (CAPA_REMINDER_DAYS), then daily once late; to its owner. Slots carry the due date.
+    Only actions not done and due within the largest offset are read (index on done_at,
+    due_date), not every open one."""
+    until = today + timedelta(days=max(settings.capa_reminder_days, default=-1))
+    for action, risk in RiskRepo(conn).actions_due(until):
         params = {"number": risk.number, "text": action.text[:200], "risk_id": risk.id,
                   "due": format_date(action.due_date)}  # fmt: skip
         days = days_between(today, action.due_date)
@@ -504,8 +510,9 @@ def _supplier_evaluations(
     conn: Connection, today: date, managers: list[int], add: Callable[..., None]
 ) -> None:
     """A provider's yearly evaluation, once when it falls due (the slot is the due day):
-    to its owner, or the managers when it has none."""
-    for supplier in SupplierRepo(conn).list():
+    to its owner, or the managers when it has none. Only the providers whose evaluation
+    may have come are read (never evaluated, or a year since the last), not the register."""
+    for supplier in SupplierRepo(conn).evaluations_due(today):
         due = supplier.evaluation_due
         if supplier.excluded or due is None or due > today:
             continue
@@ -518,8 +525,9 @@ def _risks_proposed(
     conn: Connection, users: UserRepo, managers: list[int], add: Callable[..., None]
 ) -> None:
     """A risk proposed in chat, once to each manager while it waits (accepted or rejected:
-    the reminder is obsolete)."""
-    proposed = RiskRepo(conn).list((RiskStatus.PROPOSED,))
+    the reminder is obsolete). Read: the proposed risks only (index on status), without
+    their actions and events."""
+    proposed = RiskRepo(conn).proposed()
     authors = users.reachable(r.proposed_by for r in proposed) if proposed else {}
     for risk in proposed:
         author = authors.get(risk.proposed_by)
@@ -534,9 +542,10 @@ def _risk_reviews(
     conn: Connection, today: date, managers: list[int], add: Callable[..., None]
 ) -> None:
     """A risk in the register whose review date has come: once per review date, to its
-    owner (the managers when it has none)."""
-    for risk in RiskRepo(conn).list((RiskStatus.ACTIVE,)):
-        if risk.review_on is None or risk.review_on > today:
+    owner (the managers when it has none). Read: the risks whose review date has come
+    (index on status, review_on), not the register."""
+    for risk in RiskRepo(conn).reviews_due(today):
+        if risk.review_on is None:  # the query's window; for the type checker
             continue
         params = {"number": risk.number, "title": risk.title[:200],
                   "date": format_date(risk.review_on)}  # fmt: skip
