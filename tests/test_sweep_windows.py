@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.domain.competence import RecordStatus, Requirement
 from bot.domain.documents import DocType, VersionStatus
 from bot.domain.reminders import Kind
 from bot.domain.risks import RiskKind, RiskStatus
@@ -25,6 +26,7 @@ from bot.domain.suppliers import SupplierStatus
 from bot.scheduler import rules
 from bot.services.templates import TemplateService
 from bot.storage.acknowledgements import AckRepo
+from bot.storage.competence import CompetenceRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.documents import DocumentRepo
@@ -232,4 +234,52 @@ async def test_the_risk_and_provider_rules_find_what_is_due_by_their_windows(
                for p in plans["acks"]), plans  # fmt: skip
     assert any("ix_document_versions_status (status=?)" in p for p in plans["versions"]), plans
     assert not any(p.startswith("SCAN") for plan in plans.values() for p in plan), plans
+    await db.close()
+
+
+def qualifications(conn: Connection) -> dict[str, int]:
+    """Teachers' refresher courses (every 3 years): Ann's expires in 30 days, Bob's has
+    expired, Cat's expired but she renewed it, Dan's is years off, Eve's is not confirmed."""
+    users, repo = UserRepo(conn), CompetenceRepo(conn)
+    manager = users.add(1, "Менеджер", None, "ru", None, NOW)
+    users.set_roles(manager, {Role.MANAGER})
+    course = Requirement(0, None, "КПК", frozenset({Role.TEACHER}), 36, True)
+    requirement = repo.add_requirement(course, NOW)
+    ids = {"manager": manager}
+    for n, (name, days) in enumerate(
+        (("ann", [date(2023, 12, 31)]), ("bob", [date(2023, 11, 1)]),
+         ("cat", [date(2023, 11, 15), date(2026, 10, 1)]), ("dan", [date(2025, 1, 1)]),
+         ("eve", [date(2023, 12, 31)]))
+    ):  # fmt: skip
+        person = ids[name] = users.add(200 + n, name, None, "ru", None, NOW)
+        users.set_roles(person, {Role.TEACHER})
+        for day in days:
+            record = ids[f"{name}:{day.year}"] = repo.add_record(
+                person, requirement, day, 72, [], NOW
+            )
+            if name != "eve":
+                repo.review(record, RecordStatus.CONFIRMED, manager, NOW)
+    return ids
+
+
+async def test_the_competence_rule_reads_the_latest_records_expiring_in_its_window(
+    tmp_path: Path,
+) -> None:
+    db, settings, templates = await school(tmp_path)
+    ids = await db.run(qualifications)
+    due = await db.read(lambda c: rules.compute_due(c, NOW, settings, templates))
+    found = {(d.kind, d.object_id, d.recipient_id, d.slot) for d in due.values()}
+    assert {f for f in found if f[0] is not Kind.DIGEST} == {
+        (Kind.COMPETENCE_EXPIRING, ids["ann:2023"], ids["ann"], "2026-12-31:d30"),
+        (Kind.COMPETENCE_EXPIRED, ids["bob:2023"], ids["manager"], "2026-11-01"),
+    }
+    cutoffs = {1: date(2024, 3, 4)}
+    plans = await db.read(
+        lambda c: plan_of(
+            c, "competence_records", lambda: CompetenceRepo(c).latest_confirmed_by(cutoffs)
+        )
+    )
+    assert any("ix_competence_records_due (requirement_id=? AND status=? AND completed_on<?)"
+               in p for p in plans), plans  # fmt: skip
+    assert not any(p.startswith("SCAN") for p in plans), plans
     await db.close()

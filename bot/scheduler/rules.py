@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from bot.config import Settings
 from bot.domain.acknowledgements import reminder_slot
 from bot.domain.audits import AuditStatus
-from bot.domain.competence import RecordStatus, latest_confirmed
+from bot.domain.competence import add_months, expires_on
 from bot.domain.dates import format_date
 from bot.domain.nonconformities import NcStatus, escalation_after
 from bot.domain.objectives import REMIND_EVERY_DAYS, Standing, standing
@@ -25,7 +25,6 @@ from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between
 from bot.domain.risks import RiskStatus
 from bot.domain.roles import Role
 from bot.domain.school_calendar import CalendarError, Period, SchoolCalendar, load_calendar
-from bot.services.competence import load_matrix
 from bot.services.documents import outstanding
 from bot.services.objectives import awaited_values, load_cards
 from bot.services.templates import TemplateService
@@ -251,43 +250,51 @@ def _competence(
 ) -> None:
     """A confirmed qualification or training N days before it expires (the person and the
     head of his department), and once when it has expired (the managers). The slots carry
-    the expiry day, so a renewal (a newer record) starts afresh. Only people with a
-    confirmed record are read: nobody else can have one expiring."""
+    the expiry day, so a renewal (a newer record) starts afresh. Read: per requirement,
+    only the latest confirmed records whose expiry falls by the largest offset from today
+    (completed by a cutoff: the index on requirement, status, completion), and the people
+    they belong to — not every record and everyone with one."""
     offsets = settings.competence_remind_days
-    latest = latest_confirmed(CompetenceRepo(conn).records((RecordStatus.CONFIRMED,)))
-    if not latest:
+    horizon = today + timedelta(days=max(offsets, default=0))
+    repo = CompetenceRepo(conn)
+    requirements = {r.id: r for r in repo.requirements()}  # the active ones, as the matrix
+    # A month shorter than the day clamps the expiry back by up to 3 days: a wider cutoff,
+    # the exact expiry decided below.
+    cutoffs = {
+        r.id: add_months(horizon, -r.months) + timedelta(days=3) for r in requirements.values()
+    }
+    records = repo.latest_confirmed_by(cutoffs)
+    if not records:
         return
-    people = UserRepo(conn).reachable(user_id for user_id, _ in latest)
-    matrix = load_matrix(conn, people.values(), today, max(offsets, default=0))
+    people = UserRepo(conn).reachable(record.user_id for record in records)
     heads = {d.id: d.head_user_id for d in DepartmentRepo(conn).list()}
-    requirements = {r.id: r for r in matrix.requirements}
-    for row in matrix.rows:
-        person = people[row.user_id]
-        for requirement_id, cell in row.cells.items():
-            record = latest.get((row.user_id, requirement_id))
-            if record is None or cell.expires is None:
+    for record in records:
+        person = people.get(record.user_id)
+        requirement = requirements[record.requirement_id]
+        if person is None or not requirement.applies_to(person.roles):
+            continue
+        expires = expires_on(record.completed_on, requirement.months)
+        if expires > horizon:
+            continue
+        params = {
+            "name": person.full_name, "code": requirement.code, "req": requirement.name,
+            "expires": format_date(expires), "requirement_id": requirement.id,
+        }  # fmt: skip
+        days = days_between(today, expires)
+        if days >= 0:
+            offset = applicable_offset(days, offsets)
+            if offset is None:
                 continue
-            requirement = requirements[requirement_id]
-            params = {
-                "name": person.full_name, "code": requirement.code, "req": requirement.name,
-                "expires": format_date(cell.expires), "requirement_id": requirement_id,
-            }  # fmt: skip
-            days = days_between(today, cell.expires)
-            if days >= 0:
-                offset = applicable_offset(days, offsets)
-                if offset is None:
-                    continue
-                slot = f"{cell.expires.isoformat()}:d{offset}"
-                head = heads.get(person.department_id or 0)
-                for user_id in {person.id, head}:
-                    add(
-                        Kind.COMPETENCE_EXPIRING, record.id, user_id, slot,
-                        days=days, own=user_id == person.id, **params,
-                    )  # fmt: skip
-            else:
-                for user_id in managers:
-                    add(Kind.COMPETENCE_EXPIRED, record.id, user_id, cell.expires.isoformat(),
-                        **params)  # fmt: skip
+            slot = f"{expires.isoformat()}:d{offset}"
+            head = heads.get(person.department_id or 0)
+            for user_id in {person.id, head}:
+                add(
+                    Kind.COMPETENCE_EXPIRING, record.id, user_id, slot,
+                    days=days, own=user_id == person.id, **params,
+                )  # fmt: skip
+        else:
+            for user_id in managers:
+                add(Kind.COMPETENCE_EXPIRED, record.id, user_id, expires.isoformat(), **params)
 
 
 def _results_unread(

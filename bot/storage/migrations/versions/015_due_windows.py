@@ -1,6 +1,6 @@
 """Indexes for the feature rules of the reminder sweep (issue 17): each reads its window only
 (risk actions by due date, risks by review date, results awaited by when told, documents in
-force).
+force, confirmed records by requirement and completion).
 
 Revision ID: 015
 Revises: 014
@@ -19,6 +19,11 @@ INDEXES = (
     ("ix_risks_status_review", "risks", ["status", "review_on"]),
     ("ix_audit_acks_waiting", "audit_acks", ["acknowledged_at", "told_at"]),
     ("ix_document_versions_status", "document_versions", ["status"]),
+    (
+        "ix_competence_records_due",
+        "competence_records",
+        ["requirement_id", "status", "completed_on"],
+    ),
 )
 
 
