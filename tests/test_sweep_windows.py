@@ -19,6 +19,7 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.competence import RecordStatus, Requirement
 from bot.domain.documents import DocType, VersionStatus
+from bot.domain.objectives import Direction, Frequency, Kpi
 from bot.domain.reminders import Kind
 from bot.domain.risks import RiskKind, RiskStatus
 from bot.domain.roles import Role
@@ -30,6 +31,7 @@ from bot.storage.competence import CompetenceRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.documents import DocumentRepo
+from bot.storage.objectives import ObjectiveRepo
 from bot.storage.risks import RiskRepo
 from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
@@ -282,4 +284,41 @@ async def test_the_competence_rule_reads_the_latest_records_expiring_in_its_wind
     assert any("ix_competence_records_due (requirement_id=? AND status=? AND completed_on<?)"
                in p for p in plans), plans  # fmt: skip
     assert not any(p.startswith("SCAN") for p in plans), plans
+    await db.close()
+
+
+async def test_the_breach_rule_measures_only_the_latest_ended_period(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, settings, templates = await school(tmp_path)
+    today = datetime(2027, 5, 20, 9, tzinfo=UTC)
+
+    def objective(conn: Connection) -> tuple[int, list[int]]:
+        users, repo = UserRepo(conn), ObjectiveRepo(conn)
+        owner = users.add(1, "Завуч", None, "ru", None, NOW)
+        users.set_roles(owner, {Role.MANAGER})
+        found = repo.add_objective(
+            "Аудиты по плану", "Процесс", owner, date(2026, 9, 1), date(2027, 8, 31), NOW
+        )
+        kpis = [
+            repo.add_kpi(Kpi(0, found, name, "%", Direction.HIGHER, 90, 80, Frequency.MONTH,
+                             "audit_compliance"), NOW)
+            for name in ("Соответствие", "Соответствие по плану")
+        ]  # fmt: skip
+        return owner, kpis
+
+    owner, kpis = await db.run(objective)
+    measured: list[tuple[str, date, date]] = []
+
+    def measure(source: str, span: Any) -> float:
+        measured.append((source, span.start, span.end))
+        return 50.0  # past the threshold of 80 %
+
+    monkeypatch.setattr(rules, "measure", measure)
+    due = await db.read(lambda c: rules.compute_due(c, today, settings, templates))
+    breaches = {(d.object_id, d.recipient_id, d.slot) for d in due.values()
+                if d.kind is Kind.KPI_BREACH}  # fmt: skip
+    assert breaches == {(kpi, owner, "2027-04") for kpi in kpis}
+    # April once for both KPIs of the source; not September to March, nor May (not ended).
+    assert measured == [("audit_compliance", date(2027, 4, 1), date(2027, 4, 30))]
     await db.close()

@@ -19,13 +19,14 @@ from bot.domain.audits import AuditStatus
 from bot.domain.competence import add_months, expires_on
 from bot.domain.dates import format_date
 from bot.domain.nonconformities import NcStatus, escalation_after
-from bot.domain.objectives import REMIND_EVERY_DAYS, Standing, standing
+from bot.domain.objectives import REMIND_EVERY_DAYS, Kpi, Standing, slots_for, standing
 from bot.domain.objectives import Status as ObjectiveStatus
 from bot.domain.reminders import Due, Key, Kind, applicable_offset, days_between, digest_slot
 from bot.domain.risks import RiskStatus
 from bot.domain.roles import Role
 from bot.domain.school_calendar import CalendarError, Period, SchoolCalendar, load_calendar
 from bot.services.documents import outstanding
+from bot.services.kpi_sources import Span, measure
 from bot.services.objectives import awaited_values, load_cards
 from bot.services.templates import TemplateService
 from bot.storage.acknowledgements import AckRepo
@@ -434,7 +435,9 @@ def _objectives(
 ) -> None:
     """A reported KPI's value to its owner from the last day of each period until given
     (again every REMIND_EVERY_DAYS; quiet hours hold it like any reminder), and a computed
-    KPI past its threshold for the latest ended period, once, with the action buttons."""
+    KPI past its threshold for the latest ended period, once, with the action buttons.
+    Only that period is measured for a computed KPI (KPIs of one source share it), not
+    every period of the year as its card shows them: an earlier one cannot fall due."""
     for item in awaited_values(conn, today, terms):
         late = days_between(item.slot.end, today)
         add(
@@ -443,19 +446,34 @@ def _objectives(
             name=item.kpi.name, objective=item.objective.title, period=item.slot.name,
             key=item.slot.key, days=late,
         )  # fmt: skip
-    actions = ObjectiveRepo(conn).actions()
-    for card in load_cards(conn, today, terms, settings.tz):
-        for series in card.series:
-            kpi = series.kpi
-            ended = [(s, v) for s, v in series.points if s.end < today]
-            if kpi.reported or not ended or (kpi.id, ended[-1][0].key) in actions:
+    repo = ObjectiveRepo(conn)
+    objectives = repo.objectives()
+    if not objectives:
+        return
+    actions = repo.actions()
+    kpis: dict[int, list[Kpi]] = {}
+    for kpi in repo.kpis():
+        kpis.setdefault(kpi.objective_id, []).append(kpi)
+    terms = tuple(terms)
+    measured: dict[tuple[str, date, date], float | None] = {}
+    for objective in objectives:
+        for kpi in kpis.get(objective.id, []):
+            if kpi.reported:
                 continue
-            slot, value = ended[-1]
+            ended = [s for s in slots_for(kpi, objective, terms) if s.end < today]
+            if not ended or (kpi.id, ended[-1].key) in actions:
+                continue
+            slot = ended[-1]
+            key = (kpi.source, slot.start, slot.end)
+            if key not in measured:
+                span = Span(conn, slot.start, slot.end, today, settings.tz)
+                measured[key] = measure(kpi.source, span)
+            value = measured[key]
             if value is None or standing(kpi, value) is not Standing.BREACH:
                 continue
             add(
-                Kind.KPI_BREACH, kpi.id, card.objective.owner_id, slot.key,
-                name=kpi.name, objective=card.objective.title, period=slot.name,
+                Kind.KPI_BREACH, kpi.id, objective.owner_id, slot.key,
+                name=kpi.name, objective=objective.title, period=slot.name,
                 key=slot.key, value=value, threshold=kpi.threshold, unit=kpi.unit,
             )  # fmt: skip
 
