@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.domain.competence import RecordStatus, Requirement
 from bot.domain.documents import DocType, VersionStatus
 from bot.domain.objectives import Direction, Frequency, Kpi
-from bot.domain.reminders import Kind
+from bot.domain.reminders import Due, Kind
 from bot.domain.risks import RiskKind, RiskStatus
 from bot.domain.roles import Role
 from bot.domain.suppliers import SupplierStatus
@@ -31,6 +31,7 @@ from bot.storage.competence import CompetenceRepo
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.documents import DocumentRepo
+from bot.storage.notifications import LedgerRepo
 from bot.storage.objectives import ObjectiveRepo
 from bot.storage.risks import RiskRepo
 from bot.storage.suppliers import SupplierRepo
@@ -321,4 +322,35 @@ async def test_the_breach_rule_measures_only_the_latest_ended_period(
     assert breaches == {(kpi, owner, "2027-04") for kpi in kpis}
     # April once for both KPIs of the source; not September to March, nor May (not ended).
     assert measured == [("audit_compliance", date(2027, 4, 1), date(2027, 4, 30))]
+    await db.close()
+
+
+async def test_the_digest_is_worked_out_until_every_reader_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, settings, templates = await school(tmp_path)
+    manager = await db.run(lambda c: register(c)["manager"])
+    weekday, hour, minute = settings.digest_at
+    monday = datetime(2026, 11, 30, tzinfo=settings.tz)
+    moment = monday + timedelta(days=weekday, hours=hour, minutes=minute + 5)
+    worked = []
+    real = rules._digest
+
+    def counted(*args: Any) -> dict[str, object]:
+        worked.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(rules, "_digest", counted)
+
+    async def digests() -> list[Due]:
+        due = await db.read(lambda c: rules.compute_due(c, moment, settings, templates))
+        return [d for d in due.values() if d.kind is Kind.DIGEST]
+
+    found = await digests()
+    assert [d.recipient_id for d in found] == [manager] and len(worked) == 1
+    await db.run(lambda c: LedgerRepo(c).record(found, moment))
+    assert len(await digests()) == 1 and len(worked) == 2  # pending: still wanted
+    row = await db.run(lambda c: LedgerRepo(c).claim(moment, {found[0].key}, 10))
+    await db.run(lambda c: LedgerRepo(c).finish(row[0].id, "sent", moment))
+    assert await digests() == [] and len(worked) == 2  # sent: nothing left to work out
     await db.close()

@@ -226,7 +226,11 @@ def compute_due(
     digest = digest_slot(now, zone, weekday, hour, minute)
     if digest is not None:
         readers = [u.id for u in users.reachable_with(Role.MANAGER, Role.OBSERVER)]
-        if readers:
+        # For two days after its time the digest's slot is open, but once every reader's
+        # message is settled in the ledger its lines (every objective's card, the risks,
+        # the providers) would change nothing: recording or claiming. Not worked out again.
+        settled = LedgerRepo(conn).settled(Kind.DIGEST.value, 0, digest, readers)
+        if readers and not settled:
             params = _digest(conn, now, settings, overdue_by_department)
             params["objectives_at_risk"] = objectives_at_risk(conn, today, terms, settings)
             params["risks_untreated"], params["evaluations_due"] = risks_and_providers(conn, today)

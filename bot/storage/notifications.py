@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, text, update
 from bot.domain.reminders import EVENT_KINDS, Due, Key, Kind
 from bot.storage.schema import notifications, snoozes
 
+OPEN_STATUSES = frozenset({"pending", "claimed", "sending"})  # a message not yet settled
 CLAIM_TIMEOUT = timedelta(minutes=5)  # far longer than one HTTP call may take
 n = notifications
 _INSERT_REMINDER = text(
@@ -205,6 +206,19 @@ class LedgerRepo:
             )
         )
         return {(row.kind, row.object_id, row.user_id) for row in rows}
+
+    def settled(self, kind: str, object_id: int, slot: str, recipients: Iterable[int]) -> bool:
+        """Whether every recipient's message of this identity is in the ledger and settled
+        (sent, or given up: not pending, claimed or being sent) — nothing left to record or
+        to claim (the unique index's kind and object, then the slot)."""
+        rows = self.conn.execute(
+            select(n.c.recipient_id, n.c.status).where(
+                n.c.kind == kind, n.c.object_id == object_id, n.c.slot == slot
+            )
+        ).all()
+        done = {row.recipient_id for row in rows if row.status not in OPEN_STATUSES}
+        waiting = any(row.status in OPEN_STATUSES for row in rows)
+        return not waiting and set(recipients) <= done
 
     def sent_at(self, kind: str) -> dict[tuple[int, int], datetime]:
         """(object, recipient) -> when a message of this kind reached him."""
