@@ -24,7 +24,7 @@ from bot.domain.reminders import Due, Kind
 from bot.domain.risks import RiskKind, RiskStatus
 from bot.domain.roles import Role
 from bot.domain.suppliers import SupplierStatus
-from bot.scheduler import rules
+from bot.scheduler import rules, sweep
 from bot.services.templates import TemplateService
 from bot.storage.acknowledgements import AckRepo
 from bot.storage.competence import CompetenceRepo
@@ -36,6 +36,10 @@ from bot.storage.objectives import ObjectiveRepo
 from bot.storage.risks import RiskRepo
 from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
+from tests.fakeapi import TgUser
+from tests.flows import texts
+from tests.harness import BotHarness
+from tests.test_reminders import at, planned_action
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -354,3 +358,36 @@ async def test_the_digest_is_worked_out_until_every_reader_has_it(
     await db.run(lambda c: LedgerRepo(c).finish(row[0].id, "sent", moment))
     assert await digests() == [] and len(worked) == 2  # sent: nothing left to work out
     await db.close()
+
+
+async def test_a_sweep_records_and_claims_in_small_units_and_sends_each_once(
+    harness: BotHarness, manager: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep, "UNIT", 1)  # one ledger row to a unit of work
+    head, _ = await planned_action(harness, manager, date(2026, 11, 27))
+    assert harness.app is not None
+    app = harness.app
+    calls: list[str] = []
+    for name in ("record", "claim_some"):
+        real = getattr(LedgerRepo, name)
+
+        def counted(self: LedgerRepo, *args: Any, name: str = name, real: Any = real) -> Any:
+            calls.append(name)
+            return real(self, *args)
+
+        monkeypatch.setattr(LedgerRepo, name, counted)
+    harness.clock.set(at(30, 9, 5))  # Monday: three days overdue, and the weekly digest
+    report = await app.sweeper.run_once()
+    await app.idle()
+    # The head's overdue action, the escalation, the digest, …: each recorded and sent once.
+    assert report.recorded >= 3 and report.outcomes == {"sent": report.recorded}
+    # A unit to record each, a unit to claim each and one that found none left, not one
+    # for all of them.
+    assert calls.count("record") == report.recorded
+    assert calls.count("claim_some") == report.recorded + 1
+    assert len(texts(head, "просрочено на 3 дня")) == 1
+    assert len(texts(manager, "🚨 NC-2026-001 просрочено на 3 дня")) == 1
+    again = await app.sweeper.run_once()
+    assert again.recorded == 0 and not again.outcomes
+    await app.idle()
+    assert len(texts(head, "просрочено на 3 дня")) == 1
