@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from bench import documents as bench_documents
 from bench import objectives as bench_objectives
@@ -43,7 +43,7 @@ from bot.domain.roles import Role
 from bot.scheduler import rules
 from bot.storage.departments import DepartmentRepo
 from bot.storage.risks import RiskRepo
-from bot.storage.schema import nonconformities
+from bot.storage.schema import nonconformities, users
 from bot.storage.suppliers import SupplierRepo
 from bot.storage.users import UserRepo
 from tests.fakeapi import FakeTelegram
@@ -99,6 +99,8 @@ class Units:
     @staticmethod
     def _timed(original: Callable[..., Any], into: list[float]) -> Callable[..., Any]:
         def timed(work: Callable[[Connection], Any]) -> Any:
+            if work is tap:  # the taps' own units are not the sweep's
+                return original(work)
             began = time.perf_counter()
             try:
                 return original(work)
@@ -160,15 +162,38 @@ async def sweeps(label: str, app: Any, units: Units, times: RuleTimes | None = N
         if times is not None:
             times.times.clear()
         wall, cpu = time.perf_counter(), time.process_time()
+        taps = asyncio.ensure_future(tapping(app))
         report = await app.sweeper.run_once()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        taps.cancel()
+        waits = sorted(await taps)
+        longest = waits[-1] * 1000 if waits else 0
         print(
             f"{label:>14}  {which:<6} sweep {wall * 1000:7.1f} ms wall {cpu * 1000:7.1f} ms CPU"
-            f"  {report.recorded} new ledger rows;  {units.line()}",
+            f"  {report.recorded} new ledger rows;  {units.line()};  {len(waits)} taps'"
+            f" units meanwhile, longest {longest:.1f} ms",
             flush=True,
         )
         if times is not None:
             print(f"{'':>14}  {which:<6} rules: {times.line()}", flush=True)
+
+
+def tap(conn: Connection) -> None:
+    conn.execute(select(users.c.id).limit(1)).all()
+
+
+async def tapping(app: Any) -> list[float]:
+    """A tap's unit of work (a one-row read on the writer's thread, as every tap's) every 5 ms
+    while the sweep runs: how long each took, waiting included, until cancelled."""
+    waits: list[float] = []
+    try:
+        while True:
+            began = time.perf_counter()
+            await app.db.run(tap)
+            waits.append(time.perf_counter() - began)
+            await asyncio.sleep(0.005)
+    except asyncio.CancelledError:
+        return waits
 
 
 async def school(
