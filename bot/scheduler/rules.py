@@ -1,8 +1,11 @@
-"""What is due now, computed from the database (one read, no state kept between sweeps).
+"""What is due now, computed from the database (one read, on the read connection).
 
 Each rule asks only for what may fall due (indexed windows: an action due within the
-reminder offsets, a verification waiting long enough, …), and only the people those
-reminders go to are loaded, so a sweep costs what is due, not what is open."""
+reminder offsets, a verification waiting long enough, a risk action by its due date, a
+qualification by its expiry, …), and only the people those reminders go to are loaded, so
+a sweep costs what is due, not what is open. The one rule whose answer is costly and no
+window narrows (who has to acknowledge which document) is kept between sweeps in a `Memo`
+with the marks it was drawn from, and worked out again only when they change."""
 
 from __future__ import annotations
 
