@@ -34,7 +34,7 @@ from bot.storage.notifications import Claimed, LedgerRepo
 log = logging.getLogger(__name__)
 FollowUp = Callable[[Due, User], Awaitable[None]]
 BATCH = 5000
-UNIT = 500  # ledger rows recorded or claimed in one unit of work: a few ms each
+UNIT = 250  # ledger rows recorded or claimed in one unit of work: a few ms each
 # Reminders of one kind to one person that go together, and how many to a message: a head
 # gets his actions eight at a time (a button each); a manager gets every escalation or
 # waiting verification of a sweep in one summary message.
