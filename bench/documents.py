@@ -2,7 +2,8 @@
 departments, most acknowledged.
 
 1. One sweep's document rules (who still has to acknowledge what, reminders, reviews) over
-   300 documents × 2,000 staff in 40 departments (target < 0.5 s for the whole sweep).
+   300 documents × 2,000 staff in 40 departments (target < 0.5 s for the whole sweep), and
+   the next, which finds the rule's marks unchanged and reads only them.
 2. The matrix people × documents in force as XLSX, and one version's acknowledgement sheet
    as DOCX (targets < 3 s and < 1 s).
 
@@ -26,7 +27,7 @@ from bot.domain.roles import Role
 from bot.i18n import create_i18n
 from bot.reports.docx import build_ack_sheet
 from bot.reports.xlsx import build_documents_workbook
-from bot.scheduler.rules import compute_due
+from bot.scheduler.rules import Memo, compute_due
 from bot.services.documents import DocumentService
 from bot.services.templates import TemplateService
 from bot.storage.db import Database
@@ -83,10 +84,12 @@ async def main() -> None:
         await db.run(seed)
         clock = FixedClock(NOW)
         templates = TemplateService(db, clock)
-        started = time.perf_counter()
-        due = await db.run(lambda conn: compute_due(conn, NOW, settings, templates))
-        sweep = time.perf_counter() - started
-        print(f"sweep: {len(due)} due in {sweep:.3f} s (target < 0.5 s)")
+        memo = Memo()  # as the Sweeper keeps it: the second sweep reads the marks only
+        for label in ("first", "second (nothing changed)"):
+            started = time.perf_counter()
+            due = await db.read(lambda conn: compute_due(conn, NOW, settings, templates, memo=memo))
+            sweep = time.perf_counter() - started
+            print(f"sweep, {label}: {len(due)} due in {sweep:.3f} s (target < 0.5 s)")
 
         service = DocumentService(db, clock, settings.tz, 3, 30)
         manager = await db.run(lambda conn: UserRepo(conn).get(1))

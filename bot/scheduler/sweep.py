@@ -23,7 +23,7 @@ from bot.domain.reminders import Due, Key, Kind, in_quiet_time
 from bot.domain.school_calendar import SchoolCalendar
 from bot.inflight import InFlight
 from bot.scheduler.messages import render, render_many
-from bot.scheduler.rules import compute_due
+from bot.scheduler.rules import Memo, compute_due
 from bot.scheduler.sender import Outcome, Sender
 from bot.services.accounts import AccountService
 from bot.services.audits import AuditService
@@ -34,6 +34,7 @@ from bot.storage.notifications import Claimed, LedgerRepo
 log = logging.getLogger(__name__)
 FollowUp = Callable[[Due, User], Awaitable[None]]
 BATCH = 5000
+UNIT = 250  # ledger rows recorded or claimed in one unit of work: a few ms each
 # Reminders of one kind to one person that go together, and how many to a message: a head
 # gets his actions eight at a time (a button each); a manager gets every escalation or
 # waiting verification of a sweep in one summary message.
@@ -78,6 +79,8 @@ class Sweeper:
     # The school calendar the app holds (CalendarService.current), set in app assembly, so
     # a sweep does not read and parse its YAML file every minute.
     calendar: Callable[[], SchoolCalendar] | None = None
+    # What the costly rules found at the last sweep, with the marks it was drawn from.
+    memo: Memo = field(default_factory=Memo)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _kicked: bool = False
 
@@ -94,12 +97,40 @@ class Sweeper:
         now = self.clock.now()
         current = await self.due(now)
         report = SweepReport()
-        report.recorded = await self.db.run(lambda c: LedgerRepo(c).record(current.values(), now))
+        report.recorded = await self._record(current, now)
         if self.quiet(now):
             return report
-        claimed = await self.db.run(lambda c: LedgerRepo(c).claim(now, set(current), BATCH))
-        await self._send(claimed, current, report)
+        await self._send(await self._claim(now, set(current)), current, report)
         return report
+
+    async def _record(self, current: dict[Key, Due], now: datetime) -> int:
+        """Records what is due in units of UNIT reminders, so no tap waits long behind one
+        (in the rules' order, which is the order they are claimed and sent in)."""
+        wanted = list(current.values())
+        recorded = 0
+        for start in range(0, len(wanted), UNIT):
+            part = wanted[start : start + UNIT]
+
+            def record(conn: Connection, part: list[Due] = part) -> int:
+                return LedgerRepo(conn).record(part, now)
+
+            recorded += await self.db.run(record)
+        return recorded
+
+    async def _claim(self, now: datetime, current: set[Key]) -> list[Claimed]:
+        """Claims up to BATCH pending messages, UNIT at a time (see `_record`)."""
+        claimed: list[Claimed] = []
+        while len(claimed) < BATCH:
+            limit = min(UNIT, BATCH - len(claimed))
+
+            def claim(conn: Connection, limit: int = limit) -> tuple[list[Claimed], int]:
+                return LedgerRepo(conn).claim_some(now, current, limit)
+
+            part, looked = await self.db.run(claim)
+            claimed += part
+            if looked < limit:
+                break
+        return claimed
 
     async def _send(
         self, claimed: list[Claimed], current: dict[Key, Due], report: SweepReport
@@ -138,9 +169,11 @@ class Sweeper:
             await self._send(claimed, {}, SweepReport())
 
     async def due(self, now: datetime) -> dict[Key, Due]:
+        """On the read connection: what a sweep works out does not hold up a tap's unit of
+        work (it reads only what is committed; the audits it opened are)."""
         calendar = self.calendar() if self.calendar is not None else None
-        return await self.db.run(
-            lambda c: compute_due(c, now, self.settings, self.templates, calendar)
+        return await self.db.read(
+            lambda c: compute_due(c, now, self.settings, self.templates, calendar, self.memo)
         )
 
     async def _deliver(self, batch: list[tuple[Claimed, Due]]) -> tuple[str, int]:

@@ -47,8 +47,9 @@ class AckRepo:
         )
         return done.rowcount == 1
 
-    def waiting(self) -> list[tuple[Ack, str, str]]:
-        """Every acknowledgement still awaited, with its audit's number and title."""
+    def waiting(self, told_before: datetime | None = None) -> list[tuple[Ack, str, str]]:
+        """Every acknowledgement still awaited (of people told before `told_before`: the
+        index on acknowledged_at, told_at), with its audit's number and title."""
         query = (
             select(a, users.c.full_name, audits.c.number, audits.c.title)
             .join(users, users.c.id == a.c.user_id)
@@ -56,6 +57,8 @@ class AckRepo:
             .where(a.c.acknowledged_at.is_(None))
             .order_by(a.c.audit_id, a.c.user_id)
         )
+        if told_before is not None:
+            query = query.where(a.c.told_at < told_before)
         return [(_ack(row), row.number, row.title) for row in self.conn.execute(query)]
 
 

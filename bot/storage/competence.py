@@ -6,7 +6,7 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from bot.domain.competence import Record, RecordStatus, Requirement
 from bot.domain.roles import format_roles, parse_roles
@@ -134,6 +134,40 @@ class CompetenceRepo:
         query = select(rec_t).order_by(rec_t.c.id)
         if statuses is not None:
             query = query.where(rec_t.c.status.in_([s.value for s in statuses]))
+        return [_record(row) for row in self.conn.execute(query)]
+
+    def latest_confirmed_by(self, cutoffs: dict[int, date]) -> builtins.list[Record]:
+        """Per requirement, the confirmed records completed by its cutoff that no later
+        confirmed record of the same person and requirement replaced (the index on
+        requirement, status, completion; the newer one looked up by person)."""
+        if not cutoffs:
+            return []
+        confirmed = RecordStatus.CONFIRMED.value
+        newer = rec_t.alias("newer")
+        replaced = (
+            select(newer.c.id)
+            .where(
+                newer.c.user_id == rec_t.c.user_id,
+                newer.c.requirement_id == rec_t.c.requirement_id,
+                newer.c.status == confirmed,
+                or_(
+                    newer.c.completed_on > rec_t.c.completed_on,
+                    and_(newer.c.completed_on == rec_t.c.completed_on, newer.c.id > rec_t.c.id),
+                ),
+            )
+            .exists()
+        )
+        window = or_(
+            *(
+                and_(
+                    rec_t.c.requirement_id == requirement_id,
+                    rec_t.c.status == confirmed,
+                    rec_t.c.completed_on <= cutoff,
+                )
+                for requirement_id, cutoff in sorted(cutoffs.items())
+            )
+        )
+        query = select(rec_t).where(window, ~replaced).order_by(rec_t.c.id)
         return [_record(row) for row in self.conn.execute(query)]
 
     def of_user(self, user_id: int) -> builtins.list[Record]:

@@ -6,7 +6,9 @@ on SQLite, and a unit costs one hand-over to that thread, however many statement
 runs. (The async aiosqlite driver hands over for every cursor operation — about four per
 statement through SQLAlchemy — which made an answer in a questionnaire cost ~30 trips;
 bench/questionnaire.py measured the difference.) The SQL is SQLAlchemy Core, so the
-same repositories run on PostgreSQL with a pool of threads instead of one.
+same repositories run on PostgreSQL with a pool of threads instead of one. A long read
+(the reminder sweep) goes through `db.read` instead: on SQLite its own read-only connection
+on its own thread, which WAL lets read while the writer writes.
 """
 
 from __future__ import annotations
@@ -110,10 +112,31 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The read connection: autocommit at the driver (BEGIN below is SQLAlchemy's), and a
+    # refusal of any write, so a caller that means to write through `read` fails loudly.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_read_begin(conn: Connection) -> None:
+    # A deferred transaction: one snapshot for the unit's statements, no write lock.
+    conn.exec_driver_sql("BEGIN")
+
+
 class Database:
-    def __init__(self, engine: Engine, threads: int = 1) -> None:
+    def __init__(self, engine: Engine, threads: int = 1, reader: Engine | None = None) -> None:
         self.engine = engine
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
+        # SQLite's second connection for long reads (the sweep), on its own thread; None
+        # where the pool of `run` reads in parallel already (PostgreSQL): `read` is `run`.
+        self.reader = reader
+        self._read_executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-read") if reader else None
+        )
 
     @classmethod
     def sqlite(cls, path: Path) -> Database:
@@ -128,7 +151,16 @@ class Database:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return cls(engine, threads=1)
+        reader = create_engine(
+            f"sqlite:///{path}",
+            pool_size=1,
+            max_overflow=0,
+            pool_reset_on_return=None,
+            connect_args={"check_same_thread": False},
+        )
+        event.listen(reader, "connect", _sqlite_read_pragmas)
+        event.listen(reader, "begin", _sqlite_read_begin)
+        return cls(engine, threads=1, reader=reader)
 
     def _unit(self, work: Callable[[Connection], T]) -> T:
         with self.engine.begin() as conn:
@@ -140,6 +172,22 @@ class Database:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()  # the caller's language, log fields, …
         return await loop.run_in_executor(self._executor, context.run, self._unit, work)
+
+    def _read_unit(self, work: Callable[[Connection], T]) -> T:
+        assert self.reader is not None
+        with self.reader.begin() as conn:
+            return work(conn)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Runs `work(conn)` on the read connection (SQLite in WAL mode reads while the
+        writer writes), so a long read does not hold up the units of `run`. It sees what
+        is committed only — never a write of the caller's own that is not — and refuses
+        to write."""
+        if self._read_executor is None:
+            return await self.run(work)
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._read_executor, context.run, self._read_unit, work)
 
     async def migrate(self) -> None:
         def upgrade(conn: Connection) -> None:
@@ -156,5 +204,8 @@ class Database:
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._read_executor is not None and self.reader is not None:
+            await loop.run_in_executor(self._read_executor, self.reader.dispose)
+            self._read_executor.shutdown(wait=True)
         await loop.run_in_executor(self._executor, self.engine.dispose)
         self._executor.shutdown(wait=True)

@@ -6,7 +6,7 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from bot.domain.documents import Ack, DocType, Document, Version, VersionStatus
 from bot.domain.roles import Role, format_roles, parse_roles
@@ -109,6 +109,27 @@ class DocumentRepo:
     def in_force(self) -> builtins.list[Version]:
         query = select(ver_t).where(ver_t.c.status == VersionStatus.IN_FORCE.value)
         return [_version(r) for r in self.conn.execute(query.order_by(ver_t.c.id))]
+
+    def in_force_marks(self) -> builtins.list[tuple[Any, ...]]:
+        """What the sweep's document rule reads of the versions in force and their
+        documents, as plain rows (one indexed query): compared between sweeps, a change
+        of any of them means the rule is worked out again."""
+        columns = (
+            *(ver_t.c[name] for name in ("id", "number", "roles", "departments")),
+            *(ver_t.c[name] for name in ("effective_on", "review_on")),
+            *(doc_t.c[name] for name in ("id", "code", "title", "owner_id")),
+        )
+        query = (
+            select(*columns)
+            .join(doc_t, doc_t.c.id == ver_t.c.document_id)
+            .where(ver_t.c.status == VersionStatus.IN_FORCE.value)
+            .order_by(ver_t.c.id)
+        )
+        return [tuple(row) for row in self.conn.execute(query)]
+
+    def ack_count(self) -> int:
+        """Acknowledgements are only ever added: their number tells whether one came."""
+        return int(self.conn.execute(select(func.count()).select_from(ack_t)).scalar_one())
 
     def set_audience(
         self, version_id: int, roles: frozenset[Role], department_ids: frozenset[int]

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, text, update
 from bot.domain.reminders import EVENT_KINDS, Due, Key, Kind
 from bot.storage.schema import notifications, snoozes
 
+OPEN_STATUSES = frozenset({"pending", "claimed", "sending"})  # a message not yet settled
 CLAIM_TIMEOUT = timedelta(minutes=5)  # far longer than one HTTP call may take
 n = notifications
 _INSERT_REMINDER = text(
@@ -113,6 +114,13 @@ class LedgerRepo:
         """Takes the pending messages that are due now — events always, reminders while
         they are still wanted (`current`) — and marks the others obsolete. Claimed rows
         belong to this sweep; `sending` marks each just before its HTTP call."""
+        return self.claim_some(now, current, limit, events_only)[0]
+
+    def claim_some(
+        self, now: datetime, current: set[Key] | None, limit: int, events_only: bool = False
+    ) -> tuple[list[Claimed], int]:
+        """`claim`, and how many pending rows it looked at (claimed or made obsolete): fewer
+        than `limit` means none is left, so a sweep can claim in short units of work."""
         stale = now - CLAIM_TIMEOUT  # a claim of a process that is gone (several processes)
         self.conn.execute(
             update(n)
@@ -145,7 +153,7 @@ class LedgerRepo:
                 .where(n.c.id.in_([c.id for c in claimed]))
                 .values(status="claimed", claimed_at=now)
             )
-        return claimed
+        return claimed, len(rows)
 
     def sending(self, ids: list[int], now: datetime) -> None:
         self.conn.execute(update(n).where(n.c.id.in_(ids)).values(status="sending", claimed_at=now))
@@ -198,6 +206,19 @@ class LedgerRepo:
             )
         )
         return {(row.kind, row.object_id, row.user_id) for row in rows}
+
+    def settled(self, kind: str, object_id: int, slot: str, recipients: Iterable[int]) -> bool:
+        """Whether every recipient's message of this identity is in the ledger and settled
+        (sent, or given up: not pending, claimed or being sent) — nothing left to record or
+        to claim (the unique index's kind and object, then the slot)."""
+        rows = self.conn.execute(
+            select(n.c.recipient_id, n.c.status).where(
+                n.c.kind == kind, n.c.object_id == object_id, n.c.slot == slot
+            )
+        ).all()
+        done = {row.recipient_id for row in rows if row.status not in OPEN_STATUSES}
+        waiting = any(row.status in OPEN_STATUSES for row in rows)
+        return not waiting and set(recipients) <= done
 
     def sent_at(self, kind: str) -> dict[tuple[int, int], datetime]:
         """(object, recipient) -> when a message of this kind reached him."""

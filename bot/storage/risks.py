@@ -161,7 +161,29 @@ class RiskRepo:
         )
         return result.rowcount == 1
 
-    def open_actions(self) -> builtins.list[tuple[RiskAction, Risk]]:
-        """Actions not done of risks in the register, with their risk."""
-        active = {r.id: r for r in self.list((RiskStatus.ACTIVE,))}
-        return [(a, risk) for risk in active.values() for a in risk.actions if a.done_at is None]
+    # -- what the reminder sweep reads: its windows only (indexes of migration 015) ----------
+
+    def _plain(self, where: Any) -> builtins.list[Risk]:
+        """Risks without their actions and noted events (a reminder needs neither)."""
+        return [_risk(row) for row in self.conn.execute(_risks().where(where).order_by(r_t.c.id))]
+
+    def actions_due(self, until: date) -> builtins.list[tuple[RiskAction, Risk]]:
+        """Actions not done and due by `until` (index on done_at, due_date), of risks in
+        the register, with their risk."""
+        query = _actions().where(a_t.c.done_at.is_(None), a_t.c.due_date <= until)
+        actions = [_action(row) for row in self.conn.execute(query.order_by(a_t.c.id))]
+        if not actions:
+            return []
+        ids = sorted({a.risk_id for a in actions})
+        active = r_t.c.status == RiskStatus.ACTIVE.value
+        found = {r.id: r for r in self._plain(r_t.c.id.in_(ids) & active)}
+        return [(a, found[a.risk_id]) for a in actions if a.risk_id in found]
+
+    def reviews_due(self, today: date) -> builtins.list[Risk]:
+        """Risks in the register whose review date has come (index on status, review_on)."""
+        active = r_t.c.status == RiskStatus.ACTIVE.value
+        return self._plain(active & (r_t.c.review_on <= today))
+
+    def proposed(self) -> builtins.list[Risk]:
+        """Risks proposed in chat and not yet accepted or rejected."""
+        return self._plain(r_t.c.status == RiskStatus.PROPOSED.value)

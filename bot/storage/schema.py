@@ -702,3 +702,16 @@ Index("ix_snoozes_until", snoozes.c.until)
 Index("ix_user_roles_role", user_roles.c.role)
 # The XLSX export reads the answers a page at a time, in this order.
 Index("ix_answers_export", answers.c.audit_id, answers.c.user_id, answers.c.id)
+# Issue 17, migration 015: the feature rules' windows — risk actions not done by due date,
+# risks by review date, results awaited by when people were told, versions by status,
+# confirmed records by requirement and completion.
+Index("ix_risk_actions_open_due", risk_actions.c.done_at, risk_actions.c.due_date)
+Index("ix_risks_status_review", risks.c.status, risks.c.review_on)
+Index("ix_audit_acks_waiting", audit_acks.c.acknowledged_at, audit_acks.c.told_at)
+Index("ix_document_versions_status", document_versions.c.status)
+Index(
+    "ix_competence_records_due",
+    competence_records.c.requirement_id,
+    competence_records.c.status,
+    competence_records.c.completed_on,
+)

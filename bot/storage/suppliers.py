@@ -4,7 +4,7 @@ against a provider."""
 from __future__ import annotations
 
 import builtins
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
@@ -81,6 +81,19 @@ class SupplierRepo:
 
     def list(self) -> builtins.list[Supplier]:
         return [_supplier(r) for r in self.conn.execute(_select().order_by(s_t.c.name))]
+
+    def evaluations_due(self, today: date) -> builtins.list[Supplier]:
+        """Providers not excluded whose yearly evaluation may have come: never evaluated
+        and added by today, or last evaluated a year ago or more (365 days: a year is 365
+        or 366, so the caller's exact `evaluation_due` decides)."""
+        query = _select()
+        last = query.selected_columns.last_evaluated
+        added_by = datetime.combine(today + timedelta(days=1), time(), UTC)
+        window = (s_t.c.status != SupplierStatus.EXCLUDED.value) & (
+            (last.is_(None) & (s_t.c.created_at < added_by)) | (last <= today - timedelta(days=365))
+        )
+        rows = self.conn.execute(query.where(window).order_by(s_t.c.name))
+        return [_supplier(row) for row in rows]
 
     def update(self, supplier_id: int, **values: Any) -> None:
         self.conn.execute(update(s_t).where(s_t.c.id == supplier_id).values(**values))

@@ -74,6 +74,18 @@ class UserRepo:
             where = where & (users.c.department_id == department_id)
         return self._load(where, order=True)
 
+    def audience_marks(self) -> tuple[list[tuple[int, int | None, bool]], list[tuple[int, str]]]:
+        """Who is active, in which department, with which roles, as plain rows (no User
+        built): what decides whom a document concerns, compared between sweeps."""
+        people = select(users.c.id, users.c.department_id, users.c.is_active).order_by(users.c.id)
+        roles = select(user_roles.c.user_id, user_roles.c.role).order_by(
+            user_roles.c.user_id, user_roles.c.role
+        )
+        return (
+            [(row[0], row[1], bool(row[2])) for row in self.conn.execute(people)],
+            [(row[0], row[1]) for row in self.conn.execute(roles)],
+        )
+
     def reachable(self, ids: Iterable[int]) -> dict[int, User]:
         """The active people among `ids` the bot can write to, by id."""
         wanted = sorted(set(ids))
