@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, F
 from aiogram.client.default import DefaultBotProperties
@@ -11,7 +12,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandMenus
@@ -55,6 +55,9 @@ from bot.storage.files import FileStore, store_root
 from bot.storage.fsm import SQLStorage
 from bot.storage.lock import ProcessLock
 from bot.storage.notifications import LedgerRepo
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -297,7 +300,9 @@ async def run_polling(app: App) -> None:
 
 
 def create_webhook_app(app: App) -> web.Application:
+    # The web server only in webhook mode: polling, the usual start, does without (1,5 MB).
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
 
     settings = app.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -164,7 +164,7 @@ async def test_another_poller_or_no_telegram_at_start_is_one_line(
 
 
 @pytest.mark.slow
-def test_a_start_at_head_imports_no_report_migration_or_postgresql_library(
+def test_a_start_at_head_imports_no_report_migration_webhook_or_postgresql_library(
     tmp_path: Path, migrated_database: Path
 ) -> None:
     """A restart is what a school waits through after every update of the bot: it loads what
@@ -180,7 +180,7 @@ def test_a_start_at_head_imports_no_report_migration_or_postgresql_library(
         "    await app.close()\n"
         "asyncio.run(main())\n"
         "heavy = ('alembic', 'docx', 'matplotlib', 'openpyxl', 'PIL', 'psycopg',\n"
-        "         'sqlalchemy.dialects.postgresql')\n"
+        "         'sqlalchemy.dialects.postgresql', 'aiohttp.web')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     )
     run = subprocess.run(
