@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bench.figures import record
 from bench.sweep import seed_actions
 from bot.clock import SystemClock
 from bot.domain.audits import AuditDraft
@@ -377,6 +378,13 @@ async def main(users: int, questions: int, think: float) -> None:
         f"the bot sweeping {SWEPT_ACTIONS:,} open actions every 5 s (target p95 < 50 ms):"
     )
     print(paced.line("questionnaire"))
+    record(
+        "questionnaire",
+        cpu=ours.cpu_per_update, echo_cpu=echo.cpu_per_update, rate=ours.rate,
+        echo_rate=echo.rate, p95=percentiles(ours.latencies)[1],
+        first_p95=percentiles(ours.first)[1], paced_p95=percentiles(paced.latencies)[1],
+        paced_p50=percentiles(paced.latencies)[0],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

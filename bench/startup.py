@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.figures import record
 from tests.fakeapi import FakeTelegram
 
 TOKEN = "123456789:AAHbenchTokenForLoadTestsOnly_abcdefg"
@@ -118,6 +119,11 @@ async def main(runs: int) -> None:
             f"{bot[1] - base[1]:+.2f} s CPU (target ≤ +0.5 s), "
             f"{bot[2] - base[2]:+.1f} MB (target ≤ +30 MB)"
         )
+        record(
+            "startup",
+            start_cpu=bot[1], start_wall=bot[0], base_cpu=base[1], base_wall=base[0],
+            rss=bot[2], base_rss=base[2],
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

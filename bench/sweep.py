@@ -34,6 +34,7 @@ from sqlalchemy import Connection, insert, select
 
 from bench import documents as bench_documents
 from bench import objectives as bench_objectives
+from bench.figures import record
 from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import Settings
@@ -165,7 +166,11 @@ class RuleTimes:
         return " ".join(f"{name[1:]} {t * 1000:.1f}" for name, t in shown) + " ms"
 
 
-async def sweeps(label: str, app: Any, units: Units, times: RuleTimes | None = None) -> None:
+async def sweeps(
+    label: str, app: Any, units: Units, times: RuleTimes | None = None
+) -> dict[str, float]:
+    """The first and the second sweep: their CPU (ms), and the longest a tap waited."""
+    found: dict[str, float] = {"longest_wait_ms": 0.0, "longest_unit_ms": 0.0}
     # The data has long been on disk when a sweep runs: not the seed's own checkpoint.
     with sqlite3.connect(app.settings.database_path) as raw:
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -189,6 +194,10 @@ async def sweeps(label: str, app: Any, units: Units, times: RuleTimes | None = N
         )
         if times is not None:
             print(f"{'':>14}  {which:<6} rules: {times.line()}", flush=True)
+        found[f"{which}_ms"] = cpu * 1000
+        found["longest_wait_ms"] = max(found["longest_wait_ms"], longest)
+        found["longest_unit_ms"] = max([found["longest_unit_ms"], *(u * 1000 for u in units.write)])
+    return found
 
 
 def tap(conn: Connection) -> None:
@@ -232,7 +241,7 @@ async def size(total: int) -> None:
         today = moment.date()
         created = moment.astimezone(UTC) - timedelta(days=1)
         app, api = await school(folder, moment, lambda conn: seed(conn, created, today, total))
-        await sweeps(f"{total} open", app, Units(app.db))
+        record("sweep", open=total, **await sweeps(f"{total} open", app, Units(app.db)))
         await app.close()
         await api.stop()
 
@@ -272,7 +281,7 @@ async def features() -> None:
     for label, moment, seeding in scenarios:
         with tempfile.TemporaryDirectory() as folder:
             app, api = await school(folder, moment, seeding)
-            await sweeps(label, app, Units(app.db), times)
+            record("sweep_feature", rule=label, **await sweeps(label, app, Units(app.db), times))
             await app.close()
             await api.stop()
 
