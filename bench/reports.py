@@ -56,15 +56,19 @@ def seed_people(conn: Connection, now: datetime) -> tuple[int, int, list[int]]:
 def seed_answers(
     conn: Connection, audit_id: int, teachers: list[int], now: datetime, n: int
 ) -> None:
+    """Each answer at its own moment (people answer one by one), every 25th with a photo
+    of its own: the export's per-answer work is not hidden behind repeated values."""
     rows = []
     for t, teacher in enumerate(teachers):
         for q in range(QUESTIONS):
+            at = now + timedelta(seconds=(t * QUESTIONS + q) * 7, microseconds=q)
+            photo = [{"kind": "photo", "file_id": f"p{n}-{t}-{q}"}] if (t + q) % 25 == 0 else []
             rows.append(
                 {
                     "audit_id": audit_id, "user_id": teacher, "question_id": f"b{q:02d}",
                     "value": "no" if (t + q + n) % 7 == 0 else "yes",
                     "comment": "Нужна проверка" if (t + q) % 50 == 0 else None,
-                    "evidence": [], "answered_at": now, "updated_at": now,
+                    "evidence": photo, "answered_at": at, "updated_at": at,
                 }
             )  # fmt: skip
     AnswerRepo(conn).add_many(rows)

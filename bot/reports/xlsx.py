@@ -83,7 +83,11 @@ class _Part:
     """Neighbouring columns whose values all follow from one key of the row."""
 
     columns: list[_Column]
-    values: Callable[[Any], Sequence[Any]]
+    values: Callable[[Any], Any]
+    """The key's values, one per column (but see `distinct`)."""
+    distinct: bool = False
+    """One datetime column whose key is nearly every row's own (an answer's moment):
+    `values` gives the value itself, and the cell is built each time instead of kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +220,7 @@ def _answer_parts(columns: list[_Column], stream: AnswerStream) -> _Parted:
             _Part(columns[3:10], stream.fact),
             _Part(columns[10:11], _alone),  # the comment
             _Part(columns[11:12], lambda key: (evidence(key),)),
-            _Part(columns[12:13], lambda key: (at(key),)),
+            _Part(columns[12:13], at, distinct=True),
             _Part(columns[13:14], lambda key: (files(key),)),
         ],
         stream.rows,
@@ -389,19 +393,22 @@ class _Book:
         first = list(islice(stream, SAMPLE_ROWS))
         parts = parted.parts
         expanded = [
-            list(chain.from_iterable(p.values(key) for p, key in zip(parts, row, strict=True)))
+            list(chain.from_iterable(_values(p, key) for p, key in zip(parts, row, strict=True)))
             for row in first
         ]
         samples = list(zip(*expanded, strict=True)) if expanded else [()] * len(columns)
         widths = [_fit(column, values) for column, values in zip(columns, samples, strict=True)]
-        caches: list[_Fragments] = []
+        caches: list[dict[Any, Any]] = []
         index = 1
         for number, part in enumerate(parted.parts):
             letters = [_letter(i) for i in range(index, index + len(part.columns))]
             index += len(part.columns)
             opening = f'<row r="{_ROW}">' if number == 0 else ""
             closing = "</row>" if number == len(parted.parts) - 1 else ""
-            caches.append(_Fragments(self._part_cells(part, letters, opening, closing)))
+            if part.distinct:
+                caches.append(_uncached(_moment_cell(part.values, letters[0], opening, closing)))
+            else:
+                caches.append(_Fragments(self._part_cells(part, letters, opening, closing)))
         counted = [0]
 
         def chunks() -> Iterator[bytes]:
@@ -635,6 +642,36 @@ class _Fragments(dict[Any, Any]):
             self.clear()
         fragment = self[value] = self.make(value)
         return fragment
+
+
+def _values(part: _Part, key: Any) -> Sequence[Any]:
+    return (part.values(key),) if part.distinct else part.values(key)
+
+
+def _uncached(make: Callable[[Any], bytes]) -> dict[Any, bytes]:
+    """Looks like `_Fragments` to the row loop, but keeps nothing: an empty dict whose
+    `__missing__` is `make` itself (one call a row, not two)."""
+    kind = type("_Uncached", (dict,), {"__missing__": staticmethod(make)})
+    made: dict[Any, bytes] = kind()
+    return made
+
+
+def _moment_cell(
+    moment: Callable[[Any], Any], letter: str, opening: str, closing: str
+) -> Callable[[Any], bytes]:
+    """A datetime column's cell, built straight as bytes: most moments occur once."""
+    start = f'{opening}<c r="{letter}{_ROW}" s="{_DATETIME}"><v>'.encode()
+    end, empty = f"</v></c>{closing}".encode(), f"{opening}{closing}".encode()
+
+    def make(key: Any) -> bytes:
+        value = moment(key)
+        if value is None:
+            return empty
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        return b"%b%r%b" % (start, (value - _EXCEL_EPOCH) / _DAY, end)
+
+    return make
 
 
 def _put(zf: zipfile.ZipFile, name: str, text: str) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -52,7 +52,6 @@ from bot.storage.findings import FindingRepo
 from bot.storage.nonconformities import NcRepo
 from bot.storage.programme import ProgrammeRepo
 from bot.storage.summaries import (
-    answered_at,
     audit_facts,
     evidence_items,
     export_anonymous_answers,
@@ -65,7 +64,7 @@ from bot.storage.users import UserRepo
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
 EXPORT_LIMIT = 1_000_000
-EXPORT_PAGE = 1000  # answers read in one unit of work: what a tap may wait behind
+EXPORT_PAGE = 2000  # answers read in one unit of work (≈ 5–10 ms): what a tap may wait behind
 
 
 NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
@@ -229,7 +228,7 @@ class ReportService(SchoolDay):
             who=who,
             fact=lambda known: known,  # the key is the fact itself
             evidence=lambda raw: evidence_pieces(evidence_items(raw)),
-            answered_at=lambda raw: answered_at(raw).astimezone(zone),
+            answered_at=_LocalTimes(zone),
             evidence_files=files,
         )
         await asyncio.to_thread(write_workbook, target, audits, stream, ncs, actions, gettext)
@@ -466,6 +465,38 @@ class _Facts(dict[tuple[int, str, str | None], Fact | None]):
                         )  # fmt: skip
         self[key] = found
         return found
+
+
+class _LocalTimes(dict[Any, timedelta | None]):
+    """An exported answer's moment (as `export_answers` gives it, UTC) as the school's
+    wall time, naive as the XLSX writes it. Moments are nearly all different, and the
+    time zone's conversion was most of such a cell's cost: the offset is looked up once
+    per UTC hour instead, exactly (an hour with a change of offset inside it is
+    converted moment by moment)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.zone = zone
+
+    def __call__(self, raw: Any) -> datetime:
+        if isinstance(raw, str):
+            moment, hour = datetime.fromisoformat(raw), raw[:13]
+        else:
+            moment = raw
+            hour = raw.replace(minute=0, second=0, microsecond=0)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        offset = self[hour] if hour in self else self._offset(hour, moment)
+        if offset is None:
+            return moment.replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
+        return moment + offset
+
+    def _offset(self, hour: Any, moment: datetime) -> timedelta | None:
+        start = moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+        first = start.astimezone(self.zone).utcoffset()
+        last = (start + timedelta(hours=1, microseconds=-1)).astimezone(self.zone).utcoffset()
+        offset = self[hour] = first if first == last else None
+        return offset
 
 
 def _answer_rows(conn: Connection, facts: _Facts, after: tuple[int, int, int] | None) -> Page:
