@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from openpyxl.cell.cell import Cell
 
-from bot.services.reports import _LocalTimes
+from bot.services.reports import _local_times
 from tests.harness import BotHarness
 from tests.test_summaries import seed
 
@@ -97,7 +97,7 @@ async def test_the_export_opens_in_libreoffice_calc_as_in_openpyxl(
 )
 def test_answer_times_are_the_school_wall_time_across_offset_changes(zone: str) -> None:
     tz = ZoneInfo(zone)
-    local = _LocalTimes(tz)
+    local = _local_times(tz)
     for start in (datetime(2011, 3, 26), datetime(2026, 3, 7), datetime(2026, 10, 24)):
         for minutes in range(0, 3 * 24 * 60, 7):
             moment = start + timedelta(minutes=minutes, seconds=minutes % 60, microseconds=3)

@@ -228,7 +228,7 @@ class ReportService(SchoolDay):
             who=who,
             fact=lambda known: known,  # the key is the fact itself
             evidence=lambda raw: evidence_pieces(evidence_items(raw)),
-            answered_at=_LocalTimes(zone),
+            answered_at=_local_times(zone),
             evidence_files=files,
         )
         await asyncio.to_thread(write_workbook, target, audits, stream, ncs, actions, gettext)
@@ -467,36 +467,38 @@ class _Facts(dict[tuple[int, str, str | None], Fact | None]):
         return found
 
 
-class _LocalTimes(dict[Any, timedelta | None]):
-    """An exported answer's moment (as `export_answers` gives it, UTC) as the school's
-    wall time, naive as the XLSX writes it. Moments are nearly all different, and the
-    time zone's conversion was most of such a cell's cost: the offset is looked up once
-    per UTC hour instead, exactly (an hour with a change of offset inside it is
-    converted moment by moment)."""
+def _local_times(zone: ZoneInfo) -> Callable[[Any], datetime]:
+    """An exported answer's moment (as `export_answers` gives it, UTC: ISO text or a
+    datetime) as the school's wall time, naive as the XLSX writes it. Moments are nearly
+    all different, and the time zone's conversion was most of such a cell's cost: the
+    offset is looked up once per UTC hour instead, exactly (an hour with a change of
+    offset inside it is converted moment by moment)."""
+    offsets: dict[Any, timedelta | None] = {}
+    parse = datetime.fromisoformat
 
-    def __init__(self, zone: ZoneInfo) -> None:
-        super().__init__()
-        self.zone = zone
+    def exact(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
-    def __call__(self, raw: Any) -> datetime:
+    def offset(moment: datetime) -> timedelta | None:
+        start = moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+        first = start.astimezone(zone).utcoffset()
+        last = (start + timedelta(hours=1, microseconds=-1)).astimezone(zone).utcoffset()
+        return first if first == last else None
+
+    def local(raw: Any) -> datetime:
         if isinstance(raw, str):
-            moment, hour = datetime.fromisoformat(raw), raw[:13]
+            moment, hour = parse(raw), raw[:13]
         else:
-            moment = raw
-            hour = raw.replace(minute=0, second=0, microsecond=0)
+            moment, hour = raw, raw.replace(minute=0, second=0, microsecond=0)
         if moment.tzinfo is not None:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
-        offset = self[hour] if hour in self else self._offset(hour, moment)
-        if offset is None:
-            return moment.replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
-        return moment + offset
+        try:
+            found = offsets[hour]
+        except KeyError:
+            found = offsets[hour] = offset(moment)
+        return exact(moment) if found is None else moment + found
 
-    def _offset(self, hour: Any, moment: datetime) -> timedelta | None:
-        start = moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-        first = start.astimezone(self.zone).utcoffset()
-        last = (start + timedelta(hours=1, microseconds=-1)).astimezone(self.zone).utcoffset()
-        offset = self[hour] = first if first == last else None
-        return offset
+    return local
 
 
 def _answer_rows(conn: Connection, facts: _Facts, after: tuple[int, int, int] | None) -> Page:
