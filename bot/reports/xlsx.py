@@ -8,8 +8,11 @@ The SpreadsheetML is written here directly rather than through openpyxl: even op
 write-only mode spends several microseconds per cell (≈20 s for 240,000 answers × 13 columns
 on a slow machine), while this writer streams rows in chunks, turns each distinct value into
 its cell XML once (shared strings, cached fragments) and needs about a tenth of that time.
-The package has the same parts and element order as openpyxl's own output (ECMA-376); the
-tests read it back with openpyxl.
+The answers sheet goes further (issue 17): its row is a few keys (`AnswerStream`: who, the
+question's fact, comment, evidence, moment), each key's neighbouring cells are bytes built
+once, so a row costs a join and the row number's replace, not work per column. The package
+has the same parts and element order as openpyxl's own output (ECMA-376); the tests read it
+back with openpyxl and LibreOffice Calc.
 """
 
 from __future__ import annotations
@@ -209,7 +212,7 @@ def write_workbook(
         ),
     ]
 
-    _write(sheets, target)
+    _write_to(target, sheets)
 
 
 def _answer_parts(columns: list[_Column], stream: AnswerStream) -> _Parted:
@@ -292,17 +295,20 @@ def build_competence_workbook(
     return _write([(gettext("report.sheet.competence"), columns, flat)])
 
 
-def _write(
-    sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]],
-    target: IO[bytes] | None = None,
-) -> bytes:
-    output = BytesIO() if target is None else target
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+def _write(sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]]) -> bytes:
+    output = BytesIO()
+    _write_to(output, sheets)
+    return output.getvalue()
+
+
+def _write_to(
+    target: IO[bytes], sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]]
+) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
         book = _Book(zf, len(sheets))
         for title, columns, rows in sheets:
             book.write_sheet(zf, title, columns, rows)
         book.finish(zf)
-    return output.getvalue() if isinstance(output, BytesIO) else b""
 
 
 class _Book:

@@ -99,12 +99,13 @@ def export_answers(
     (audit, respondent, answer): the `limit` after the key `after` (a page; each row ends
     with its own key), or every one.
 
-    240,000 rows: the time comes as the driver gives it (SQLite: ISO text) and the
-    evidence as its JSON text (a string on every database, so it can key a cache) instead
-    of through SQLAlchemy's per-row converters, which took most of the export's time; see
-    `answered_at` and `evidence_items` for reading them. The rows are fetched at once
-    (one driver call, not one per row) as the driver's own tuples: no converter applies to
-    these columns, and wrapping each in a SQLAlchemy Row was a fifth of the read."""
+    240,000 rows: the time comes as the driver gives it, naive UTC (SQLite: ISO text;
+    PostgreSQL: a datetime) and the evidence as its JSON text (a string on every
+    database, so it can key a cache; `evidence_items` reads it) instead of through
+    SQLAlchemy's per-row converters, which took most of the export's time. The rows are
+    fetched at once (one driver call, not one per row) as the driver's own tuples: no
+    converter applies to these columns, and wrapping each in a SQLAlchemy Row was a fifth
+    of the read."""
     query = (
         select(
             audits.c.number,
@@ -165,12 +166,6 @@ def _driver_rows(conn: Connection, query: Select[Any]) -> Sequence[tuple[Any, ..
         return rows
     finally:
         result.close()
-
-
-def answered_at(raw: Any) -> datetime:
-    """The UTC moment of an exported answer (stored naive UTC; SQLite gives text)."""
-    moment = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
-    return moment.replace(tzinfo=UTC)
 
 
 def evidence_items(raw: Any) -> list[dict[str, Any]]:
