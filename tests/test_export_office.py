@@ -9,6 +9,7 @@ import csv
 import io
 import shutil
 import subprocess
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,17 +63,44 @@ def shown(cell: Cell) -> str:
     return str(value)
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-async def test_the_export_opens_in_libreoffice_calc_as_in_openpyxl(
-    harness: BotHarness, tmp_path: Path
-) -> None:
+async def export(harness: BotHarness) -> bytes:
+    """What the manager's /export sends him."""
     await seed(harness)
     manager = harness.user(1001, "Мария")
     mark = len(manager.chat())
     await manager.send("/export")
     document = next(m for m in manager.chat()[mark:] if m.document)
+    assert document.document["file_name"].endswith(".xlsx")
     content, _ = harness.api.files[document.document["file_id"]]
+    return content
+
+
+async def test_the_export_is_sent_from_a_temporary_file_removed_after(
+    harness: BotHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    made: list[Path] = []
+    folder = tempfile.TemporaryDirectory
+
+    def watched(*args: Any, **kwargs: Any) -> tempfile.TemporaryDirectory[str]:
+        made.append(Path((found := folder(*args, **kwargs)).name))
+        return found
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", watched)
+    content = await export(harness)
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[1] == "Ответы"
+    assert [p.parent for p in made] == [temporary]  # the file was written there...
+    assert not any(temporary.iterdir())  # ...and is gone once sent
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_the_export_opens_in_libreoffice_calc_as_in_openpyxl(
+    harness: BotHarness, tmp_path: Path
+) -> None:
+    content = await export(harness)
     source = tmp_path / "export.xlsx"
     source.write_bytes(content)
 
