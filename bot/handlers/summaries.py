@@ -4,10 +4,12 @@ results and DOCX report from its card."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import MenuCB, ReportFileAction, ReportFileCB, SummaryCB
@@ -118,9 +120,14 @@ async def export_menu(
 
 async def _export(user: User, reports: ReportService, bot: Bot) -> None:
     waiting = await bot.send_message(user.tg_id, _("export.preparing"))
-    data = await reports.workbook(gettext, translate)
     name = f"qms-export-{reports.today().isoformat()}.xlsx"
-    await bot.send_document(user.tg_id, BufferedInputFile(data, name), caption=_("export.caption"))
+    # Written to a temporary file and uploaded from it a chunk at a time (FSInputFile): the
+    # export is never whole in memory, however many answers there are (issue 17).
+    with tempfile.TemporaryDirectory(prefix="qms-export-") as folder:
+        path = Path(folder) / name
+        with path.open("wb") as target:
+            await reports.workbook(gettext, translate, target)
+        await bot.send_document(user.tg_id, FSInputFile(path, name), caption=_("export.caption"))
     await waiting.delete()
 
 

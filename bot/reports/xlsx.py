@@ -8,8 +8,11 @@ The SpreadsheetML is written here directly rather than through openpyxl: even op
 write-only mode spends several microseconds per cell (≈20 s for 240,000 answers × 13 columns
 on a slow machine), while this writer streams rows in chunks, turns each distinct value into
 its cell XML once (shared strings, cached fragments) and needs about a tenth of that time.
-The package has the same parts and element order as openpyxl's own output (ECMA-376); the
-tests read it back with openpyxl.
+The answers sheet goes further (issue 17): its row is a few keys (`AnswerStream`: who, the
+question's fact, comment, evidence, moment), each key's neighbouring cells are bytes built
+once, so a row costs a join and the row number's replace, not work per column. The package
+has the same parts and element order as openpyxl's own output (ECMA-376); the tests read it
+back with openpyxl and LibreOffice Calc.
 """
 
 from __future__ import annotations
@@ -23,12 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
 from itertools import chain, islice
-from operator import attrgetter
+from operator import attrgetter, getitem
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from bot.reports.model import ActionRow, AnswerRow, AuditRow, CompetenceRow, Gettext, NcRow
+from bot.reports.model import (
+    ActionRow,
+    AnswerRow,
+    AnswerStream,
+    AuditRow,
+    CompetenceRow,
+    Gettext,
+    NcRow,
+)
 
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
@@ -55,6 +66,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ROW = "\x00"
 """Stands for the row number inside cached cell XML; it can never occur in cleaned text."""
+_ROW_BYTES = _ROW.encode()
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_EPOCH_ORDINAL = _EXCEL_EPOCH.toordinal()
 _DAY = timedelta(days=1)
@@ -69,22 +81,57 @@ class _Column:
     transform: Callable[[Any], Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Neighbouring columns whose values all follow from one key of the row."""
+
+    columns: list[_Column]
+    values: Callable[[Any], Any]
+    """The key's values, one per column (but see `distinct`)."""
+    distinct: bool = False
+    """One datetime column whose key is nearly every row's own (an answer's moment):
+    `values` gives the value itself, and the cell is built each time instead of kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Parted:
+    """A sheet's rows as tuples of keys, one per part (see `AnswerStream`)."""
+
+    parts: list[_Part]
+    rows: Iterable[tuple[Any, ...]]
+
+
 def build_workbook(
     audits: list[AuditRow],
-    answers: Iterable[AnswerRow],
+    answers: Iterable[AnswerRow] | AnswerStream,
     ncs: list[NcRow],
     actions: list[ActionRow],
     gettext: Gettext,
 ) -> bytes:
-    """Returns the XLSX file with four sheets, in the order of the arguments. `answers` may
-    be a stream (the export reads them a page at a time): it is consumed once, and memory
-    stays the same however many there are."""
+    """Returns the XLSX file with four sheets, in the order of the arguments."""
+    output = BytesIO()
+    write_workbook(output, audits, answers, ncs, actions, gettext)
+    return output.getvalue()
+
+
+def write_workbook(
+    target: IO[bytes],
+    audits: list[AuditRow],
+    answers: Iterable[AnswerRow] | AnswerStream,
+    ncs: list[NcRow],
+    actions: list[ActionRow],
+    gettext: Gettext,
+) -> None:
+    """Writes the XLSX file with four sheets, in the order of the arguments, to `target` (a
+    file: the export is never whole in memory). `answers` may be a stream (the export reads
+    them a page at a time): it is consumed once, and memory stays the same however many
+    there are."""
     yes, no = gettext("report.yes"), gettext("report.no")
 
     def flag(value: bool | None) -> str | None:
         return None if value is None else (yes if value else no)
 
-    sheets: list[tuple[str, list[_Column], Iterable[Any]]] = [
+    sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]] = [
         (
             gettext("report.sheet.audits"),
             [
@@ -105,7 +152,7 @@ def build_workbook(
         ),
         (
             gettext("report.sheet.answers"),
-            [
+            answer_columns := [
                 _Column(gettext("report.col.audit_number"), TEXT, "audit_number"),
                 _Column(gettext("report.col.respondent"), TEXT, "respondent"),
                 _Column(gettext("report.col.department"), TEXT, "department"),
@@ -121,7 +168,10 @@ def build_workbook(
                 _Column(gettext("report.col.answered_at"), DATETIME, "answered_at"),
                 _Column(gettext("report.col.evidence_files"), LONG, "evidence_files"),
             ],
-            answers,
+            _answer_parts(
+                answer_columns,
+                answers if isinstance(answers, AnswerStream) else _answer_stream(answers),
+            ),
         ),
         (
             gettext("report.sheet.ncs"),
@@ -162,7 +212,60 @@ def build_workbook(
         ),
     ]
 
-    return _write(sheets)
+    _write_to(target, sheets)
+
+
+def _answer_parts(columns: list[_Column], stream: AnswerStream) -> _Parted:
+    evidence, at, files = stream.evidence, stream.answered_at, stream.evidence_files
+    return _Parted(
+        [
+            _Part(columns[0:3], stream.who),
+            _Part(columns[3:10], stream.fact),
+            _Part(columns[10:11], _alone),  # the comment
+            _Part(columns[11:12], lambda key: (evidence(key),)),
+            _Part(columns[12:13], at, distinct=True),
+            _Part(columns[13:14], lambda key: (files(key),)),
+        ],
+        stream.rows,
+    )
+
+
+def _answer_stream(rows: Iterable[AnswerRow]) -> AnswerStream:
+    """Ready answer rows as an `AnswerStream` whose keys are the values themselves."""
+    return AnswerStream(
+        rows=(
+            (
+                (r.audit_number, r.respondent, r.department),
+                (
+                    r.section,
+                    r.question_number,
+                    r.clause,
+                    r.question,
+                    r.answer,
+                    r.score,
+                    r.nonconforming,
+                ),
+                r.comment,
+                r.evidence,
+                r.answered_at,
+                r.evidence_files,
+            )
+            for r in rows
+        ),
+        who=_same,
+        fact=_same,
+        evidence=_same,
+        answered_at=_same,
+        evidence_files=_same,
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _alone(value: Any) -> tuple[Any]:
+    return (value,)
 
 
 def build_competence_workbook(
@@ -192,14 +295,20 @@ def build_competence_workbook(
     return _write([(gettext("report.sheet.competence"), columns, flat)])
 
 
-def _write(sheets: list[tuple[str, list[_Column], Iterable[Any]]]) -> bytes:
+def _write(sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]]) -> bytes:
     output = BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+    _write_to(output, sheets)
+    return output.getvalue()
+
+
+def _write_to(
+    target: IO[bytes], sheets: list[tuple[str, list[_Column], Iterable[Any] | _Parted]]
+) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
         book = _Book(zf, len(sheets))
         for title, columns, rows in sheets:
             book.write_sheet(zf, title, columns, rows)
         book.finish(zf)
-    return output.getvalue()
 
 
 class _Book:
@@ -241,8 +350,15 @@ class _Book:
         return index
 
     def write_sheet(
-        self, zf: zipfile.ZipFile, title: str, columns: list[_Column], rows: Iterable[Any]
+        self,
+        zf: zipfile.ZipFile,
+        title: str,
+        columns: list[_Column],
+        rows: Iterable[Any] | _Parted,
     ) -> None:
+        if isinstance(rows, _Parted):
+            self._parted_sheet(zf, title, columns, rows)
+            return
         if not isinstance(rows, Sequence):
             self._stream_sheet(zf, title, columns, rows)
             return
@@ -270,9 +386,86 @@ class _Book:
                     raise ValueError(f"{counted[0]} rows do not fit on one Excel sheet")
                 yield row
 
+        chunks = (chunk.encode() for chunk in self._rows(columns, counting()))
+        self._spooled(zf, title, columns, widths, chunks, counted)
+
+    def _parted_sheet(
+        self, zf: zipfile.ZipFile, title: str, columns: list[_Column], parted: _Parted
+    ) -> None:
+        """A sheet of rows of keys (`_Parted`), streamed as `_stream_sheet` does. Each
+        part's cells are built once per distinct key (bytes, the row number left as
+        `_ROW`), so a row costs a join and a replace, however many columns it has."""
+        stream = iter(parted.rows)
+        first = list(islice(stream, SAMPLE_ROWS))
+        parts = parted.parts
+        expanded = [
+            list(chain.from_iterable(_values(p, key) for p, key in zip(parts, row, strict=True)))
+            for row in first
+        ]
+        samples = list(zip(*expanded, strict=True)) if expanded else [()] * len(columns)
+        widths = [_fit(column, values) for column, values in zip(columns, samples, strict=True)]
+        caches: list[dict[Any, Any]] = []
+        index = 1
+        for number, part in enumerate(parted.parts):
+            letters = [_letter(i) for i in range(index, index + len(part.columns))]
+            index += len(part.columns)
+            opening = f'<row r="{_ROW}">' if number == 0 else ""
+            closing = "</row>" if number == len(parted.parts) - 1 else ""
+            if part.distinct:
+                caches.append(_uncached(_moment_cell(part.values, letters[0], opening, closing)))
+            else:
+                caches.append(_Fragments(self._part_cells(part, letters, opening, closing)))
+        counted = [0]
+
+        def chunks() -> Iterator[bytes]:
+            rows, start = chain(first, stream), 2
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                counted[0] += len(chunk)
+                if counted[0] >= _EXCEL_MAX_ROWS:
+                    raise ValueError(f"{counted[0]} rows do not fit on one Excel sheet")
+                yield b"".join(
+                    [
+                        b"".join(map(getitem, caches, keys)).replace(_ROW_BYTES, b"%d" % n)
+                        for n, keys in enumerate(chunk, start)
+                    ]
+                )
+                start += len(chunk)
+
+        self._spooled(zf, title, columns, widths, chunks(), counted)
+
+    def _part_cells(
+        self, part: _Part, letters: list[str], opening: str, closing: str
+    ) -> Callable[[Any], bytes]:
+        cells = list(zip(letters, part.columns, strict=True))
+        values = part.values
+
+        def make(key: Any) -> bytes:
+            # A cell right after its row's previous one needs no reference (ECMA-376
+            # 18.3.1.4: it is the next column), which makes the sheet a sixth smaller to
+            # join and to deflate; one after a gap, or first in its part, names its own.
+            inner, gap = [], True
+            for (letter, column), value in zip(cells, values(key), strict=True):
+                inner.append(cell := self._cell(letter if gap else None, column, value))
+                gap = not cell
+            return f"{opening}{''.join(inner)}{closing}".encode()
+
+        return make
+
+    def _spooled(
+        self,
+        zf: zipfile.ZipFile,
+        title: str,
+        columns: list[_Column],
+        widths: list[float],
+        chunks: Iterable[bytes],
+        counted: list[int],
+    ) -> None:
+        """The rows' XML spooled to a temporary file while counted (the dimension and the
+        filter, which come first in the sheet, name the last row), then copied into the
+        package."""
         with tempfile.TemporaryFile() as spool:
-            for chunk in self._rows(columns, counting()):
-                spool.write(chunk.encode())
+            for chunk in chunks:
+                spool.write(chunk)
             spool.seek(0)
             body = iter(lambda: spool.read(1 << 20), b"")
             self._sheet(zf, title, columns, counted[0], widths, body)
@@ -361,17 +554,7 @@ class _Book:
             return datetimes
 
         def fragment(value: Any) -> str:
-            if value is None:
-                return ""
-            if kind in (TEXT, LONG):
-                text = _clean(str(value))
-                return f'{prefix} t="s"><v>{self.string(text)}</v></c>' if text else ""
-            if kind == DATE:
-                days = value.toordinal() - _EXCEL_EPOCH_ORDINAL
-                return f"{prefix}><v>{days}</v></c>"
-            if isinstance(value, bool) or not math.isfinite(value):
-                return ""
-            return f"{prefix}><v>{value!r}</v></c>"
+            return self._value_cell(prefix, kind, value)
 
         cache = _Fragments(fragment)
         lookup = cache.__getitem__
@@ -380,6 +563,31 @@ class _Book:
             return list(map(lookup, values(chunk)))
 
         return cached
+
+    def _cell(self, letter: str | None, column: _Column, value: Any) -> str:
+        """One cell's XML, the row number left as `_ROW` (empty for no value); without a
+        reference for no letter."""
+        if column.transform:
+            value = column.transform(value)
+        style = _KIND_STYLE.get(column.kind)
+        styled = f' s="{style}"' if style else ""
+        where = "" if letter is None else f' r="{letter}{_ROW}"'
+        return self._value_cell(f"<c{where}{styled}", column.kind, value)
+
+    def _value_cell(self, prefix: str, kind: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if kind in (TEXT, LONG):
+            text = _clean(str(value))
+            return f'{prefix} t="s"><v>{self.string(text)}</v></c>' if text else ""
+        if kind == DATE:
+            days = value.toordinal() - _EXCEL_EPOCH_ORDINAL
+            return f"{prefix}><v>{days}</v></c>"
+        if kind == DATETIME:
+            return f"{prefix}><v>{(value.replace(tzinfo=None) - _EXCEL_EPOCH) / _DAY!r}</v></c>"
+        if isinstance(value, bool) or not math.isfinite(value):
+            return ""
+        return f"{prefix}><v>{value!r}</v></c>"
 
     def finish(self, zf: zipfile.ZipFile) -> None:
         sheets = "".join(
@@ -431,22 +639,52 @@ class _Book:
         _put(zf, "xl/styles.xml", _STYLES)
 
 
-class _Fragments(dict[Any, str]):
+class _Fragments(dict[Any, Any]):
     """Cell XML per distinct value, computed on first sight.
 
     Emptied when it grows past `CACHE_LIMIT`, so a column of all-different texts (comments)
     costs a recomputation now and then instead of a second copy of every value in memory.
     """
 
-    def __init__(self, make: Callable[[Any], str]) -> None:
+    def __init__(self, make: Callable[[Any], Any]) -> None:
         super().__init__()
         self.make = make
 
-    def __missing__(self, value: Any) -> str:
+    def __missing__(self, value: Any) -> Any:
         if len(self) >= CACHE_LIMIT:
             self.clear()
         fragment = self[value] = self.make(value)
         return fragment
+
+
+def _values(part: _Part, key: Any) -> Sequence[Any]:
+    return (part.values(key),) if part.distinct else part.values(key)
+
+
+def _uncached(make: Callable[[Any], bytes]) -> dict[Any, bytes]:
+    """Looks like `_Fragments` to the row loop, but keeps nothing: an empty dict whose
+    `__missing__` is `make` itself (one call a row, not two)."""
+    kind = type("_Uncached", (dict,), {"__missing__": staticmethod(make)})
+    made: dict[Any, bytes] = kind()
+    return made
+
+
+def _moment_cell(
+    moment: Callable[[Any], Any], letter: str, opening: str, closing: str
+) -> Callable[[Any], bytes]:
+    """A datetime column's cell, built straight as bytes: most moments occur once."""
+    start = f'{opening}<c r="{letter}{_ROW}" s="{_DATETIME}"><v>'.encode()
+    end, empty = f"</v></c>{closing}".encode(), f"{opening}{closing}".encode()
+
+    def make(key: Any) -> bytes:
+        value = moment(key)
+        if value is None:
+            return empty
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        return b"%b%r%b" % (start, (value - _EXCEL_EPOCH) / _DAY, end)
+
+    return make
 
 
 def _put(zf: zipfile.ZipFile, name: str, text: str) -> None:
@@ -462,27 +700,26 @@ def _clean(text: str) -> str:
 
 def _widths(columns: list[_Column], rows: Sequence[Any]) -> list[float]:
     sample = rows[:: max(1, len(rows) // SAMPLE_ROWS)]
-    widths = []
-    for column in columns:
-        # The header wraps, so its longest word is what has to fit.
-        header = max((len(word) for word in column.header.split()), default=0) + 2
-        fixed = _FIXED_WIDTH.get(column.kind)
-        if fixed is not None:
-            widths.append(float(max(fixed, header)))
+    return [_fit(column, map(attrgetter(column.field), sample)) for column in columns]
+
+
+def _fit(column: _Column, values: Iterable[Any]) -> float:
+    """The column's width for these (sampled) values."""
+    # The header wraps, so its longest word is what has to fit.
+    header = max((len(word) for word in column.header.split()), default=0) + 2
+    fixed = _FIXED_WIDTH.get(column.kind)
+    if fixed is not None:
+        return float(max(fixed, header))
+    transform = column.transform
+    longest = 0
+    for found in values:
+        value = transform(found) if transform else found
+        if value is None:
             continue
-        get, transform = attrgetter(column.field), column.transform
-        longest = 0
-        for row in sample:
-            value = get(row)
-            if transform:
-                value = transform(value)
-            if value is None:
-                continue
-            text = value if isinstance(value, str) else str(value)
-            length = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
-            longest = max(longest, length)
-        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, header, longest + 2))))
-    return widths
+        text = value if isinstance(value, str) else str(value)
+        length = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
+        longest = max(longest, length)
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, header, longest + 2)))
 
 
 def _letter(index: int) -> str:
