@@ -95,8 +95,11 @@ def run(settings: Settings) -> None:
         async def polling() -> None:
             from bot.storage.lock import ProcessLock
 
-            # Before aiogram's import (seconds): a second bot is refused at once.
-            lock = ProcessLock(settings.database_path).acquire()
+            # Before aiogram's import (seconds): a second bot is refused at once. (On
+            # PostgreSQL several may share the database; Telegram refuses a second poller.)
+            lock = None
+            if settings.postgres_url is None:
+                lock = ProcessLock(settings.database_path).acquire()
             from bot.app import create_app, run_polling
 
             await run_polling(await create_app(settings, lock=lock))
@@ -127,13 +130,15 @@ async def check(settings: Settings, offline: bool) -> list[str]:
 
     problems = []
     try:
-        db = Database.sqlite(settings.database_path)
+        db = Database.of(settings)
         await db.migrate()
         await db.close()
-        problems += problems_with(settings.database_path)
+        if settings.postgres_url is None:  # the SQLite file's own checks
+            problems += problems_with(settings.database_path)
         problems += file_problems(settings.database_path)
     except Exception as error:  # any failure here is a line for the administrator
-        problems.append(f"Database {settings.database_path}: {one_line(error)}")
+        where = "DATABASE_URL" if settings.postgres_url else settings.database_path
+        problems.append(f"Database {where}: {one_line(error)}")
     if not offline:
         from bot.app import create_bot
 
