@@ -133,9 +133,9 @@ async def check(settings: Settings, offline: bool) -> list[str]:
         db = Database.of(settings)
         await db.migrate()
         await db.close()
-        if settings.postgres_url is None:  # the SQLite file's own checks
+        if settings.postgres_url is None:  # the SQLite file's own checks (and its files')
             problems += problems_with(settings.database_path)
-        problems += file_problems(settings.database_path)
+            problems += file_problems(settings.database_path)
     except Exception as error:  # any failure here is a line for the administrator
         where = "DATABASE_URL" if settings.postgres_url else settings.database_path
         problems.append(f"Database {where}: {one_line(error)}")
@@ -173,6 +173,10 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(args)
     # Settings are checked before the heavy imports, so a typo is reported at once.
     settings = load_settings()
+    if arguments.command in ("backup", "restore") and settings.postgres_url:
+        print(f"DATABASE_URL is PostgreSQL: {arguments.command} it with pg_dump / pg_restore "
+              "(README, PostgreSQL).", file=sys.stderr)  # fmt: skip
+        raise SystemExit(1)
     if arguments.command in (None, "run"):
         run(settings)
     elif arguments.command == "check":

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
     from bot.config import Settings
+    from bot.storage.changes import Listener
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,6 +152,8 @@ class Database:
         # serialise them): the retry loop is there alone.
         self.shared = engine.dialect.name == "postgresql"
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
+        self._forgetters: list[Callable[[], None]] = []
+        self._listener: Listener | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Database:
@@ -236,7 +239,36 @@ class Database:
         else:
             await self.run(upgrade)
 
+    def watch(self, forget: Callable[[], None]) -> None:
+        """`forget()` drops what a service remembers of people; on PostgreSQL it is also
+        called when another process changed them (bot/storage/changes.py). Call from the
+        event loop."""
+        if not self.shared:
+            return
+        self._forgetters.append(forget)
+        if self._listener is None:
+            loop = asyncio.get_running_loop()
+
+            def heard(_channel: str | None) -> None:
+                for hook in self._forgetters:
+                    hook()  # now, on the listener's thread: the next lookup reads afresh
+                    loop.call_soon_threadsafe(hook)  # and after a lookup already under way
+
+            from bot.storage.changes import PEOPLE, Listener
+
+            url = self.engine.url.set(drivername="postgresql")
+            self._listener = Listener(url.render_as_string(hide_password=False), [PEOPLE], heard)
+            self._listener.start()
+
+    @property
+    def trusted(self) -> bool:
+        """Whether a service may answer from memory: always on SQLite (one process); on
+        PostgreSQL while this process hears the others' changes."""
+        return not self.shared or (self._listener is not None and self._listener.listening.is_set())
+
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._listener is not None:
+            await loop.run_in_executor(None, self._listener.stop)
         await loop.run_in_executor(self._executor, self.engine.dispose)
         self._executor.shutdown(wait=True)
