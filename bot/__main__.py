@@ -6,6 +6,8 @@ python -m bot check [--offline]
                               settings, database, integrity, Telegram: 0 when all is well
 python -m bot backup          the database and its stored files, one archive in BACKUP_DIR
 python -m bot restore FILE    replace the database with a backup (the bot must be stopped)
+python -m bot migrate-to-postgres
+                              copy the SQLite database into DATABASE_URL's empty PostgreSQL
 """
 
 from __future__ import annotations
@@ -170,6 +172,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("backup", help="archive the database and its files into BACKUP_DIR")
     restoring = commands.add_parser("restore", help="replace the database with a backup")
     restoring.add_argument("file")
+    commands.add_parser(
+        "migrate-to-postgres", help="copy DATABASE_PATH into DATABASE_URL's empty database"
+    )
     arguments = parser.parse_args(args)
     # Settings are checked before the heavy imports, so a typo is reported at once.
     settings = load_settings()
@@ -179,6 +184,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(1)
     if arguments.command in (None, "run"):
         run(settings)
+    elif arguments.command == "migrate-to-postgres":
+        to_postgres(settings)
     elif arguments.command == "check":
         problems = asyncio.run(check(settings, arguments.offline))
         for line in problems:
@@ -214,6 +221,36 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Restored {candidate} into {settings.database_path}.")
         if kept:
             print(f"The previous database is kept as {kept}.")
+
+
+def to_postgres(settings: Settings) -> None:
+    """`migrate-to-postgres`: one line when it cannot, the tables' counts when it did."""
+    from bot.storage.lock import DatabaseInUse, ProcessLock
+    from bot.storage.to_postgres import CopyRefused, migrate_to_postgres
+
+    url = settings.postgres_url
+    if url is None:
+        print("Setting DATABASE_URL: the PostgreSQL database to copy into (postgresql://…)",
+              file=sys.stderr)  # fmt: skip
+        raise SystemExit(2)
+    if not settings.database_path.is_file():
+        print(f"{settings.database_path}: no such file (DATABASE_PATH)", file=sys.stderr)
+        raise SystemExit(1)
+    try:
+        with ProcessLock(settings.database_path):  # no bot may write meanwhile
+            counts = asyncio.run(migrate_to_postgres(settings.database_path, url))
+    except DatabaseInUse as error:
+        print(f"{error}: stop the bot before copying.", file=sys.stderr)
+        raise SystemExit(1) from None
+    except CopyRefused as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from None
+    except Exception as error:  # the server refused, the address is wrong: one line
+        print(f"DATABASE_URL: {one_line(error)}", file=sys.stderr)
+        raise SystemExit(1) from None
+    total = sum(counts.values())
+    tables = sum(1 for count in counts.values() if count)
+    print(f"Copied {total} rows of {tables} tables into DATABASE_URL; set it and start the bot.")
 
 
 def sandbox() -> None:

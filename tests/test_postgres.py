@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import shutil
 import signal
 import socket
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,15 +25,19 @@ from sqlalchemy import Connection, insert, select
 from bot.app import WEBHOOK_PATH
 from bot.callbacks import LanguageCB
 from bot.domain.reminders import Due, Kind
+from bot.sandbox.demo import SandboxClock, seed
 from bot.storage.db import Database
+from bot.storage.departments import DepartmentRepo
 from bot.storage.fsm import read_dialog, write_dialog
+from bot.storage.lock import ProcessLock
 from bot.storage.notifications import LedgerRepo
-from bot.storage.schema import departments, notifications
+from bot.storage.schema import departments, metadata, notifications
+from bot.storage.to_postgres import MIGRATION_SEEDED, rows_in
 from bot.storage.users import UserRepo
 from tests import postgres
 from tests.fakeapi import FakeTelegram, TgUser
-from tests.harness import MANAGER_ID
-from tests.test_process import START_WAIT, environment
+from tests.harness import MANAGER_ID, BotHarness
+from tests.test_process import START_WAIT, environment, run_command
 
 SECRET = "s3cret-value"
 
@@ -67,6 +73,14 @@ async def test_a_moment_reads_back_as_it_was_written(migrated: Database) -> None
     with pytest.raises(Exception, match="naive datetime"):
         await db.run(lambda conn: write_naive(conn))
     await db.close()
+
+
+async def test_migrations_insert_rows_only_where_the_copy_expects_them(migrated: Database) -> None:
+    """migrate-to-postgres calls a target holding only these rows empty (and replaces them)."""
+    await migrated.migrate()
+    counts = await migrated.run(rows_in)
+    assert {name for name, count in counts.items() if count} == MIGRATION_SEEDED
+    await migrated.close()
 
 
 def write_naive(conn: Connection) -> None:
@@ -198,12 +212,16 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
         )  # fmt: skip
         manager = TgUser(telegram, MANAGER_ID, "Мария")
         balancer = Balancer(telegram, manager)
-        # Both start at once on an empty database: one migrates, the other waits for it.
-        async with (
-            webhook_process(env, tmp_path) as first,
-            webhook_process(env, tmp_path) as second,
-        ):
-            # The second process knows the manager (in Russian) before the change.
+        async with AsyncExitStack() as stack:
+            # Both start at once on an empty database: one migrates, the other waits for it.
+            first, second = await asyncio.gather(
+                stack.enter_async_context(webhook_process(env, tmp_path)),
+                stack.enter_async_context(webhook_process(env, tmp_path)),
+            )
+            # The second process knows the manager (in Russian) before the change: her
+            # first update there also stores her commands menu, the second is served from
+            # its memory of her.
+            await balancer.command(second, "/menu", "Главное меню")
             await balancer.command(second, "/menu", "Главное меню")
             # Through the first, she switches to English.
             screen = await balancer.command(first, "/language", "")
@@ -243,3 +261,73 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
                 n for text in texts for n in [f"A-{k:03d}" for k in range(1, 41)] if n in text
             ]
             assert sorted(numbers) == [f"A-{k:03d}" for k in range(1, 41)]
+
+
+# -- migrate-to-postgres ------------------------------------------------------------------
+
+
+def all_rows(conn: Connection) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, through the tables' own types, in key order."""
+    return {
+        table.name: [
+            tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+        ]
+        for table in metadata.sorted_tables
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+@postgres.needs_postgres
+async def test_a_sqlite_school_is_copied_into_postgres_and_the_bot_carries_on_there(
+    telegram: FakeTelegram, tmp_path: Path, migrated_database: Path
+) -> None:
+    # A school on SQLite: the sandbox's demo lyceum (staff, audits, NCs, documents, …).
+    database = tmp_path / "qms.sqlite3"
+    shutil.copyfile(migrated_database, database)
+    on_sqlite = BotHarness(telegram, database)
+    on_sqlite.clock = SandboxClock()  # type: ignore[assignment]  # the seed holds it in the past
+    app = await on_sqlite.start()
+    await seed(app, telegram)
+    before = await app.db.run(all_rows)
+    await on_sqlite.stop()
+    assert sum(map(len, before.values())) > 300
+
+    with postgres.fresh_database("qms_copy") as url:
+        env = environment(telegram, tmp_path, DATABASE_URL=url)
+        # Refused while a bot runs on the SQLite file (it holds the lock).
+        with ProcessLock(database):
+            code, _, err = await run_command(env, tmp_path, "migrate-to-postgres")
+        assert code == 1
+        assert err.strip().splitlines() == [
+            f"{database} is in use by another bot process (pid {os.getpid()}): "
+            "stop the bot before copying."
+        ]
+        code, out, err = await run_command(env, tmp_path, "migrate-to-postgres")
+        assert code == 0, err
+        lines = out.strip().splitlines()
+        counted = {name: count for name, count in (line.split(": ") for line in lines[:-1])}
+        assert counted == {name: str(len(rows)) for name, rows in before.items() if rows}
+        total = sum(map(len, before.values()))
+        assert lines[-1].startswith(f"Copied {total} rows of {len(counted)} tables")
+        # A second copy would mix two schools: refused, in one line.
+        code, _, err = await run_command(env, tmp_path, "migrate-to-postgres")
+        assert code == 1 and len(err.strip().splitlines()) == 1
+        assert "DATABASE_URL's database is not empty (" in err
+
+        # The bot on PostgreSQL: every value as it was, and the school carries on.
+        on_postgres = BotHarness(telegram, database, database_url=url)
+        app = await on_postgres.start()
+        try:
+            assert await app.db.run(all_rows) == before
+            emily = on_postgres.user(7_000_013, "Emily", "Parker", language_code="en")
+            reply = await emily.send("/menu")
+            assert "Main menu" in reply.text and "Emily Parker" in reply.text
+            # New rows are numbered after the copied ones (the sequences moved on).
+            last = max(row[0] for row in before["departments"])
+            made = await app.db.run(
+                lambda conn: DepartmentRepo(conn).add("Новая кафедра", datetime.now(UTC))
+            )
+            assert made == last + 1
+        finally:
+            await on_postgres.stop()
