@@ -331,3 +331,11 @@ async def test_a_sqlite_school_is_copied_into_postgres_and_the_bot_carries_on_th
             assert made == last + 1
         finally:
             await on_postgres.stop()
+
+
+@postgres.needs_postgres
+async def test_backup_on_postgres_names_pg_dump(harness: BotHarness, manager: TgUser) -> None:
+    await manager.send("/start")
+    reply = await manager.send("/backup")
+    assert "PostgreSQL" in reply.text and "pg_dump" in reply.text
+    assert not any(m.document for m in manager.chat())
