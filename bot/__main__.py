@@ -6,6 +6,8 @@ python -m bot check [--offline]
                               settings, database, integrity, Telegram: 0 when all is well
 python -m bot backup          the database and its stored files, one archive in BACKUP_DIR
 python -m bot restore FILE    replace the database with a backup (the bot must be stopped)
+python -m bot migrate-to-postgres
+                              copy the SQLite database into DATABASE_URL's empty PostgreSQL
 """
 
 from __future__ import annotations
@@ -106,8 +108,11 @@ def run(settings: Settings) -> None:
         async def polling() -> None:
             from bot.storage.lock import ProcessLock
 
-            # Before aiogram's import (seconds): a second bot is refused at once.
-            lock = ProcessLock(settings.database_path).acquire()
+            # Before aiogram's import (seconds): a second bot is refused at once. (On
+            # PostgreSQL several may share the database; Telegram refuses a second poller.)
+            lock = None
+            if settings.postgres_url is None:
+                lock = ProcessLock(settings.database_path).acquire()
             from bot.app import create_app, run_polling
 
             app = await create_app(settings, lock=lock)
@@ -140,13 +145,15 @@ async def check(settings: Settings, offline: bool) -> list[str]:
 
     problems = []
     try:
-        db = Database.sqlite(settings.database_path)
+        db = Database.of(settings)
         await db.migrate()
         await db.close()
-        problems += problems_with(settings.database_path)
-        problems += file_problems(settings.database_path)
+        if settings.postgres_url is None:  # the SQLite file's own checks (and its files')
+            problems += problems_with(settings.database_path)
+            problems += file_problems(settings.database_path)
     except Exception as error:  # any failure here is a line for the administrator
-        problems.append(f"Database {settings.database_path}: {one_line(error)}")
+        where = "DATABASE_URL" if settings.postgres_url else settings.database_path
+        problems.append(f"Database {where}: {one_line(error)}")
     if not offline:
         from bot.app import create_bot
 
@@ -178,12 +185,21 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("backup", help="archive the database and its files into BACKUP_DIR")
     restoring = commands.add_parser("restore", help="replace the database with a backup")
     restoring.add_argument("file")
+    commands.add_parser(
+        "migrate-to-postgres", help="copy DATABASE_PATH into DATABASE_URL's empty database"
+    )
     arguments = parser.parse_args(args)
     # Settings are checked before the heavy imports, so a typo is reported at once.
     settings = load_settings()
+    if arguments.command in ("backup", "restore") and settings.postgres_url:
+        print(f"DATABASE_URL is PostgreSQL: {arguments.command} it with pg_dump / pg_restore "
+              "(README, PostgreSQL).", file=sys.stderr)  # fmt: skip
+        raise SystemExit(1)
     if arguments.command in (None, "run"):
         gc.disable()  # until settle_heap()
         run(settings)
+    elif arguments.command == "migrate-to-postgres":
+        to_postgres(settings)
     elif arguments.command == "check":
         problems = asyncio.run(check(settings, arguments.offline))
         for line in problems:
@@ -219,6 +235,36 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Restored {candidate} into {settings.database_path}.")
         if kept:
             print(f"The previous database is kept as {kept}.")
+
+
+def to_postgres(settings: Settings) -> None:
+    """`migrate-to-postgres`: one line when it cannot, the tables' counts when it did."""
+    from bot.storage.lock import DatabaseInUse, ProcessLock
+    from bot.storage.to_postgres import CopyRefused, migrate_to_postgres
+
+    url = settings.postgres_url
+    if url is None:
+        print("Setting DATABASE_URL: the PostgreSQL database to copy into (postgresql://…)",
+              file=sys.stderr)  # fmt: skip
+        raise SystemExit(2)
+    if not settings.database_path.is_file():
+        print(f"{settings.database_path}: no such file (DATABASE_PATH)", file=sys.stderr)
+        raise SystemExit(1)
+    try:
+        with ProcessLock(settings.database_path):  # no bot may write meanwhile
+            counts = asyncio.run(migrate_to_postgres(settings.database_path, url))
+    except DatabaseInUse as error:
+        print(f"{error}: stop the bot before copying.", file=sys.stderr)
+        raise SystemExit(1) from None
+    except CopyRefused as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from None
+    except Exception as error:  # the server refused, the address is wrong: one line
+        print(f"DATABASE_URL: {one_line(error)}", file=sys.stderr)
+        raise SystemExit(1) from None
+    total = sum(counts.values())
+    tables = sum(1 for count in counts.values() if count)
+    print(f"Copied {total} rows of {tables} tables into DATABASE_URL; set it and start the bot.")
 
 
 def sandbox() -> None:

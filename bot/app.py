@@ -124,15 +124,21 @@ async def create_app(
 ) -> App:
     """The bot, ready to serve. `lock`: the database's process lock if the caller already
     holds it (`python -m bot` takes it before the slow imports, so a second bot is refused
-    at once); else it is taken here."""
+    at once); else it is taken here. On PostgreSQL there is no lock: several processes
+    share the database (their claims of a dead one expire: LedgerRepo.claim)."""
     clock = clock or SystemClock()
-    lock = lock or ProcessLock(settings.database_path).acquire()
+    shared = settings.postgres_url is not None
+    if not shared:
+        lock = lock or ProcessLock(settings.database_path).acquire()
+    released = unknown = 0
     try:
-        db = Database.sqlite(settings.database_path)
+        db = Database.of(settings)
         await db.migrate()
-        released, unknown = await db.run(lambda conn: LedgerRepo(conn).recover())
+        if not shared:  # this process is the database's only one: the last run's claims
+            released, unknown = await db.run(lambda conn: LedgerRepo(conn).recover())
     except BaseException:
-        lock.release()
+        if lock is not None:
+            lock.release()
         raise
     if released or unknown:
         log.info("messages of the last run: %s to send, %s maybe sent", released, unknown)
@@ -169,7 +175,8 @@ async def create_app(
     isolation = SimpleEventIsolation()
     dispatcher = TrackingDispatcher(
         inflight,
-        storage=SQLStorage(db, cache=True),  # this process is the database's only one
+        # Dialogs from memory while this process is the database's only one (SQLite).
+        storage=SQLStorage(db, cache=not shared),
         events_isolation=isolation,
         settings=settings,
         db=db,

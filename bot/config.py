@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     programme_low_compliance: float = Field(default=75.0, ge=0, le=100)
     # Issue 13: photo thumbnails per finding in the audit report's DOCX (0: none).
     report_photos_max: int = Field(default=3, ge=0, le=20)
+    # Issue 17: PostgreSQL instead of the SQLite file (several bot processes); its pool's size.
+    database_url: SecretStr | None = None
+    database_threads: int = Field(default=4, ge=1, le=64)
 
     @field_validator("bot_token")
     @classmethod
@@ -189,6 +192,21 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("expected an http(s):// address")
         return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not re.match(r"^postgres(ql)?(\+psycopg)?://", url):
+            raise ValueError("expected a postgresql:// address, e.g. postgresql://qms@db/qms")
+        return SecretStr(url)
+
+    @property
+    def postgres_url(self) -> str | None:
+        """DATABASE_URL in clear, or None on SQLite (DATABASE_PATH)."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @property
     def year_start(self) -> tuple[int, int]:

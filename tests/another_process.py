@@ -30,7 +30,7 @@ def sweep(values: dict[str, Any], now: str, ready: Event, go: Event) -> None:
 async def _sweep(values: dict[str, Any], now: datetime, ready: Event, go: Event) -> None:
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings' own argument
     clock = FixedClock(now)
-    db = Database.sqlite(settings.database_path)
+    db = Database.of(settings)
     bot = create_bot(settings)
     templates = TemplateService(db, clock)
     sweeper = Sweeper(

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import create_app
+from tests import postgres
 from tests.fakeapi import FakeTelegram, TgUser
 from tests.harness import MANAGER_ID, TOKEN, BotHarness
 
@@ -28,6 +29,43 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """On PostgreSQL (QMS_TEST_DATABASE_URL): the migrated template database's name, built
+    once per worker as the first start leaves it; None on SQLite."""
+    if postgres.URL is None:
+        yield None
+        return
+    name = postgres.unique_name("qms_template")
+    url = postgres.create_database(name)
+    path = tmp_path_factory.mktemp("template") / "qms.sqlite3"  # its files' folder
+
+    async def first_start() -> None:
+        api = FakeTelegram(TOKEN)
+        api.url = "http://127.0.0.1:9"
+        app = await create_app(BotHarness(api, path, database_url=url).settings())
+        await app.close()  # no connection may stay open on a template
+
+    try:
+        asyncio.run(first_start())
+        yield name
+    finally:
+        postgres.drop_database(name)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """This story's own database: on PostgreSQL a copy of the template (its URL), dropped
+    after; on SQLite a copy of the migrated file at tmp_path/qms.sqlite3 (None)."""
+    template = request.getfixturevalue("postgres_template")
+    if template is None:
+        shutil.copyfile(request.getfixturevalue("migrated_database"), tmp_path / "qms.sqlite3")
+        yield None
+        return
+    with postgres.fresh_database("qms_test", template) as url:
+        yield url
+
+
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
     api = FakeTelegram(TOKEN)
@@ -38,11 +76,13 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def harness(
-    telegram: FakeTelegram, tmp_path: Path, migrated_database: Path
+    telegram: FakeTelegram, tmp_path: Path, database_url: str | None
 ) -> AsyncIterator[BotHarness]:
     database = tmp_path / "qms.sqlite3"
-    shutil.copyfile(migrated_database, database)
-    running = BotHarness(telegram, database)
+    if database_url is None:
+        running = BotHarness(telegram, database)
+    else:  # DATABASE_PATH's folder still holds the stored files and the calendar
+        running = BotHarness(telegram, database, database_url=database_url)
     await running.start()
     yield running
     await running.stop()

@@ -19,6 +19,7 @@ from bot.storage.files import FileStore, store_root
 from tests.fakeapi import FakeTelegram, TgUser
 from tests.flows import department, open_audit, person
 from tests.harness import BotHarness
+from tests.postgres import sqlite_only
 
 MINI = (Path(__file__).parent / "data" / "mini_checklist.yaml").read_bytes()
 NEW_TOKEN = "987654321:AAHanotherTokenForTestsOnly_abcdefgh"
@@ -102,6 +103,7 @@ async def test_a_file_over_the_limit_is_refused_and_nothing_is_lost(
     assert "The file is too large: at most 1 MB" in reply.text
 
 
+@sqlite_only("the nightly archive is of the SQLite file")
 async def test_a_backup_restored_on_a_clean_machine_holds_every_file(
     harness: BotHarness, tmp_path: Path
 ) -> None:
@@ -129,6 +131,7 @@ async def test_a_backup_restored_on_a_clean_machine_holds_every_file(
     shutil.rmtree(store_root(clean))
 
 
+@sqlite_only("makes the older database by editing the SQLite file with sqlite3")
 async def test_evidence_kept_before_the_store_is_fetched_at_start(harness: BotHarness) -> None:
     await answer_with_photo(harness)
     assert harness.app is not None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,10 +13,21 @@ from sqlalchemy import Connection, inspect
 
 from bot.storage.db import Database, alembic_config, current_revision, head_revision
 from bot.storage.schema import metadata
+from tests import postgres
 
 
-async def test_migrations_match_the_tables(tmp_path: Path) -> None:
-    db = Database.sqlite(tmp_path / "qms.sqlite3")
+@pytest.fixture
+def empty(tmp_path: Path) -> Iterator[Database]:
+    """An empty database: an SQLite file, or one on QMS_TEST_DATABASE_URL's server."""
+    if postgres.URL is None:
+        yield Database.sqlite(tmp_path / "qms.sqlite3")
+        return
+    with postgres.fresh_database("qms_migrations") as url:
+        yield Database.postgres(url, threads=1)
+
+
+async def test_migrations_match_the_tables(empty: Database) -> None:
+    db = empty
     await db.migrate()
     await db.migrate()  # a second start finds nothing to do
 
@@ -23,14 +36,17 @@ async def test_migrations_match_the_tables(tmp_path: Path) -> None:
         return compare_metadata(context, metadata)
 
     assert await db.run(diff) == []
+    if db.shared:  # PostgreSQL: no pragmas
+        await db.close()
+        return
     mode = await db.run(lambda conn: conn.exec_driver_sql("PRAGMA journal_mode").scalar())
     keys = await db.run(lambda conn: conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
     assert (mode, keys) == ("wal", 1)
     await db.close()
 
 
-async def test_downgrade_to_empty_and_up_again(tmp_path: Path) -> None:
-    db = Database.sqlite(tmp_path / "qms.sqlite3")
+async def test_downgrade_to_empty_and_up_again(empty: Database) -> None:
+    db = empty
     await db.migrate()
 
     def down_and_up(sync_conn: Connection) -> list[str]:
@@ -47,12 +63,12 @@ async def test_downgrade_to_empty_and_up_again(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_a_start_at_head_reads_the_revision_without_alembic(tmp_path: Path) -> None:
+async def test_a_start_at_head_reads_the_revision_without_alembic(empty: Database) -> None:
     from alembic.script import ScriptDirectory
 
     # The files' own chain, read without Alembic, names Alembic's head.
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
-    db = Database.sqlite(tmp_path / "qms.sqlite3")
+    db = empty
     assert await db.run(current_revision) is None  # a new database: Alembic makes it
     await db.migrate()
     assert await db.run(current_revision) == head_revision()

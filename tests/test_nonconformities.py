@@ -194,7 +194,7 @@ async def test_reports_at_once_from_two_connections_get_consecutive_numbers(
     second = await accounts.by_tg_id(people["head"].id)
     # A second connection on its own thread, as a second process would have: the two
     # number NCs truly at the same time, and only the database can keep them apart.
-    other_db = Database.sqlite(harness.database)
+    other_db = Database.of(app.settings)
     settings = app.settings
     other = NcService(
         other_db, app.clock, settings.tz, TemplateService(other_db, app.clock),

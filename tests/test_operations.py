@@ -17,6 +17,7 @@ from bot.storage.backup import backup_to, nightly, problems_with
 from tests.fakeapi import FakeTelegram, TgUser
 from tests.flows import add_department
 from tests.harness import MANAGER_ID, TOKEN, BotHarness
+from tests.postgres import sqlite_only
 
 
 def env(**values: str) -> dict[str, str]:
@@ -38,6 +39,7 @@ def cli(*args: str, **values: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@sqlite_only("/backup sends the SQLite file (on PostgreSQL it names pg_dump)")
 async def test_backup_command_sends_a_consistent_copy(harness: BotHarness, manager: TgUser) -> None:
     await add_department(manager, "МО математики")
     mark = len(manager.chat())
@@ -55,6 +57,7 @@ async def test_backup_command_sends_a_consistent_copy(harness: BotHarness, manag
     assert problems_with(copy) == []
 
 
+@sqlite_only("the nightly copies are of the SQLite file")
 async def test_nightly_keeps_the_newest_copies(
     harness: BotHarness, manager: TgUser, tmp_path: Path
 ) -> None:

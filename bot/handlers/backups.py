@@ -21,6 +21,9 @@ from bot.storage.backup import backup_to
 
 
 async def _send(user: User, bot: Bot, settings: Settings) -> None:
+    if settings.postgres_url:  # the administrator's pg_dump keeps it, not a file here
+        await bot.send_message(user.tg_id, _("backup.postgres"))
+        return
     waiting = await bot.send_message(user.tg_id, _("backup.preparing"))
     stamp = datetime.now(settings.tz).strftime("%Y%m%d-%H%M")
     with tempfile.TemporaryDirectory() as folder:

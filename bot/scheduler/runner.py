@@ -20,17 +20,18 @@ class SweepScheduler:
         settings = sweeper.settings
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         hour, minute = (int(part) for part in settings.backup_time.split(":"))
-        self.scheduler.add_job(
-            self._backup,
-            "cron",
-            hour=hour,
-            minute=minute,
-            timezone=settings.tz,
-            id="nightly-backup",
-            coalesce=True,
-            misfire_grace_time=3600,
-            replace_existing=True,
-        )
+        if settings.postgres_url is None:  # PostgreSQL is backed up with pg_dump (README)
+            self.scheduler.add_job(
+                self._backup,
+                "cron",
+                hour=hour,
+                minute=minute,
+                timezone=settings.tz,
+                id="nightly-backup",
+                coalesce=True,
+                misfire_grace_time=3600,
+                replace_existing=True,
+            )
         self.scheduler.add_job(
             self._run,
             "interval",

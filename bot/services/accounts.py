@@ -45,10 +45,14 @@ class AccountService:
         self.clock = clock
         self.admin_ids = admin_ids
         # Every update starts by looking its sender up; people change rarely. Whatever
-        # changes a person, a role or a department calls forget().
+        # changes a person, a role or a department calls forget() (on PostgreSQL, in every
+        # process: Database.watch).
         self._by_tg_id: dict[int, User] = {}
+        self._generation = 0  # a lookup that a forget() overtook does not remember
+        db.watch(self.forget)
 
     def forget(self) -> None:
+        self._generation += 1
         self._by_tg_id.clear()
 
     def forget_person(self, user_id: int) -> None:
@@ -58,10 +62,12 @@ class AccountService:
             del self._by_tg_id[tg_id]
 
     async def by_tg_id(self, tg_id: int) -> User | None:
-        if tg_id in self._by_tg_id:
+        trusted = self.db.trusted
+        if trusted and tg_id in self._by_tg_id:
             return self._by_tg_id[tg_id]
+        generation = self._generation
         user = await self.db.run(lambda conn: UserRepo(conn).by_tg_id(tg_id))
-        if user is not None:
+        if user is not None and trusted and generation == self._generation:
             self._by_tg_id[tg_id] = user
         return user
 

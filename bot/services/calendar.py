@@ -41,6 +41,9 @@ class CalendarService:
         self.clock = clock
         self.path = data_dir / FILE_NAME
         self._calendar: SchoolCalendar | None = None
+        self._parsed_from: object = None  # the file's identity when it was parsed
+        # Several processes (PostgreSQL) share the data folder. (A test builds it bare.)
+        self._shared: bool = getattr(db, "shared", False)
 
     @property
     def custom(self) -> bool:
@@ -55,6 +58,12 @@ class CalendarService:
     def current(self) -> SchoolCalendar:
         """The calendar in use; a stored file spoilt outside the bot (it was valid when sent)
         is logged and the shipped default used instead."""
+        if self._shared:
+            # Another process may have replaced the file: a stat tells (the replacement is
+            # a rename: a new inode).
+            identity = self._identity()
+            if identity != self._parsed_from:
+                self._calendar, self._parsed_from = None, identity
         if self._calendar is None:
             try:
                 self._calendar = parse_calendar(self.text())
@@ -62,6 +71,13 @@ class CalendarService:
                 log.error("%s is not a valid calendar (%s); using the default", self.path, error)
                 self._calendar = parse_calendar(DEFAULT_CALENDAR.read_bytes())
         return self._calendar
+
+    def _identity(self) -> object:
+        try:
+            found = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (found.st_ino, found.st_mtime_ns, found.st_size)
 
     def working_date(self, day: date, weekends: bool = True) -> Moved | None:
         """Where a deadline (or, `weekends` False, a start date) on `day` moves; None: stays."""
@@ -80,7 +96,7 @@ class CalendarService:
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, self.path)
-        self._calendar = calendar
+        self._calendar, self._parsed_from = calendar, self._identity()
         now = self.clock.now()
 
         def work(conn: Connection) -> None:

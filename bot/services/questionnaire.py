@@ -107,6 +107,9 @@ class QuestionnaireService:
         # one, so every tap need not read all 40.
         self._answers: OrderedDict[tuple[int, int], dict[str, AnswerRecord]] = OrderedDict()
         self._answers_lock = threading.Lock()  # read in the database thread, kept in both
+        # On PostgreSQL other processes write them too, and a unit kept them before it may
+        # be run again after a conflict: they are read every time there.
+        self._keep_answers = not db.shared
         self._anonymous: dict[int, bool] = {}  # fixed once planned, like the audit
 
     def _is_anonymous(self, conn: Connection, audit_id: int) -> bool:
@@ -160,7 +163,7 @@ class QuestionnaireService:
 
     def _keep(self, key: tuple[int, int], answers: dict[str, AnswerRecord] | None) -> None:
         with self._answers_lock:
-            if answers is None:
+            if answers is None or not self._keep_answers:
                 self._answers.pop(key, None)
                 return
             self._answers[key] = answers
@@ -287,6 +290,7 @@ class QuestionnaireService:
 
         def append(_: Question, record: AnswerRecord | None) -> dict[str, Any]:
             nonlocal new_piece
+            new_piece = False  # a unit run again (PostgreSQL) decides afresh
             evidence = list(record.evidence) if record else []
             if any(e["file_id"] == item["file_id"] for e in evidence):
                 return {}  # the same file delivered twice

@@ -65,6 +65,8 @@ class HandledLog:
         self._loading = asyncio.Lock()
 
     async def already_handled(self, update_id: int) -> bool:
+        if self.db.shared:  # another process may have handled it since this one started
+            return await self.db.run(lambda conn: HandledUpdates(conn).seen(update_id))
         if self._before_start is None:
             async with self._loading:
                 if self._before_start is None:

@@ -6,9 +6,18 @@ on SQLite, and a unit costs one hand-over to that thread, however many statement
 runs. (The async aiosqlite driver hands over for every cursor operation — about four per
 statement through SQLAlchemy — which made an answer in a questionnaire cost ~30 trips;
 bench/questionnaire.py measured the difference.) The SQL is SQLAlchemy Core, so the
-same repositories run on PostgreSQL with a pool of threads instead of one. A long read
-(the reminder sweep) goes through `db.read` instead: on SQLite its own read-only connection
-on its own thread, which WAL lets read while the writer writes.
+same repositories run on PostgreSQL (DATABASE_URL) with a pool of threads instead of one.
+
+On SQLite the one thread serialises every unit. On PostgreSQL units run side by side (and
+in other bot processes), so each runs SERIALIZABLE: a unit that reads and then writes (the
+next NC number, the ledger's record and claim, an upsert, an FSM step) either commits as if
+it had run alone or fails with a serialization failure / deadlock, and is then run again
+from the start (bounded). So a unit must do nothing outside the database that a second run
+would repeat: it returns what changed, and the caller acts on it after the commit.
+
+A long read (the reminder sweep) goes through `db.read` instead: on SQLite its own
+read-only connection on its own thread, which WAL lets read while the writer writes; on
+PostgreSQL `read` is `run` (the pool reads in parallel already).
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ import asyncio
 import contextvars
 import functools
 import logging
+import random
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,15 +44,40 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 
 from bot.paths import MIGRATIONS_DIR
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from bot.config import Settings
+    from bot.storage.changes import Listener
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _REVISION = re.compile(r"^(down_)?revision = (.+)$", re.MULTILINE)
+# PostgreSQL's "run it again": serialization_failure, deadlock_detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+RETRIES = 12  # a unit conflicting this often is a bug, not contention: the error goes up
+# A unique violation is what SERIALIZABLE reports instead when two units insert the key each
+# chose from what it read (the next NC number from MAX(seq)): run again, the later one sees
+# the other's row. (No unit expects a duplicate: a real one is a bug and fails every run.)
+RETRY_SQLSTATES = RETRY_SQLSTATES | {"23505"}
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def postgres_url(url: str) -> str:
+    """DATABASE_URL as SQLAlchemy wants it: the psycopg 3 driver whatever the scheme said."""
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def must_retry(error: DBAPIError, attempt: int) -> bool:
+    """Whether a unit that failed so on its `attempt`-th run (from 0) is run again."""
+    return getattr(error.orig, "sqlstate", None) in RETRY_SQLSTATES and attempt < RETRIES - 1
 
 
 def alembic_config() -> Config:
@@ -130,6 +166,10 @@ def _sqlite_read_begin(conn: Connection) -> None:
 class Database:
     def __init__(self, engine: Engine, threads: int = 1, reader: Engine | None = None) -> None:
         self.engine = engine
+        self.threads = threads
+        # Only PostgreSQL's units can collide (SQLite's one thread and BEGIN IMMEDIATE
+        # serialise them): the retry loop is there alone.
+        self.shared = engine.dialect.name == "postgresql"
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
         # SQLite's second connection for long reads (the sweep), on its own thread; None
         # where the pool of `run` reads in parallel already (PostgreSQL): `read` is `run`.
@@ -137,6 +177,28 @@ class Database:
         self._read_executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-read") if reader else None
         )
+        self._forgetters: list[Callable[[], None]] = []
+        self._listener: Listener | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Database:
+        """PostgreSQL when DATABASE_URL is set, else the SQLite file at DATABASE_PATH."""
+        url = settings.postgres_url
+        if url:
+            return cls.postgres(url, settings.database_threads)
+        return cls.sqlite(settings.database_path)
+
+    @classmethod
+    def postgres(cls, url: str, threads: int = 4) -> Database:
+        # The psycopg driver and SQLAlchemy's dialect are imported here, never on SQLite.
+        engine = create_engine(
+            postgres_url(url),
+            pool_size=threads,
+            max_overflow=0,
+            pool_pre_ping=True,  # a server restart: the next unit reconnects
+            isolation_level="SERIALIZABLE",
+        )
+        return cls(engine, threads=threads)
 
     @classmethod
     def sqlite(cls, path: Path) -> Database:
@@ -163,8 +225,19 @@ class Database:
         return cls(engine, threads=1, reader=reader)
 
     def _unit(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.begin() as conn:
-            return work(conn)
+        if not self.shared:
+            with self.engine.begin() as conn:
+                return work(conn)
+        for attempt in range(RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except DBAPIError as error:
+                if not must_retry(error, attempt):
+                    raise
+                # Apart, at random: two units that collided would collide again at once.
+                time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
+        raise AssertionError("unreachable")
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """Runs `work(conn)` in one transaction: committed when it returns, rolled back
@@ -200,12 +273,55 @@ class Database:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
-        await self.run(upgrade)
+        def upgrade_shared() -> None:
+            # Two processes starting at once: one migrates, the other waits for it, then
+            # finds the database at head (READ COMMITTED: each statement sees the latest
+            # commit, which a SERIALIZABLE snapshot taken before the wait would not).
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="READ COMMITTED")
+                with conn.begin():
+                    conn.execute(text("SELECT pg_advisory_xact_lock(1701)"))
+                    upgrade(conn)
+
+        if self.shared:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, upgrade_shared)
+        else:
+            await self.run(upgrade)
+
+    def watch(self, forget: Callable[[], None]) -> None:
+        """`forget()` drops what a service remembers of people; on PostgreSQL it is also
+        called when another process changed them (bot/storage/changes.py). Call from the
+        event loop."""
+        if not self.shared:
+            return
+        self._forgetters.append(forget)
+        if self._listener is None:
+            loop = asyncio.get_running_loop()
+
+            def heard(_channel: str | None) -> None:
+                for hook in self._forgetters:
+                    hook()  # now, on the listener's thread: the next lookup reads afresh
+                    loop.call_soon_threadsafe(hook)  # and after a lookup already under way
+
+            from bot.storage.changes import PEOPLE, Listener
+
+            url = self.engine.url.set(drivername="postgresql")
+            self._listener = Listener(url.render_as_string(hide_password=False), [PEOPLE], heard)
+            self._listener.start()
+
+    @property
+    def trusted(self) -> bool:
+        """Whether a service may answer from memory: always on SQLite (one process); on
+        PostgreSQL while this process hears the others' changes."""
+        return not self.shared or (self._listener is not None and self._listener.listening.is_set())
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         if self._read_executor is not None and self.reader is not None:
             await loop.run_in_executor(self._read_executor, self.reader.dispose)
             self._read_executor.shutdown(wait=True)
+        if self._listener is not None:
+            await loop.run_in_executor(None, self._listener.stop)
         await loop.run_in_executor(self._executor, self.engine.dispose)
         self._executor.shutdown(wait=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, select, update
 
 from bot.domain.models import Department
+from bot.storage.changes import changed
 from bot.storage.db import inserted_id
 from bot.storage.schema import departments, users
 
@@ -57,6 +58,7 @@ class DepartmentRepo:
         self.conn.execute(
             update(departments).where(departments.c.id == department_id).values(name=name)
         )
+        changed(self.conn)  # a person carries his department's name
 
     def set_head(self, department_id: int, user_id: int | None) -> None:
         self.conn.execute(
@@ -64,6 +66,7 @@ class DepartmentRepo:
             .where(departments.c.id == department_id)
             .values(head_user_id=user_id)
         )
+        changed(self.conn)
 
     # builtins.list: in this class, `list` is the method above
     def headed_by(self, user_id: int) -> builtins.list[int]:

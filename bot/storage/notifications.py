@@ -137,7 +137,11 @@ class LedgerRepo:
         ).where(n.c.status == "pending", n.c.next_attempt_at <= now)
         if events_only:
             query = query.where(n.c.kind.in_([kind.value for kind in EVENT_KINDS]))
-        rows = self.conn.execute(query.order_by(n.c.id).limit(limit)).all()
+        # PostgreSQL: rows another process's sweep is claiming are left to it (SQLite has no
+        # such clause and needs none: one process). SERIALIZABLE makes the claim atomic either
+        # way: two sweeps claiming one row conflict, and the retried one finds it claimed.
+        query = query.order_by(n.c.id).limit(limit).with_for_update(skip_locked=True)
+        rows = self.conn.execute(query).all()
         claimed, obsolete = [], []
         for row in rows:
             key = (row.kind, row.object_id, row.recipient_id, row.slot)

@@ -6,7 +6,7 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
 from bot.domain.risks import Risk, RiskAction, RiskKind, RiskStatus, Treatment
 from bot.storage.db import inserted_id
@@ -108,7 +108,8 @@ class RiskRepo:
                 events.c.entity_id.in_(list(by_id)),
                 or_(
                     events.c.action == "closed",
-                    func.json_extract(events.c.data, "$.process").is_not(None),
+                    # json_extract on SQLite, ->> on PostgreSQL
+                    events.c.data["process"].as_string().is_not(None),
                 ),
             )
             .order_by(events.c.id)

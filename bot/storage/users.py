@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 
 from bot.domain.models import User
 from bot.domain.roles import Role
+from bot.storage.changes import changed
 from bot.storage.db import inserted_id
 from bot.storage.schema import departments, user_roles, users
 
@@ -122,6 +123,7 @@ class UserRepo:
                 created_at=now,
             )
         )
+        changed(self.conn)
         return inserted_id(result)
 
     def set_roles(self, user_id: int, roles: Iterable[Role]) -> None:
@@ -129,6 +131,8 @@ class UserRepo:
         values = [{"user_id": user_id, "role": role.value} for role in set(roles)]
         if values:
             self.conn.execute(insert(user_roles), values)
+        changed(self.conn)
 
     def update(self, user_id: int, **values: object) -> None:
         self.conn.execute(update(users).where(users.c.id == user_id).values(**values))
+        changed(self.conn)
