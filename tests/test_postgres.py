@@ -310,6 +310,13 @@ async def test_a_sqlite_school_is_copied_into_postgres_and_the_bot_carries_on_th
         assert counted == {name: str(len(rows)) for name, rows in before.items() if rows}
         total = sum(map(len, before.values()))
         assert lines[-1].startswith(f"Copied {total} rows of {len(counted)} tables")
+        # The health check on PostgreSQL: the schema at head, nothing to report.
+        code, out, err = await run_command(env, tmp_path, "check", "--offline")
+        assert (code, out.strip()) == (0, "All checks passed."), err
+        # Without DATABASE_URL there is nowhere to copy to.
+        bare = environment(telegram, tmp_path)
+        code, _, err = await run_command(bare, tmp_path, "migrate-to-postgres")
+        assert code == 2 and err.strip().startswith("Setting DATABASE_URL:")
         # A second copy would mix two schools: refused, in one line.
         code, _, err = await run_command(env, tmp_path, "migrate-to-postgres")
         assert code == 1 and len(err.strip().splitlines()) == 1
