@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, text
 
 from bot.app import WEBHOOK_PATH
 from bot.callbacks import LanguageCB
@@ -346,3 +346,57 @@ async def test_backup_on_postgres_names_pg_dump(harness: BotHarness, manager: Tg
     reply = await manager.send("/backup")
     assert "PostgreSQL" in reply.text and "pg_dump" in reply.text
     assert not any(m.document for m in manager.chat())
+
+
+@postgres.needs_postgres
+async def test_memory_is_trusted_only_while_the_changes_are_heard(migrated: Database) -> None:
+    """A change committed elsewhere makes this process forget; a lost listening connection
+    stops it answering from memory until it listens again (it forgets once more then)."""
+    db = migrated
+    await db.migrate()
+    forgotten = threading.Event()
+    db.watch(forgotten.set)
+    assert db.trusted
+    forgotten.clear()
+    other = Database.postgres(postgres.url_of(db.engine.url.database or ""), threads=1)
+
+    async def heard_after(work: Any) -> bool:
+        forgotten.clear()
+        await other.run(work)
+        return await asyncio.to_thread(forgotten.wait, 5)
+
+    now = datetime.now(UTC)
+    assert await heard_after(lambda conn: UserRepo(conn).add(5, "Ольга", None, "ru", None, now))
+
+    # A unit that rolls back tells nobody.
+    def rolled_back(conn: Connection) -> None:
+        UserRepo(conn).update(1, language="en")
+        raise LookupError("changed my mind")
+
+    forgotten.clear()
+    with pytest.raises(LookupError):
+        await other.run(rolled_back)
+    assert not await asyncio.to_thread(forgotten.wait, 1)
+    # The listening connection dies (a server restart): memory is not trusted, then is again.
+    await other.run(
+        lambda conn: conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            )
+        )
+    )
+    for _ in range(50):
+        if not db.trusted:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("memory still trusted after the listener's connection died")
+    for _ in range(100):
+        if db.trusted:
+            break
+        await asyncio.sleep(0.1)
+    assert db.trusted
+    assert await heard_after(lambda conn: UserRepo(conn).update(1, language="en"))
+    await other.close()
+    await db.close()
