@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,6 +19,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -24,8 +27,11 @@ from sqlalchemy import Connection, insert, select, text
 
 from bot.app import WEBHOOK_PATH
 from bot.callbacks import LanguageCB
+from bot.clock import FixedClock
 from bot.domain.reminders import Due, Kind
 from bot.sandbox.demo import SandboxClock, seed
+from bot.services.nonconformities import NcService, ReportDraft
+from bot.services.templates import TemplateService
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.fsm import read_dialog, write_dialog
@@ -229,12 +235,23 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
             # Her next update goes to the second process: it already knows.
             await balancer.command(second, "/menu", "Main menu")
 
-            # Forty due messages in the ledger: both processes' sweeps (every 5 s) race for
-            # them; each goes out once.
+            # Due messages in the ledger — forty event messages, and reminders that both
+            # processes' sweeps (every 5 s) work out themselves: six NCs reported five days
+            # ago wait for a responsible. The sweeps race to record and claim them; each
+            # goes out once.
             db = Database.postgres(url, threads=1)
             try:
                 me = await db.run(lambda conn: UserRepo(conn).by_tg_id(MANAGER_ID))
                 assert me is not None
+                then = FixedClock(datetime.now(UTC) - timedelta(days=5))
+                ncs = NcService(db, then, ZoneInfo("Europe/Moscow"), TemplateService(db, then), {})
+                for n in range(1, 7):
+                    await ncs.report(
+                        me,
+                        ReportDraft(
+                            department_id=None, description=f"Протекает кран в кабинете {n}"
+                        ),
+                    )
                 params = {"title": "Анкета", "deadline": "01.12.2026", "total": 5, "answered": 1}
                 due = [
                     Due(Kind.NUDGE, n, me.id, "once", {**params, "number": f"A-{n:03d}"})
@@ -242,25 +259,36 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
                 ]
                 now = datetime.now(UTC)
                 await db.run(lambda conn: LedgerRepo(conn).record_events(due, now))
+
+                def ledger(conn: Connection) -> list[tuple[str, str]]:
+                    query = select(notifications.c.kind, notifications.c.status)
+                    return [(row.kind, row.status) for row in conn.execute(query)]
+
                 for _ in range(400):
-                    statuses = await db.run(
-                        lambda conn: conn.execute(select(notifications.c.status)).scalars().all()
-                    )
-                    if statuses and all(status == "sent" for status in statuses):
+                    rows = await db.run(ledger)
+                    kinds = {kind for kind, _ in rows}
+                    if kinds == {"nudge", "unassigned"} and all(s == "sent" for _, s in rows):
                         break
                     await asyncio.sleep(0.1)
                 await asyncio.sleep(6)  # a further sweep of each: nothing more goes out
-                statuses = await db.run(
-                    lambda conn: conn.execute(select(notifications.c.status)).scalars().all()
-                )
+                rows = await db.run(ledger)
             finally:
                 await db.close()
-            assert sorted(statuses) == ["sent"] * 40
+            assert sorted(rows) == [("nudge", "sent")] * 40 + [("unassigned", "sent")] * 6
             texts = [m.get("text", "") for m in telegram.chat_messages(MANAGER_ID)]
-            numbers = [
-                n for text in texts for n in [f"A-{k:03d}" for k in range(1, 41)] if n in text
+            events = [f"A-{k:03d}" for k in range(1, 41)]
+            assert sorted(n for text in texts for n in events if n in text) == events
+            # They go together, one message listing them (text and buttons): each NC in one.
+            bot_messages = [
+                json.dumps(m, ensure_ascii=False)
+                for m in telegram.chat_messages(MANAGER_ID)
+                if m["from"]["id"] == telegram.bot_id and "no responsible" in json.dumps(m)
             ]
-            assert sorted(numbers) == [f"A-{k:03d}" for k in range(1, 41)]
+            reminded = sorted(
+                n for m in bot_messages for n in set(re.findall(r"NC-\d{4}-\d{3}", m))
+            )
+            year = then.now().year
+            assert reminded == [f"NC-{year}-{k:03d}" for k in range(1, 7)]
 
 
 # -- migrate-to-postgres ------------------------------------------------------------------
