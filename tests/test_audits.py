@@ -409,7 +409,9 @@ async def test_a_tapped_answer_is_one_transaction_and_survives_a_restart(
     finally:
         db.run = original  # type: ignore[method-assign]
     assert "вопрос 2/6" in reply.text
-    assert len(units) == 1
+    # On PostgreSQL dialogs are not kept in memory (several processes may serve one person):
+    # the dialog step is read back in a unit of its own.
+    assert len(units) == (2 if db.shared else 1)
     handled = await db.run(
         lambda conn: conn.exec_driver_sql("SELECT count(*) FROM handled_updates").scalar()
     )

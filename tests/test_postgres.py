@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,15 +19,19 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, text
 
 from bot.app import WEBHOOK_PATH
 from bot.callbacks import LanguageCB
+from bot.clock import FixedClock
 from bot.domain.reminders import Due, Kind
 from bot.sandbox.demo import SandboxClock, seed
+from bot.services.nonconformities import NcService, ReportDraft
+from bot.services.templates import TemplateService
 from bot.storage.db import Database
 from bot.storage.departments import DepartmentRepo
 from bot.storage.fsm import read_dialog, write_dialog
@@ -229,12 +235,23 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
             # Her next update goes to the second process: it already knows.
             await balancer.command(second, "/menu", "Main menu")
 
-            # Forty due messages in the ledger: both processes' sweeps (every 5 s) race for
-            # them; each goes out once.
+            # Due messages in the ledger — forty event messages, and reminders that both
+            # processes' sweeps (every 5 s) work out themselves: six NCs reported five days
+            # ago wait for a responsible. The sweeps race to record and claim them; each
+            # goes out once.
             db = Database.postgres(url, threads=1)
             try:
                 me = await db.run(lambda conn: UserRepo(conn).by_tg_id(MANAGER_ID))
                 assert me is not None
+                then = FixedClock(datetime.now(UTC) - timedelta(days=5))
+                ncs = NcService(db, then, ZoneInfo("Europe/Moscow"), TemplateService(db, then), {})
+                for n in range(1, 7):
+                    await ncs.report(
+                        me,
+                        ReportDraft(
+                            department_id=None, description=f"Протекает кран в кабинете {n}"
+                        ),
+                    )
                 params = {"title": "Анкета", "deadline": "01.12.2026", "total": 5, "answered": 1}
                 due = [
                     Due(Kind.NUDGE, n, me.id, "once", {**params, "number": f"A-{n:03d}"})
@@ -242,25 +259,36 @@ async def test_two_processes_on_one_database_see_each_others_changes_and_send_on
                 ]
                 now = datetime.now(UTC)
                 await db.run(lambda conn: LedgerRepo(conn).record_events(due, now))
+
+                def ledger(conn: Connection) -> list[tuple[str, str]]:
+                    query = select(notifications.c.kind, notifications.c.status)
+                    return [(row.kind, row.status) for row in conn.execute(query)]
+
                 for _ in range(400):
-                    statuses = await db.run(
-                        lambda conn: conn.execute(select(notifications.c.status)).scalars().all()
-                    )
-                    if statuses and all(status == "sent" for status in statuses):
+                    rows = await db.run(ledger)
+                    kinds = {kind for kind, _ in rows}
+                    if kinds == {"nudge", "unassigned"} and all(s == "sent" for _, s in rows):
                         break
                     await asyncio.sleep(0.1)
                 await asyncio.sleep(6)  # a further sweep of each: nothing more goes out
-                statuses = await db.run(
-                    lambda conn: conn.execute(select(notifications.c.status)).scalars().all()
-                )
+                rows = await db.run(ledger)
             finally:
                 await db.close()
-            assert sorted(statuses) == ["sent"] * 40
+            assert sorted(rows) == [("nudge", "sent")] * 40 + [("unassigned", "sent")] * 6
             texts = [m.get("text", "") for m in telegram.chat_messages(MANAGER_ID)]
-            numbers = [
-                n for text in texts for n in [f"A-{k:03d}" for k in range(1, 41)] if n in text
+            events = [f"A-{k:03d}" for k in range(1, 41)]
+            assert sorted(n for text in texts for n in events if n in text) == events
+            # They go together, one message listing them (text and buttons): each NC in one.
+            bot_messages = [
+                json.dumps(m, ensure_ascii=False)
+                for m in telegram.chat_messages(MANAGER_ID)
+                if m["from"]["id"] == telegram.bot_id and "no responsible" in json.dumps(m)
             ]
-            assert sorted(numbers) == [f"A-{k:03d}" for k in range(1, 41)]
+            reminded = sorted(
+                n for m in bot_messages for n in set(re.findall(r"NC-\d{4}-\d{3}", m))
+            )
+            year = then.now().year
+            assert reminded == [f"NC-{year}-{k:03d}" for k in range(1, 7)]
 
 
 # -- migrate-to-postgres ------------------------------------------------------------------
@@ -310,6 +338,13 @@ async def test_a_sqlite_school_is_copied_into_postgres_and_the_bot_carries_on_th
         assert counted == {name: str(len(rows)) for name, rows in before.items() if rows}
         total = sum(map(len, before.values()))
         assert lines[-1].startswith(f"Copied {total} rows of {len(counted)} tables")
+        # The health check on PostgreSQL: the schema at head, nothing to report.
+        code, out, err = await run_command(env, tmp_path, "check", "--offline")
+        assert (code, out.strip()) == (0, "All checks passed."), err
+        # Without DATABASE_URL there is nowhere to copy to.
+        bare = environment(telegram, tmp_path)
+        code, _, err = await run_command(bare, tmp_path, "migrate-to-postgres")
+        assert code == 2 and err.strip().startswith("Setting DATABASE_URL:")
         # A second copy would mix two schools: refused, in one line.
         code, _, err = await run_command(env, tmp_path, "migrate-to-postgres")
         assert code == 1 and len(err.strip().splitlines()) == 1
@@ -339,3 +374,57 @@ async def test_backup_on_postgres_names_pg_dump(harness: BotHarness, manager: Tg
     reply = await manager.send("/backup")
     assert "PostgreSQL" in reply.text and "pg_dump" in reply.text
     assert not any(m.document for m in manager.chat())
+
+
+@postgres.needs_postgres
+async def test_memory_is_trusted_only_while_the_changes_are_heard(migrated: Database) -> None:
+    """A change committed elsewhere makes this process forget; a lost listening connection
+    stops it answering from memory until it listens again (it forgets once more then)."""
+    db = migrated
+    await db.migrate()
+    forgotten = threading.Event()
+    db.watch(forgotten.set)
+    assert db.trusted
+    forgotten.clear()
+    other = Database.postgres(postgres.url_of(db.engine.url.database or ""), threads=1)
+
+    async def heard_after(work: Any) -> bool:
+        forgotten.clear()
+        await other.run(work)
+        return await asyncio.to_thread(forgotten.wait, 5)
+
+    now = datetime.now(UTC)
+    assert await heard_after(lambda conn: UserRepo(conn).add(5, "Ольга", None, "ru", None, now))
+
+    # A unit that rolls back tells nobody.
+    def rolled_back(conn: Connection) -> None:
+        UserRepo(conn).update(1, language="en")
+        raise LookupError("changed my mind")
+
+    forgotten.clear()
+    with pytest.raises(LookupError):
+        await other.run(rolled_back)
+    assert not await asyncio.to_thread(forgotten.wait, 1)
+    # The listening connection dies (a server restart): memory is not trusted, then is again.
+    await other.run(
+        lambda conn: conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            )
+        )
+    )
+    for _ in range(50):
+        if not db.trusted:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("memory still trusted after the listener's connection died")
+    for _ in range(100):
+        if db.trusted:
+            break
+        await asyncio.sleep(0.1)
+    assert db.trusted
+    assert await heard_after(lambda conn: UserRepo(conn).update(1, language="en"))
+    await other.close()
+    await db.close()

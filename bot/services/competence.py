@@ -127,8 +127,10 @@ class CompetenceService(SchoolDay):
                 raise Refused("competence.bad_months", limit=MONTHS_MAX)
             changes["months"] = int(raw)
         now = self.clock.now()
+        asked = dict(changes)
 
         def work(conn: Connection) -> Requirement:
+            changes = dict(asked)  # a unit run again (PostgreSQL) starts from what was asked
             repo = CompetenceRepo(conn)
             current = repo.requirement(requirement_id)
             if current is None:

@@ -23,6 +23,7 @@ PostgreSQL `read` is `run` (the pool reads in parallel already).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -302,7 +303,8 @@ class Database:
             def heard(_channel: str | None) -> None:
                 for hook in self._forgetters:
                     hook()  # now, on the listener's thread: the next lookup reads afresh
-                    loop.call_soon_threadsafe(hook)  # and after a lookup already under way
+                    with contextlib.suppress(RuntimeError):  # the loop closed: nothing left
+                        loop.call_soon_threadsafe(hook)  # and after a lookup under way
 
             from bot.storage.changes import PEOPLE, Listener
 
