@@ -64,7 +64,7 @@ from bot.storage.users import UserRepo
 Gettext = Callable[[str], str]
 ALL = Viewer(user_id=0, roles=frozenset({Role.MANAGER}), department_id=None)
 EXPORT_LIMIT = 1_000_000
-EXPORT_PAGE = 2000  # answers read in one unit of work (≈ 5–10 ms): what a tap may wait behind
+EXPORT_PAGE = 2000  # answers read in one unit of work: what a tap may wait behind
 
 
 NOTE_KINDS = (FindingKind.OBSERVATION, FindingKind.IMPROVEMENT, FindingKind.STRENGTH)
