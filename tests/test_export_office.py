@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from openpyxl.cell.cell import Cell
+from sqlalchemy import Connection
 
-from bot.services.reports import _local_times
+from bot.services.reports import _answer_rows, _Facts, _local_times, _Names
 from tests.harness import BotHarness
 from tests.test_summaries import seed
 
@@ -132,3 +133,26 @@ def test_answer_times_are_the_school_wall_time_across_offset_changes(zone: str) 
             expected = moment.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
             assert local(moment.isoformat(sep=" ")) == expected  # SQLite: ISO text
             assert local(moment) == expected  # PostgreSQL: a naive UTC datetime
+
+
+async def test_someone_who_appears_while_the_export_runs_is_named_with_his_page(
+    harness: BotHarness,
+) -> None:
+    """The export reads the names once, then the answers page by page: a person (or an
+    audit) it did not know when it began is read with the page that brings his answers."""
+    await seed(harness)
+    assert harness.app is not None
+    templates = harness.app.dispatcher["templates"]
+
+    def work(conn: Connection) -> tuple[_Names, int, list[tuple[Any, ...]]]:
+        names = _Names(conn)
+        olga = next(id_ for id_, (name, _) in names.people.items() if name == "Ольга")
+        audit = next(iter(names.audits))
+        del names.people[olga], names.audits[audit], names.templates[audit]  # not yet known
+        facts = _Facts(templates.checklist_in, lambda kind, value: value, "ru")
+        rows, _ = _answer_rows(conn, facts, names, None)
+        return names, olga, rows
+
+    names, olga, rows = await harness.app.db.run(work)
+    assert names.people[olga][0] == "Ольга" and len(names.audits) == len(names.templates)
+    assert sum(1 for who, *_ in rows if who[1] == olga) == 5  # her five answers, exported

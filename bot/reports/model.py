@@ -86,6 +86,7 @@ class AnswerStream:
     evidence: Callable[[Any], int]
     """The number of pieces of evidence (see `AnswerRow.evidence`)."""
     answered_at: Callable[[Any], datetime]
+    """The school's wall time (naive, or aware in the school's zone)."""
     evidence_files: Callable[[Any], str]
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,9 +95,11 @@ def monthly_nc_status(
 def export_answers(
     conn: Connection, after: tuple[int, int, int] | None = None, limit: int | None = None
 ) -> Sequence[tuple[Any, ...]]:
-    """Answers with their audit, respondent and the respondent's department, in the order
-    (audit, respondent, answer): the `limit` after the key `after` (a page; each row ends
-    with its own key), or every one.
+    """Answers as `(audit id, respondent id, question, value, comment, evidence, time,
+    answer id)`, in the order (audit, respondent, answer): the `limit` after the key
+    `after` (a page; the key is a row's audit, respondent and answer ids), or every one.
+    The audits' and respondents' names come from `export_audits` and `export_people`,
+    read once, not once per answer.
 
     240,000 rows: the time comes as the driver gives it, naive UTC (SQLite: ISO text;
     PostgreSQL: a datetime) and the evidence as its JSON text (a string on every
@@ -108,22 +110,15 @@ def export_answers(
     of the read."""
     query = (
         select(
-            audits.c.number,
-            audits.c.template_id,
-            users.c.full_name,
-            departments.c.name,
+            answers.c.audit_id,
+            answers.c.user_id,
             answers.c.question_id,
             answers.c.value,
             answers.c.comment,
             cast(answers.c.evidence, Text),
             type_coerce(answers.c.answered_at, Text),
-            answers.c.audit_id,
-            answers.c.user_id,
             answers.c.id,
         )
-        .join(audits, audits.c.id == answers.c.audit_id)
-        .join(users, users.c.id == answers.c.user_id)
-        .outerjoin(departments, departments.c.id == users.c.department_id)
         # An anonymous audit's answers still under a name are drafts not yet submitted:
         # never exported with their respondent (issue 12).
         .where(answers.c.audit_id.not_in(_ANONYMOUS))
@@ -138,14 +133,12 @@ def export_answers(
 
 def export_anonymous_answers(conn: Connection) -> Sequence[tuple[Any, ...]]:
     """The submitted answers of anonymous audits, shaped as `export_answers`' rows: no
-    respondent (None), the audit's own department, the audit's opening for a time (issue
-    12). Few (anonymous audits only), so read in one go after the last page."""
+    respondent (None), the audit's opening for a time (issue 12). Few (anonymous audits
+    only), so read in one go after the last page."""
     anonymous = (
         select(
-            audits.c.number,
-            audits.c.template_id,
+            anonymous_answers.c.audit_id,
             null(),
-            departments.c.name,
             anonymous_answers.c.question_id,
             anonymous_answers.c.value,
             anonymous_answers.c.comment,
@@ -153,10 +146,34 @@ def export_anonymous_answers(conn: Connection) -> Sequence[tuple[Any, ...]]:
             type_coerce(audits.c.opened_at, Text),
         )
         .join(audits, audits.c.id == anonymous_answers.c.audit_id)
-        .outerjoin(departments, departments.c.id == audits.c.department_id)
         .order_by(anonymous_answers.c.audit_id, anonymous_answers.c.id)
     )
     return _driver_rows(conn, anonymous)
+
+
+def export_audits(
+    conn: Connection, ids: Collection[int] | None = None
+) -> dict[int, tuple[str, int, str | None]]:
+    """Each audit's number, checklist and department (None: the whole school), by id: all
+    of them, or those of `ids`."""
+    query = select(
+        audits.c.id, audits.c.number, audits.c.template_id, departments.c.name
+    ).outerjoin(departments, departments.c.id == audits.c.department_id)
+    if ids is not None:
+        query = query.where(audits.c.id.in_(ids))
+    return {id_: (number, template, name) for id_, number, template, name in conn.execute(query)}
+
+
+def export_people(
+    conn: Connection, ids: Collection[int] | None = None
+) -> dict[int, tuple[str, str | None]]:
+    """Each person's name and department, by id: everyone, or those of `ids`."""
+    query = select(users.c.id, users.c.full_name, departments.c.name).outerjoin(
+        departments, departments.c.id == users.c.department_id
+    )
+    if ids is not None:
+        query = query.where(users.c.id.in_(ids))
+    return {id_: (name, department) for id_, name, department in conn.execute(query)}
 
 
 def _driver_rows(conn: Connection, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
