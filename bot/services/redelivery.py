@@ -65,15 +65,17 @@ class HandledLog:
         self._loading = asyncio.Lock()
 
     async def already_handled(self, update_id: int) -> bool:
-        if self.db.shared:  # another process may have handled it since this one started
-            return await self.db.run(lambda conn: HandledUpdates(conn).seen(update_id))
         if self._before_start is None:
             async with self._loading:
                 if self._before_start is None:
                     self._before_start = await self.db.run(self._start)
-        if update_id > self._before_start:
+        # On PostgreSQL another process may have handled it since this one started.
+        if update_id > self._before_start and not self.db.shared:
             return False
-        return await self.db.run(lambda conn: HandledUpdates(conn).seen(update_id))
+        # Only within the day Telegram may send it again: a new bot's (a new token's) ids
+        # begin again from 1, and an old bot's record of id 1 is not that update.
+        since = self.clock.now() - KEEP
+        return await self.db.run(lambda conn: HandledUpdates(conn).seen(update_id, since))
 
     def _start(self, conn: Connection) -> int:
         handled = HandledUpdates(conn)
