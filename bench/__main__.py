@@ -89,7 +89,7 @@ def table(found: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     xlsx = by.get("reports")
     if xlsx:
         rows.append((
-            "XLSX export, 240k answers: time / peak memory",
+            "XLSX export, 240k answers: time / bot process peak while making and sending it",
             f"{xlsx['xlsx_seconds']:.1f} s / {xlsx['xlsx_peak_mb']:.0f} MB",
             "< 3 s / < 120 MB",
             verdict(xlsx["xlsx_seconds"] < 3 and xlsx["xlsx_peak_mb"] < 120),

@@ -24,6 +24,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 from sqlalchemy import Connection
 
+from bench.figures import record
 from bench.questionnaire import TOKEN as BOT_TOKEN
 from bench.questionnaire import checklist_yaml, start_process, stop_process
 from bot.app import create_app
@@ -100,6 +101,9 @@ def peak_rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+MEASURED: dict[str, float] = {}  # label -> seconds, for `python -m bench`'s table
+
+
 async def measure(label: str, target: float, action: Any) -> Any:
     """Times the action (wall and process CPU); then runs it again under tracemalloc for its
     peak allocation (tracemalloc slows Python several times, so it never runs while
@@ -115,6 +119,7 @@ async def measure(label: str, target: float, action: Any) -> Any:
     verdict = "ok" if elapsed < target else "OVER"
     memory = peak / 2**20
     print(f"{label:<22} {elapsed:7.3f} s (target < {target} s, {verdict})   peak +{memory:.0f} MB")
+    MEASURED[label] = elapsed
     return result
 
 
@@ -205,7 +210,8 @@ async def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"process peak RSS: {rss:.0f} MB")
         await app.close()
-        await export_through_bot(settings.database_path)
+        grown = await export_through_bot(settings.database_path)
+        record("reports", xlsx_seconds=MEASURED["XLSX export"], xlsx_peak_mb=grown)
 
 
 def memory(pid: int, field: str) -> float:
@@ -225,7 +231,7 @@ def documents(api: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     return [m for (chat, _), m in api.messages.items() if chat == chat_id and "document" in m]
 
 
-async def export_through_bot(database: Path) -> None:
+async def export_through_bot(database: Path) -> float:
     """/export sent to a real bot process on the seeded database; the file it uploads
     arrives at the fake Bot API. The process's peak memory is reset once it is idle, so
     the peak is the export's (making the file and sending it)."""
@@ -261,6 +267,7 @@ async def export_through_bot(database: Path) -> None:
     )
     load = os.getloadavg()
     print(f"machine load (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return grown
 
 
 if __name__ == "__main__":
