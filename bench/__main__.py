@@ -65,7 +65,8 @@ def table(found: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
             "≥ 65 % of echo's", verdict(share >= 0.65),
         ))  # fmt: skip
         rows.append((
-            "p95 tap latency, 200 people tapping every 3 s, sweeps included",
+            f"p95 tap latency, {tap['users']:.0f} people tapping every {tap['think']:g} s,"
+            " sweeps included",
             f"{tap['paced_p95'] * 1000:.0f} ms (p50 {tap['paced_p50'] * 1000:.0f} ms)",
             "< 50 ms", verdict(tap["paced_p95"] < 0.05),
         ))  # fmt: skip

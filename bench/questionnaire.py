@@ -383,7 +383,7 @@ async def main(users: int, questions: int, think: float) -> None:
         cpu=ours.cpu_per_update, echo_cpu=echo.cpu_per_update, rate=ours.rate,
         echo_rate=echo.rate, p95=percentiles(ours.latencies)[1],
         first_p95=percentiles(ours.first)[1], paced_p95=percentiles(paced.latencies)[1],
-        paced_p50=percentiles(paced.latencies)[0],
+        paced_p50=percentiles(paced.latencies)[0], users=users, think=think,
     )  # fmt: skip
 
 
